@@ -1,0 +1,66 @@
+/**
+ * Typed errors of `@metaclip-batch/metaclip`.
+ *
+ * Every error carries a stable `code` (for logs, metrics and error rows) and says whether retrying the same
+ * operation could succeed. None of the model errors is retryable: a corrupt image, a bad checkpoint or a missing
+ * GPU library stays that way, so callers must not spin on them.
+ */
+
+/** Stable machine-readable codes of the errors below. */
+export type MetaClipErrorCode = 'IMAGE_DECODE' | 'MODEL_LOAD' | 'PROVIDER_UNAVAILABLE';
+
+/** Base class of every error this library throws on purpose. */
+export class MetaClipError extends Error {
+  /** Stable code, safe to use as a metric label. */
+  readonly code: MetaClipErrorCode;
+  /** Whether the same call might succeed later; false for every model error. */
+  readonly retryable: boolean = false;
+
+  constructor(code: MetaClipErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * One image could not be decoded or preprocessed (truncated file, unsupported format, too large).
+ * Permanent and per image: the image becomes an error row, the batch and the shard carry on.
+ */
+export class ImageDecodeError extends MetaClipError {
+  /** The file path or URI of the image when known (never the bytes). */
+  readonly source: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { source?: string }) {
+    super('IMAGE_DECODE', message, options);
+    this.source = options?.source;
+  }
+}
+
+/**
+ * A model could not be loaded: missing or malformed config, corrupt safetensors, unsupported architecture,
+ * ONNX files missing or rejected by onnxruntime. `path` names the offending file or config key when known.
+ */
+export class ModelLoadError extends MetaClipError {
+  /** The file (or `file#key`) at fault, when known. */
+  readonly path: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { path?: string }) {
+    super('MODEL_LOAD', message, options);
+    this.path = options?.path;
+  }
+}
+
+/**
+ * An execution provider (cuda, webgpu) was asked for but cannot run here: its shared library or the driver
+ * is missing, or the device index does not exist. The message says what is missing.
+ */
+export class ProviderUnavailableError extends MetaClipError {
+  /** The provider that failed, e.g. `cuda`. */
+  readonly provider: string;
+
+  constructor(provider: string, message: string, options?: ErrorOptions) {
+    super('PROVIDER_UNAVAILABLE', message, options);
+    this.provider = provider;
+  }
+}

@@ -1,0 +1,2 @@
+export type { MetaClipErrorCode } from './errors';
+export { ImageDecodeError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
