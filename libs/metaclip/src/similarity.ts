@@ -79,10 +79,18 @@ export async function embedForSimilarity(
   inputs: SimilarityInput[],
 ): Promise<(Float32Array | ImageDecodeError)[]> {
   const imageIdx: number[] = [];
+  const images: (string | Buffer)[] = [];
   const textIdx: number[] = [];
-  inputs.forEach((input, i) => ('image' in input ? imageIdx : textIdx).push(i));
-  const images = imageIdx.map((i) => (inputs[i] as { image: string | Buffer }).image);
-  const texts = textIdx.map((i) => (inputs[i] as { text: string }).text);
+  const texts: string[] = [];
+  inputs.forEach((input, i) => {
+    if ('image' in input) {
+      imageIdx.push(i);
+      images.push(input.image);
+    } else {
+      textIdx.push(i);
+      texts.push(input.text);
+    }
+  });
   const [imageEmbeds, textEmbeds] = await Promise.all([
     images.length > 0 ? model.embedImages(images) : Promise.resolve([]),
     texts.length > 0 ? model.embedTexts(texts) : Promise.resolve([]),
