@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+/**
+ * There is no Docker engine or cluster here, so the deployment files are checked by parsing them: the compose stack,
+ * every Kubernetes manifest and the Dockerfiles must say what the deployment guide promises. The BullMQ key names
+ * that KEDA watches are checked against a real queue in the real Redis.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const k8sDir = path.join(root, 'infra/k8s');
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by the assertions; a missing path fails the test.
+type Doc = Record<string, any>;
+
+/** Compose's `${VAR:-default}` / `${VAR}` interpolation with an empty environment: what a plain `up` sees. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, _name, fallback?: string) => fallback ?? '');
+}
+
+function walkYaml(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return walkYaml(full);
+    return /\.ya?ml$/.test(name) ? [full] : [];
+  });
+}
+
+function loadManifests(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  for (const d of docs) expect(d.errors, `${file}: ${d.errors.join('; ')}`).toEqual([]);
+  return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+}
+
+// Compose files use YAML merge keys (`<<: *anchor`), which YAML 1.2 parsers leave off unless asked.
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as Doc;
+const services = compose.services as Record<string, Doc>;
+const manifests = walkYaml(k8sDir)
+  .filter((f) => path.basename(f) !== 'kustomization.yaml')
+  .flatMap((f) => loadManifests(f).map((doc) => ({ file: f, doc })));
+const base = manifests.filter((m) => !m.file.includes(`${path.sep}overlays${path.sep}`)).map((m) => m.doc);
+
+function find(kind: string, name: string): Doc {
+  const doc = base.find((d) => d.kind === kind && d.metadata?.name === name);
+  if (!doc) throw new Error(`no ${kind}/${name} under infra/k8s`);
+  return doc;
+}
+
+const settings = find('ConfigMap', 'metaclip-settings').data as Record<string, string>;
+const worker = find('Deployment', 'metaclip-worker');
+const workerPod = worker.spec.template;
+const workerContainer = workerPod.spec.containers[0] as Doc;
+
+describe('docker-compose.yml', () => {
+  it('has the demo services, each long-running one with a healthcheck', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['redis', 'minio', 'minio-init', 'producer', 'worker', 'dashboard']),
+    );
+    for (const name of ['redis', 'minio', 'worker', 'dashboard']) {
+      expect(services[name]?.healthcheck?.test, name).toBeDefined();
+    }
+    for (const [name, svc] of Object.entries(services)) {
+      for (const dep of Object.keys(svc.depends_on ?? {})) expect(services, `${name} -> ${dep}`).toHaveProperty(dep);
+    }
+  });
+
+  it('runs Redis with AOF and noeviction on a named volume', () => {
+    const redis = services.redis as Doc;
+    const cmd = (redis.command as string[]).join(' ');
+    expect(cmd).toContain('--appendonly yes');
+    expect(cmd).toContain('--maxmemory-policy noeviction');
+    const volume = (redis.volumes as string[])[0]?.split(':') ?? [];
+    expect(volume[1]).toBe('/data');
+    expect(compose.volumes).toHaveProperty(volume[0] as string);
+  });
+
+  it('creates the bucket with minio/mc before the producer and workers start', () => {
+    const init = services['minio-init'] as Doc;
+    expect(init.image).toMatch(/^minio\/mc/);
+    expect(interpolate((init.command as string[]).join(' '))).toMatch(/mc mb --ignore-existing/);
+    expect(init.depends_on.minio.condition).toBe('service_healthy');
+    for (const name of ['producer', 'worker']) {
+      expect(services[name]?.depends_on['minio-init'].condition).toBe('service_completed_successfully');
+    }
+  });
+
+  it('gives S3 endpoint and credentials to every app service', () => {
+    for (const name of ['producer', 'worker', 'dashboard']) {
+      const env = services[name]?.environment as Record<string, string>;
+      expect(env.REDIS_URL, name).toBe('redis://redis:6379');
+      expect(env.AWS_ENDPOINT_URL_S3, name).toBe('http://minio:9000');
+      expect(interpolate(env.AWS_ACCESS_KEY_ID ?? '')).toBe(interpolate(services.minio?.environment.MINIO_ROOT_USER));
+      expect(interpolate(env.AWS_SECRET_ACCESS_KEY ?? '')).toBe(
+        interpolate(services.minio?.environment.MINIO_ROOT_PASSWORD),
+      );
+    }
+  });
+
+  it('reserves one NVIDIA GPU per worker and stays scalable', () => {
+    const svc = services.worker as Doc;
+    expect(svc.deploy.resources.reservations.devices).toEqual([{ driver: 'nvidia', count: 1, capabilities: ['gpu'] }]);
+    // `--scale worker=N` fails on a fixed name or a fixed host port.
+    expect(svc.container_name).toBeUndefined();
+    expect(svc.ports).toBeUndefined();
+    const cmd = interpolate((svc.command as string[]).join(' '));
+    expect(cmd).toMatch(/--model \S+ --queue metaclip\b/);
+    expect(cmd).toMatch(/--metrics-port 9464\b/);
+  });
+
+  it('publishes the dashboard on loopback unless told otherwise, and says so to the server', () => {
+    const svc = services.dashboard as Doc;
+    const published = (svc.ports as string[]).map(interpolate);
+    expect(published).toEqual(['127.0.0.1:3000:3000']);
+    expect(interpolate(svc.environment.DASHBOARD_PUBLISHED_HOST)).toBe('127.0.0.1');
+    // The published host and the variable the server checks must be the same setting.
+    const bindVar = /^\$\{([A-Z_]+)/.exec(svc.ports[0])?.[1];
+    expect(svc.environment.DASHBOARD_PUBLISHED_HOST).toContain(`\${${bindVar}`);
+  });
+});
+
+describe('infra/k8s', () => {
+  it('lists only existing files in every kustomization', () => {
+    const kustomizations = walkYaml(k8sDir).filter((f) => path.basename(f) === 'kustomization.yaml');
+    expect(kustomizations.length).toBeGreaterThanOrEqual(2);
+    for (const file of kustomizations) {
+      const k = parse(readFileSync(file, 'utf8')) as Doc;
+      const dir = path.dirname(file);
+      const refs = [...(k.resources ?? []), ...(k.patches ?? []).map((p: Doc) => p.path)] as string[];
+      expect(refs.length, file).toBeGreaterThan(0);
+      for (const ref of refs) expect(existsSync(path.join(dir, ref)), `${file}: ${ref}`).toBe(true);
+    }
+    const baseResources = (parse(readFileSync(path.join(k8sDir, 'kustomization.yaml'), 'utf8')) as Doc).resources;
+    const onDisk = readdirSync(k8sDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    expect([...baseResources].sort()).toEqual(onDisk.sort());
+  });
+
+  it('runs Redis as a StatefulSet with AOF, noeviction and a persistent volume', () => {
+    const sts = find('StatefulSet', 'redis');
+    expect(find('Service', 'redis').spec.selector).toEqual(sts.spec.template.metadata.labels);
+    const conf = find('ConfigMap', 'redis-config').data['redis.conf'] as string;
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+  });
+
+  it('gives every worker pod one GPU, probes and Prometheus scrape annotations', () => {
+    expect(workerContainer.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(workerContainer.resources.requests['nvidia.com/gpu']).toBe(1);
+    const metricsPort = workerContainer.ports.find((p: Doc) => p.name === 'metrics').containerPort as number;
+    expect(workerContainer.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(workerContainer.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(workerPod.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(metricsPort),
+      'prometheus.io/path': '/metrics',
+    });
+    const args = (workerContainer.args as string[]).join(' ');
+    expect(args).toContain(`--metrics-port ${metricsPort}`);
+    expect(args).toContain('--queue $(QUEUE)');
+    expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+  });
+
+  it('scales workers with a KEDA redis trigger on the BullMQ wait list of the configured queue', () => {
+    const so = find('ScaledObject', 'metaclip-worker');
+    expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(so.spec.scaleTargetRef.name).toBe(worker.metadata.name);
+    const lists = (so.spec.triggers as Doc[]).map((t) => {
+      expect(t.type).toBe('redis');
+      expect(Number(t.metadata.listLength)).toBeGreaterThan(0);
+      // KEDA reads the address from the target's environment; it must be a host:port it can resolve cluster-wide.
+      expect(settings[t.metadata.addressFromEnv]).toMatch(/^redis\.metaclip\.svc\.cluster\.local:6379$/);
+      return t.metadata.listName as string;
+    });
+    expect(lists).toContain(`bull:${settings.QUEUE}:wait`);
+    expect(lists).toContain(`bull:${settings.QUEUE}:active`);
+  });
+
+  it('exposes the dashboard through a Service and gives it a token from the Secret', () => {
+    const dep = find('Deployment', 'metaclip-dashboard');
+    const svc = find('Service', 'metaclip-dashboard');
+    expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
+    const container = dep.spec.template.spec.containers[0] as Doc;
+    expect(container.args).toEqual(expect.arrayContaining(['--host', '0.0.0.0']));
+    const token = (container.env as Doc[]).find((e) => e.name === 'DASHBOARD_TOKEN');
+    expect(token?.valueFrom.secretKeyRef.name).toBe('metaclip-secrets');
+    expect(container.readinessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  it('resolves every ConfigMap and Secret reference', () => {
+    const secret = find('Secret', 'metaclip-secrets');
+    for (const dep of [worker, find('Deployment', 'metaclip-dashboard')]) {
+      for (const c of dep.spec.template.spec.containers as Doc[]) {
+        for (const from of c.envFrom ?? []) find('ConfigMap', from.configMapRef.name);
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (ref) expect(secret.stringData, `${c.name}: ${e.name}`).toHaveProperty(ref.key);
+        }
+      }
+    }
+  });
+
+  it('has an overlay that pins workers to GPU nodes', () => {
+    const patch = manifests.find((m) => m.file.includes('overlays') && m.doc.kind === 'Deployment')?.doc as Doc;
+    expect(patch.metadata.name).toBe(worker.metadata.name);
+    expect(patch.spec.template.spec.nodeSelector).toHaveProperty(['nvidia.com/gpu.present'], 'true');
+    expect(patch.spec.template.spec.tolerations).toContainEqual(expect.objectContaining({ key: 'nvidia.com/gpu' }));
+  });
+});
+
+describe('Dockerfiles', () => {
+  const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
+
+  it('builds the worker on CUDA with the onnxruntime CUDA provider of the locked version', () => {
+    const df = read('infra/docker/worker.Dockerfile');
+    expect(df).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:13\.\d+\.\d+-cudnn-runtime-ubuntu24\.04$/m);
+    expect(df).toMatch(/^ARG NODE_IMAGE=node:20-/m);
+    expect(df).toContain('libonnxruntime_providers_cuda.so');
+    expect(df).toContain('/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/');
+    const lock = JSON.parse(read('package-lock.json')) as Doc;
+    expect(lock.packages['node_modules/onnxruntime-node'].version).toBe('1.29.0');
+    expect(df).toMatch(/^ENTRYPOINT \["node", "apps\/worker\/bin\/metaclip-worker\.js"\]$/m);
+  });
+
+  it('builds the apps on slim Node 20 and keeps node_modules and secrets out of the context', () => {
+    expect(read('infra/docker/app.Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    const ignore = read('.dockerignore').split('\n');
+    expect(ignore).toEqual(expect.arrayContaining(['**/node_modules', '.git', '.env']));
+  });
+
+  it('names images compose builds and kustomize deploys consistently', () => {
+    const images = (parse(read('infra/k8s/kustomization.yaml')) as Doc).images.map((i: Doc) => i.name);
+    expect(images).toContain(workerContainer.image);
+    expect(interpolate(services.worker?.image)).toBe(`${workerContainer.image}:latest`);
+    expect(interpolate(services.dashboard?.image)).toBe(
+      `${find('Deployment', 'metaclip-dashboard').spec.template.spec.containers[0].image}:latest`,
+    );
+  });
+});
+
+describe('BullMQ key layout that KEDA watches', () => {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queueName = `infra-keys-${randomUUID()}`;
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection });
+
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  });
+
+  it('keeps waiting jobs in bull:<queue>:wait and taken ones in bull:<queue>:active, both lists', async () => {
+    const so = find('ScaledObject', 'metaclip-worker');
+    const keyFor = (list: string) => list.replace(`bull:${settings.QUEUE}:`, `bull:${queueName}:`);
+    const [waitKey, activeKey] = (so.spec.triggers as Doc[]).map((t) => keyFor(t.metadata.listName));
+    await queue.addBulk([1, 2, 3].map((shard) => ({ name: 'shard', data: { shard } })));
+    expect(await connection.llen(waitKey as string)).toBe(3);
+
+    // A worker without a processor takes jobs only when asked: exactly what a worker process does per shard.
+    const takerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const taker = new Worker(queueName, null, { connection: takerConnection });
+    try {
+      expect(await taker.getNextJob('infra-test-token')).toBeDefined();
+      expect(await connection.type(activeKey as string)).toBe('list');
+      expect(await connection.llen(activeKey as string)).toBe(1);
+      expect(await connection.llen(waitKey as string)).toBe(2);
+    } finally {
+      await taker.close();
+      takerConnection.disconnect();
+    }
+  });
+});
