@@ -1,5 +1,9 @@
 export type { MetaClipErrorCode } from './errors';
 export { ImageDecodeError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
+export type { ClipTokenizerOptions, ContextLengthSources, EncodedBatch } from './tokenizer/clip-tokenizer';
+export { ClipTokenizer, resolveContextLength } from './tokenizer/clip-tokenizer';
+export type { ClipSpecialTokens } from './tokenizer/clip-tokenizer-json';
+export { clipTokenizerJson, parseMerges } from './tokenizer/clip-tokenizer-json';
 export type { ClipVocabulary } from './tokenizer/vocab-files';
 export {
   buildClipVocabulary,

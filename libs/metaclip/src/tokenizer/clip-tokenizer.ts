@@ -1,0 +1,230 @@
+/**
+ * MetaCLIP's text tokenizer, identical to Hugging Face's `CLIPTokenizer` (fast backend): `@huggingface/tokenizers`
+ * runs the tokenizer.json pipeline, this class adds CLIP's fixed context: truncation that keeps the end token, and
+ * padding with the pad id into one int64 tensor for the text tower.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { z } from 'zod';
+import { ModelLoadError } from '../errors';
+import { type ClipSpecialTokens, clipTokenizerJson, parseMerges } from './clip-tokenizer-json';
+import { readJsonFile } from './read-json';
+import { CLIP_BOS_TOKEN, CLIP_CONTEXT_LENGTH, CLIP_EOS_TOKEN } from './vocab-files';
+
+/** Token ids of a batch, padded to the context length: `inputIds` is `[batch, length]` row-major. */
+export interface EncodedBatch {
+  inputIds: BigInt64Array;
+  batch: number;
+  length: number;
+}
+
+/** Options of {@link ClipTokenizer.fromDir}. */
+export interface ClipTokenizerOptions {
+  /** Overrides the context length found in the folder (e.g. the text tower's `max_position_embeddings`). */
+  contextLength?: number;
+}
+
+/** Where a context length can come from, most binding first; `undefined` when the folder does not say. */
+export interface ContextLengthSources {
+  option?: number | undefined;
+  /** `config.json` `text_config.max_position_embeddings`: the text tower cannot take more. */
+  maxPositions?: number | undefined;
+  /** `tokenizer_config.json` `model_max_length`; transformers writes ~1e30 for "no limit". */
+  modelMaxLength?: number | undefined;
+  /** `tokenizer.json` `truncation.max_length`. */
+  truncationMaxLength?: number | undefined;
+}
+
+/** Larger `model_max_length` values are transformers' "unset" sentinel, not a real limit. */
+const UNSET_MAX_LENGTH = 1_000_000;
+
+/**
+ * Picks the context length: an explicit option wins; otherwise the smallest limit the folder declares (text tower
+ * positions, tokenizer max length, tokenizer.json truncation), since exceeding any of them is wrong; 77 when none.
+ */
+export function resolveContextLength(sources: ContextLengthSources): number {
+  const declared = [sources.maxPositions, sources.modelMaxLength, sources.truncationMaxLength].filter(
+    (n): n is number => n !== undefined && Number.isInteger(n) && n > 0 && n < UNSET_MAX_LENGTH,
+  );
+  const length = sources.option ?? (declared.length > 0 ? Math.min(...declared) : CLIP_CONTEXT_LENGTH);
+  if (!Number.isInteger(length) || length < 2) {
+    throw new ModelLoadError(`context length must be an integer >= 2 (room for start and end), got ${length}`);
+  }
+  return length;
+}
+
+/** A special token in tokenizer_config.json: a string, or an AddedToken object with `content`. */
+const specialToken = z
+  .union([z.string(), z.object({ content: z.string() })])
+  .transform((v) => (typeof v === 'string' ? v : v.content))
+  .optional();
+const specialsSchema = z.object({
+  bos_token: specialToken,
+  eos_token: specialToken,
+  pad_token: specialToken,
+  unk_token: specialToken,
+});
+const tokenizerConfigSchema = specialsSchema.extend({ model_max_length: z.number().optional() });
+const tokenizerJsonSchema = z.looseObject({
+  model: z.looseObject({}),
+  truncation: z.looseObject({ max_length: z.number().optional() }).nullish(),
+});
+const modelConfigSchema = z.looseObject({
+  text_config: z.looseObject({ max_position_embeddings: z.number().optional() }).optional(),
+});
+const vocabSchema = z.record(z.string(), z.number().int().nonnegative());
+
+/** Validates `json` against `schema`, or throws a {@link ModelLoadError} naming the file and the key. */
+function parseFile<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new ModelLoadError(`${file} is malformed${where}: ${issue?.message ?? 'invalid'}`, { path: file });
+}
+
+/** Tokenizes text for MetaCLIP's text tower exactly as transformers' `CLIPTokenizer` does. */
+export class ClipTokenizer {
+  /** Tokens per sequence the text tower takes (77 for every MetaCLIP checkpoint). */
+  readonly contextLength: number;
+  /** Id of `<|startoftext|>`. */
+  readonly bosId: number;
+  /** Id of `<|endoftext|>`, always the last id of a sequence. */
+  readonly eosId: number;
+  /** Id that fills a sequence up to the context length (CLIP pads with the end token). */
+  readonly padId: number;
+  readonly #tokenizer: Tokenizer;
+
+  private constructor(tokenizer: Tokenizer, ids: { bos: number; eos: number; pad: number }, contextLength: number) {
+    this.#tokenizer = tokenizer;
+    this.bosId = ids.bos;
+    this.eosId = ids.eos;
+    this.padId = ids.pad;
+    this.contextLength = contextLength;
+  }
+
+  /**
+   * Loads the tokenizer of a model folder: `tokenizer.json` (+ `tokenizer_config.json`), or, for checkpoints that
+   * only have them, `vocab.json` + `merges.txt` (+ `tokenizer_config.json` / `special_tokens_map.json`). The context
+   * length comes from the options, `config.json` and the tokenizer files (see {@link resolveContextLength}).
+   * @throws ModelLoadError naming the missing or corrupt file.
+   */
+  static async fromDir(dir: string, opts: ClipTokenizerOptions = {}): Promise<ClipTokenizer> {
+    const file = (name: string) => path.join(dir, name);
+    const [configJson, specialsJson, tokenizerJson, modelJson] = await Promise.all([
+      readJsonFile(file('tokenizer_config.json'), { optional: true }),
+      readJsonFile(file('special_tokens_map.json'), { optional: true }),
+      readJsonFile(file('tokenizer.json'), { optional: true }),
+      readJsonFile(file('config.json'), { optional: true }),
+    ]);
+    const config = parseFile(tokenizerConfigSchema, configJson ?? {}, file('tokenizer_config.json'));
+    const specialsMap = parseFile(specialsSchema, specialsJson ?? {}, file('special_tokens_map.json'));
+    const modelConfig = parseFile(modelConfigSchema, modelJson ?? {}, file('config.json'));
+    const eos = config.eos_token ?? specialsMap.eos_token ?? CLIP_EOS_TOKEN;
+    const specials: ClipSpecialTokens = {
+      bos: config.bos_token ?? specialsMap.bos_token ?? CLIP_BOS_TOKEN,
+      eos,
+      pad: config.pad_token ?? specialsMap.pad_token ?? eos,
+      unk: config.unk_token ?? specialsMap.unk_token ?? eos,
+    };
+
+    let json: Record<string, unknown>;
+    let source: string;
+    let truncationMaxLength: number | undefined;
+    if (tokenizerJson !== undefined) {
+      source = file('tokenizer.json');
+      const parsed = parseFile(tokenizerJsonSchema, tokenizerJson, source);
+      truncationMaxLength = parsed.truncation?.max_length;
+      json = parsed;
+    } else {
+      source = file('vocab.json');
+      json = await ClipTokenizer.#jsonFromVocabFiles(dir, specials);
+    }
+    const contextLength = resolveContextLength({
+      option: opts.contextLength,
+      maxPositions: modelConfig.text_config?.max_position_embeddings,
+      modelMaxLength: config.model_max_length,
+      truncationMaxLength,
+    });
+    return ClipTokenizer.#create(json, (configJson ?? {}) as object, specials, contextLength, source);
+  }
+
+  /** Builds CLIP's tokenizer.json from `vocab.json` + `merges.txt`, as transformers' converter would. */
+  static async #jsonFromVocabFiles(dir: string, specials: ClipSpecialTokens): Promise<Record<string, unknown>> {
+    const vocabFile = path.join(dir, 'vocab.json');
+    const mergesFile = path.join(dir, 'merges.txt');
+    const vocabJson = await readJsonFile(vocabFile, { optional: true });
+    if (vocabJson === undefined) {
+      throw new ModelLoadError(`${dir} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt`, {
+        path: path.join(dir, 'tokenizer.json'),
+      });
+    }
+    const vocab = parseFile(vocabSchema, vocabJson, vocabFile);
+    let merges: [string, string][];
+    try {
+      merges = parseMerges(await readFile(mergesFile, 'utf8'));
+    } catch (err) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      const reason = missing ? 'is missing (vocab.json needs it)' : `is malformed: ${(err as Error).message}`;
+      throw new ModelLoadError(`${mergesFile} ${reason}`, { path: mergesFile, cause: err });
+    }
+    try {
+      return clipTokenizerJson(vocab, merges, specials);
+    } catch (err) {
+      throw new ModelLoadError(`${vocabFile}: ${(err as Error).message}`, { path: vocabFile, cause: err });
+    }
+  }
+
+  static #create(
+    json: Record<string, unknown>,
+    config: object,
+    specials: ClipSpecialTokens,
+    contextLength: number,
+    source: string,
+  ): ClipTokenizer {
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(json, config);
+    } catch (err) {
+      throw new ModelLoadError(`${source} is not a tokenizer we can run: ${(err as Error).message}`, {
+        path: source,
+        cause: err,
+      });
+    }
+    const idOf = (token: string): number => {
+      const id = tokenizer.token_to_id(token);
+      if (id === undefined) throw new ModelLoadError(`${source} has no id for the special token ${token}`);
+      return id;
+    };
+    return new ClipTokenizer(
+      tokenizer,
+      { bos: idOf(specials.bos), eos: idOf(specials.eos), pad: idOf(specials.pad) },
+      contextLength,
+    );
+  }
+
+  /**
+   * Token ids of `text`, `<|startoftext|> ... <|endoftext|>`, not padded; a text longer than the context is cut to
+   * `contextLength` ids and still ends with `<|endoftext|>` (transformers' `truncation=True`).
+   */
+  encode(text: string): number[] {
+    const ids = this.#tokenizer.encode(text).ids;
+    if (ids.length <= this.contextLength) return ids;
+    const kept = ids.slice(0, this.contextLength - 1);
+    kept.push(this.eosId);
+    return kept;
+  }
+
+  /** Encodes `texts` into one `[batch, contextLength]` int64 tensor, each row padded with {@link padId}. */
+  encodeBatch(texts: readonly string[]): EncodedBatch {
+    const length = this.contextLength;
+    const inputIds = new BigInt64Array(texts.length * length).fill(BigInt(this.padId));
+    texts.forEach((text, row) => {
+      this.encode(text).forEach((id, col) => {
+        inputIds[row * length + col] = BigInt(id);
+      });
+    });
+    return { inputIds, batch: texts.length, length };
+  }
+}
