@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { mapBounded, Pool, Semaphore } from './bounded';
-import { backoffMs, retry } from './retry';
 
 /** Resolves after every promise callback queued so far has run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -92,41 +91,5 @@ describe('mapBounded', () => {
 
   it('returns an empty array for no items', async () => {
     expect(await mapBounded([], 4, async (x: number) => x)).toEqual([]);
-  });
-});
-
-describe('retry', () => {
-  const fast = { attempts: 3, baseMs: 1, maxMs: 1 };
-  class Flaky extends Error {}
-
-  it('retries retryable errors until success', async () => {
-    let calls = 0;
-    const out = await retry(
-      async () => {
-        calls++;
-        if (calls < 3) throw new Flaky('try again');
-        return 'ok';
-      },
-      (e) => e instanceof Flaky,
-      fast,
-    );
-    expect([out, calls]).toEqual(['ok', 3]);
-  });
-
-  it('throws the last error once attempts are spent, and at once for a permanent error', async () => {
-    let calls = 0;
-    const flaky = () => {
-      calls++;
-      return Promise.reject(new Flaky(`fail ${calls}`));
-    };
-    await expect(retry(flaky, (e) => e instanceof Flaky, fast)).rejects.toThrow('fail 3');
-    calls = 0;
-    await expect(retry(flaky, () => false, fast)).rejects.toThrow('fail 1');
-  });
-
-  it('backs off with a doubling, capped, jittered delay', () => {
-    const policy = { attempts: 10, baseMs: 100, maxMs: 1_000 };
-    expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy, 0.999_999))).toEqual([99, 199, 399, 799, 999]);
-    expect(backoffMs(3, policy, 0)).toBe(0);
   });
 });

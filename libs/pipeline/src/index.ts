@@ -7,5 +7,27 @@ export {
 } from './batch-policy';
 export { mapBounded, Pool, Semaphore } from './bounded';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher';
+export {
+  createEmbedBatcher,
+  createPixelPool,
+  type EmbedBatcherOptions,
+  type EmbedItem,
+  type EmbedResult,
+  type PixelModel,
+  pixelsPerImage,
+} from './embed-batch';
 export { BatcherClosedError, BatchResultError, PermanentShardError, PipelineError } from './errors';
-export { backoffMs, DEFAULT_FETCH_RETRY, type RetryPolicy, retry } from './retry';
+export { buildManifest, type RunManifest, writeManifest } from './manifest';
+export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
+export {
+  DEFAULT_MAX_IMAGE_BYTES,
+  type EmbedSubmitter,
+  type ImagePreprocessor,
+  type ImageRow,
+  imageErrorMessage,
+  runShard,
+  type ShardInput,
+  type ShardResult,
+  type ShardRunnerDeps,
+} from './shard-runner';
+export { type ShardWriteOptions, type ShardWriteReport, shardTables, writeShard } from './shard-writer';
