@@ -1,0 +1,63 @@
+import { UnrecoverableError } from 'bullmq';
+
+/**
+ * A shard job whose data does not match the {@link ShardJob} schema. It extends BullMQ's `UnrecoverableError`, so a
+ * worker that throws it fails the job at once instead of retrying data that can never become valid.
+ */
+export class MalformedJobError extends UnrecoverableError {
+  readonly code = 'MALFORMED_JOB';
+  /** Human-readable list of what is wrong with the data, one problem per line. */
+  readonly issues: string;
+
+  constructor(issues: string) {
+    super(`malformed shard job: ${issues}`);
+    this.name = 'MalformedJobError';
+    this.issues = issues;
+  }
+}
+
+/** Base class of the run-state errors below; all of them are permanent (retrying cannot help). */
+export class JobsError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'JobsError';
+    this.code = code;
+  }
+}
+
+/** A run id (or a name derived from one) breaks the allowed pattern. */
+export class InvalidRunIdError extends JobsError {
+  constructor(runId: string, why: string) {
+    super('INVALID_RUN_ID', `invalid run id ${JSON.stringify(runId)}: ${why}`);
+    this.name = 'InvalidRunIdError';
+  }
+}
+
+/** The run does not exist in the run store. */
+export class RunNotFoundError extends JobsError {
+  readonly runId: string;
+
+  constructor(runId: string) {
+    super('RUN_NOT_FOUND', `run ${runId} does not exist`);
+    this.name = 'RunNotFoundError';
+    this.runId = runId;
+  }
+}
+
+/** A run with this id already exists but was created with different parameters. */
+export class RunConflictError extends JobsError {
+  readonly runId: string;
+  readonly fields: string[];
+
+  constructor(runId: string, fields: string[]) {
+    super(
+      'RUN_CONFLICT',
+      `run ${runId} already exists with a different ${fields.join(', ')}; choose another run id (--run-id)`,
+    );
+    this.name = 'RunConflictError';
+    this.runId = runId;
+    this.fields = fields;
+  }
+}

@@ -1,0 +1,42 @@
+export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun, specConflicts } from './enqueue';
+export { InvalidRunIdError, JobsError, MalformedJobError, RunConflictError, RunNotFoundError } from './errors';
+export {
+  defaultQueueName,
+  defaultRunId,
+  modelKey,
+  parseShardJobId,
+  shardJobId,
+  shardName,
+  shortHash,
+  stableStringify,
+  validateRunId,
+} from './naming';
+export { createQueue, DEFAULT_JOB_OPTIONS, queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue';
+export {
+  type ErrorSample,
+  isComplete,
+  isTerminal,
+  progress,
+  RUN_STATUSES,
+  type RunProgress,
+  type RunState,
+  type RunStatus,
+  runStateFromHash,
+} from './run-state';
+export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, type ShardDoneReport } from './run-store';
+export {
+  DEFAULT_TEMPLATES,
+  type EmbedDtype,
+  EmbedDtypeSchema,
+  parseRunSpec,
+  parseShardJob,
+  RUN_ID_PATTERN,
+  RunIdSchema,
+  type RunSpec,
+  RunSpecSchema,
+  type ShardJob,
+  ShardJobSchema,
+} from './schemas';
+export { IMAGE_EXTENSIONS, isImageUri, modifiedSince, mtimeMs, objectFingerprint, type SourceObject } from './select';
+export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan';
+export { objectDigest, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';

@@ -1,0 +1,93 @@
+import { LuaScript } from './lua';
+
+/**
+ * Redis side of the {@link RunStore}. Every script touches one run's keys atomically and, where counters move,
+ * re-evaluates completion in the same step, so two workers finishing the last two shards at once cannot both miss
+ * (or both claim) the transition to a terminal status.
+ *
+ * Run hash fields: spec (JSON), status, listed (0/1), shardsTotal, imagesTotal, shardsDone, shardsFailed, imagesDone,
+ * imagesFailed, shardMs, startedAt, updatedAt, finishedAt.
+ */
+
+/** Shared tail: move a listed, running run to completed/failed once every shard is accounted for; return the hash. */
+const FINALIZE = `
+local function finalize(key, now)
+  local f = redis.call('HMGET', key, 'status', 'listed', 'shardsTotal', 'shardsDone', 'shardsFailed')
+  local status = f[1]
+  if f[2] == '1' and status ~= 'cancelled' and status ~= 'listing' then
+    local failed = tonumber(f[5])
+    if tonumber(f[4]) + failed >= tonumber(f[3]) then
+      local target = 'completed'
+      if failed > 0 then target = 'failed' end
+      if status ~= target then redis.call('HSET', key, 'status', target, 'finishedAt', now) end
+    end
+  end
+  return redis.call('HGETALL', key)
+end
+`;
+
+/** KEYS: run, runs index, source index. ARGV: spec JSON, run id, createdAt, now. Returns 1 if created, 0 if it existed. */
+export const CREATE = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', 'listing', 'listed', '0', 'shardsTotal', 0, 'imagesTotal', 0,
+  'shardsDone', 0, 'shardsFailed', 0, 'imagesDone', 0, 'imagesFailed', 0, 'shardMs', 0,
+  'startedAt', ARGV[4], 'updatedAt', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+return 1
+`);
+
+/** KEYS: run. ARGV: shards, images, now. Returns the run hash (flat), or false if the run does not exist. */
+export const SET_LISTED = new LuaScript(`${FINALIZE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'listed', '1', 'shardsTotal', ARGV[1], 'imagesTotal', ARGV[2], 'updatedAt', ARGV[3])
+if redis.call('HGET', KEYS[1], 'status') == 'listing' then redis.call('HSET', KEYS[1], 'status', 'running') end
+return finalize(KEYS[1], ARGV[3])
+`);
+
+/**
+ * KEYS: run, done set, failed hash. ARGV: shard, images, failed images, ms, now. Counts a shard once: SADD to the done
+ * set decides whether this is the first completion; a shard that had failed before stops counting as failed.
+ */
+export const SHARD_DONE = new LuaScript(`${FINALIZE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'shardsDone', 1)
+  redis.call('HINCRBY', KEYS[1], 'imagesDone', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'imagesFailed', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'shardMs', ARGV[4])
+  if redis.call('HDEL', KEYS[3], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'shardsFailed', -1) end
+end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
+return finalize(KEYS[1], ARGV[5])
+`);
+
+/** KEYS: run, done set, failed hash. ARGV: shard, error, now. A shard already done is never counted as failed. */
+export const SHARD_FAILED = new LuaScript(`${FINALIZE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
+  if redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'shardsFailed', 1) end
+end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
+return finalize(KEYS[1], ARGV[3])
+`);
+
+/** KEYS: run. ARGV: status, now, terminal (1/0). Returns the run hash (flat), or false if the run does not exist. */
+export const SET_STATUS = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'finishedAt', ARGV[2]) else redis.call('HDEL', KEYS[1], 'finishedAt') end
+return redis.call('HGETALL', KEYS[1])
+`);
+
+/** KEYS: pending chunks, sealed manifest. ARGV: ttl seconds. Publishes the pending manifest (an empty one if none). */
+export const SEAL_OBJECTS = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RENAME', KEYS[1], KEYS[2])
+else
+  redis.call('DEL', KEYS[2])
+  redis.call('RPUSH', KEYS[2], '')
+end
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1
+`);

@@ -1,0 +1,219 @@
+import type { Redis } from 'ioredis';
+import { RunNotFoundError } from './errors';
+import { shortHash } from './naming';
+import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state';
+import { CREATE, SEAL_OBJECTS, SET_LISTED, SET_STATUS, SHARD_DONE, SHARD_FAILED } from './run-store-scripts';
+import { type RunSpec, RunSpecSchema } from './schemas';
+import type { SourceObject } from './select';
+import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
+
+/** How many per-image error samples a run keeps (the newest). */
+export const ERROR_SAMPLES_CAP = 1000;
+
+/** What a worker reports when a shard is written. */
+export interface ShardDoneReport {
+  /** Images embedded and written. */
+  images: number;
+  /** Images that became error rows. */
+  failed: number;
+  /** Time the shard took, in milliseconds. */
+  ms: number;
+}
+
+/** A shard recorded as failed. */
+export interface FailedShard {
+  shard: number;
+  error: string;
+  /** The shard's URIs, when the worker passed them. */
+  uris?: string[];
+}
+
+/**
+ * Run state in Redis: one hash per run with its spec and counters, a done-set and a failed-hash of shard numbers (so
+ * a redelivered shard never counts twice), capped error samples, an index of runs by creation time and one per
+ * source, and the run's source manifest for incremental runs. Keys live under `<prefix>:run:<runId>`.
+ *
+ * Producer, workers and dashboard share it; every counter update is a single Lua script, so concurrent workers are
+ * safe without locks.
+ */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'metaclip',
+  ) {}
+
+  private key(runId: string, part?: string): string {
+    return part ? `${this.prefix}:run:${runId}:${part}` : `${this.prefix}:run:${runId}`;
+  }
+
+  private sourceIndexKey(source: string): string {
+    return `${this.prefix}:source:${shortHash(source)}:runs`;
+  }
+
+  private runKeys(runId: string): string[] {
+    return [this.key(runId), this.key(runId, 'done'), this.key(runId, 'failed')];
+  }
+
+  private decode(runId: string, reply: unknown): RunState {
+    if (!reply) throw new RunNotFoundError(runId);
+    return runStateFromHash(reply as string[]);
+  }
+
+  /**
+   * Create a run in status `listing`.
+   *
+   * @returns false (and changes nothing) when a run with this id already exists.
+   */
+  async create(spec: RunSpec, now = Date.now()): Promise<boolean> {
+    const valid = RunSpecSchema.parse(spec);
+    const created = await CREATE.run(
+      this.redis,
+      [this.key(valid.runId), `${this.prefix}:runs`, this.sourceIndexKey(valid.source)],
+      [JSON.stringify(valid), valid.runId, valid.createdAt, now],
+    );
+    return created === 1;
+  }
+
+  /** The run's state, or null when it does not exist. */
+  async get(runId: string): Promise<RunState | null> {
+    const hash = await this.redis.hgetall(this.key(runId));
+    return Object.keys(hash).length === 0 ? null : runStateFromHash(hash);
+  }
+
+  /** The run's state. @throws {@link RunNotFoundError} */
+  async require(runId: string): Promise<RunState> {
+    const state = await this.get(runId);
+    if (!state) throw new RunNotFoundError(runId);
+    return state;
+  }
+
+  /** Runs, newest first. */
+  async list(limit = 50): Promise<RunState[]> {
+    return this.statesOf(await this.redis.zrevrange(`${this.prefix}:runs`, 0, limit - 1));
+  }
+
+  /** The newest run over `source` that satisfies `accept`, looking at most `scan` runs back; null if none. */
+  async latestForSource(source: string, accept: (s: RunState) => boolean, scan = 100): Promise<RunState | null> {
+    const states = await this.statesOf(await this.redis.zrevrange(this.sourceIndexKey(source), 0, scan - 1));
+    return states.find((s) => s.source === source && accept(s)) ?? null;
+  }
+
+  private async statesOf(runIds: string[]): Promise<RunState[]> {
+    if (runIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of runIds) pipeline.hgetall(this.key(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([err, hash]) => {
+      if (err) throw err;
+      const h = hash as Record<string, string>;
+      return Object.keys(h).length === 0 ? [] : [runStateFromHash(h)];
+    });
+  }
+
+  /** Listing finished: the totals are final. A run with every shard already accounted for completes here. */
+  async setListed(runId: string, totals: { shards: number; images: number }, now = Date.now()): Promise<RunState> {
+    const reply = await SET_LISTED.run(this.redis, [this.key(runId)], [totals.shards, totals.images, now]);
+    return this.decode(runId, reply);
+  }
+
+  /**
+   * A shard was written. Idempotent per shard: a redelivered shard (at-least-once queues) is counted once; a shard
+   * that had failed before and now succeeded stops counting as failed.
+   */
+  async recordShardDone(runId: string, shard: number, report: ShardDoneReport, now = Date.now()): Promise<RunState> {
+    const reply = await SHARD_DONE.run(this.redis, this.runKeys(runId), [
+      shard,
+      report.images,
+      report.failed,
+      Math.round(report.ms),
+      now,
+    ]);
+    return this.decode(runId, reply);
+  }
+
+  /**
+   * A shard failed for good (its job ran out of attempts or hit a permanent error). Idempotent per shard; ignored for
+   * a shard already done. Pass the shard's `uris` when at hand: `retry` can then re-create the job even after BullMQ
+   * removed the failed one.
+   */
+  async recordShardFailed(
+    runId: string,
+    shard: number,
+    error: string,
+    uris?: readonly string[],
+    now = Date.now(),
+  ): Promise<RunState> {
+    const record = JSON.stringify(uris ? { error, uris } : { error });
+    const reply = await SHARD_FAILED.run(this.redis, this.runKeys(runId), [shard, record, now]);
+    return this.decode(runId, reply);
+  }
+
+  /** Numbers of the shards recorded as done. */
+  async doneShards(runId: string): Promise<Set<number>> {
+    return new Set((await this.redis.smembers(this.key(runId, 'done'))).map(Number));
+  }
+
+  /** Shards recorded as failed (and not done since), with their last error and URIs if recorded, in shard order. */
+  async failedShards(runId: string): Promise<FailedShard[]> {
+    const hash = await this.redis.hgetall(this.key(runId, 'failed'));
+    return Object.entries(hash)
+      .map(([shard, record]) => ({ shard: Number(shard), ...(JSON.parse(record) as Omit<FailedShard, 'shard'>) }))
+      .sort((a, b) => a.shard - b.shard);
+  }
+
+  /** Keep samples of per-image errors (the newest {@link ERROR_SAMPLES_CAP}). */
+  async addErrorSamples(runId: string, samples: readonly ErrorSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    const key = this.key(runId, 'errors');
+    await this.redis
+      .multi()
+      .lpush(key, ...samples.map((s) => JSON.stringify({ image_path: s.image_path, error: s.error })))
+      .ltrim(key, 0, ERROR_SAMPLES_CAP - 1)
+      .exec();
+  }
+
+  /** The newest error samples first. */
+  async errorSamples(runId: string, limit = 100): Promise<ErrorSample[]> {
+    const raw = await this.redis.lrange(this.key(runId, 'errors'), 0, limit - 1);
+    return raw.map((s) => JSON.parse(s) as ErrorSample);
+  }
+
+  /** Set the status; a terminal status stamps `finishedAt`, a live one clears it. */
+  async setStatus(runId: string, status: RunStatus, now = Date.now()): Promise<RunState> {
+    const reply = await SET_STATUS.run(this.redis, [this.key(runId)], [status, now, isTerminal(status) ? 1 : 0]);
+    return this.decode(runId, reply);
+  }
+
+  /** Start (or restart) recording the objects a listing pass sees; drops what an interrupted pass left. */
+  async resetSourceObjects(runId: string): Promise<void> {
+    await this.redis.del(this.key(runId, 'objects-pending'));
+  }
+
+  /**
+   * Record a batch of listed objects (URI + ETag or mtime/size) for later incremental runs: 8 bytes per object. They
+   * become visible only when {@link sealSourceObjects} is called at the end of a complete listing.
+   */
+  async recordSourceObjects(runId: string, objects: readonly SourceObject[]): Promise<void> {
+    if (objects.length === 0) return;
+    await this.redis.rpush(this.key(runId, 'objects-pending'), encodeDigests(objects));
+  }
+
+  /** Publish the recorded objects as the run's source manifest (kept {@link SOURCE_MANIFEST_TTL_SECONDS}). */
+  async sealSourceObjects(runId: string): Promise<void> {
+    await SEAL_OBJECTS.run(
+      this.redis,
+      [this.key(runId, 'objects-pending'), this.key(runId, 'objects')],
+      [SOURCE_MANIFEST_TTL_SECONDS],
+    );
+  }
+
+  /** The run's sealed source manifest, to ask which objects are new or changed since; null if none. */
+  async loadSourceManifest(runId: string): Promise<SourceManifest | null> {
+    return SourceManifest.load(this.redis, this.key(runId, 'objects'));
+  }
+
+  /** Whether the run has a sealed source manifest. */
+  async hasSourceManifest(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(runId, 'objects'))) === 1;
+  }
+}
