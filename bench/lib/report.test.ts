@@ -4,6 +4,8 @@ import {
   chartSpec,
   computeRatios,
   evaluateTargets,
+  GPU_TABLE_HEAD,
+  gpuTableRow,
   missedTargets,
   renderMarkdown,
   renderText,
@@ -96,6 +98,15 @@ describe('renderings', () => {
       ['producer, manifest'],
     ]);
     expect(spec.sections[0]?.bars[0]?.highlight).toBe(true);
+  });
+});
+
+describe('GPU table', () => {
+  it('writes one row per GPU run with the best batch, and heads the Markdown of a GPU run with it', () => {
+    const r = report({ device: 'cuda', dtype: 'fp16', machine: { ...report().machine, gpu: 'NVIDIA H200' } });
+    expect(gpuTableRow(r)).toBe('| NVIDIA H200 | CUDA | fp16 | 8 | 11 | 10 |');
+    expect(renderMarkdown(r, 'x.svg').startsWith(`${GPU_TABLE_HEAD}\n${gpuTableRow(r)}`)).toBe(true);
+    expect(renderMarkdown(report(), 'x.svg')).not.toContain(GPU_TABLE_HEAD);
   });
 });
 

@@ -203,9 +203,30 @@ export function renderText(r: BenchReport): string {
   return out.join('\n');
 }
 
+/** The header of the GPU table in docs/benchmarks.md; {@link gpuTableRow} writes its rows. */
+export const GPU_TABLE_HEAD =
+  '| card | provider | dtype | batch | model img/s | e2e img/s |\n| --- | --- | --- | ---: | ---: | ---: |';
+
+/** A GPU run's row of the GPU table: the card, the provider, the best raw batch and both throughputs. */
+export function gpuTableRow(r: BenchReport): string {
+  const raw = r.metrics.raw_model_img_s;
+  const e2e = r.metrics.e2e_img_s;
+  const provider = r.device === 'webgpu' ? 'WebGPU' : r.device.startsWith('cuda') ? 'CUDA' : r.device;
+  const cells = [
+    r.machine.gpu ?? 'unknown GPU',
+    provider,
+    r.dtype,
+    String(raw?.detail?.batch ?? '-'),
+    raw ? formatValue(raw.median) : '-',
+    e2e ? formatValue(e2e.median) : '-',
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
 /** The Markdown block that `--write-docs` puts between the markers of docs/benchmarks.md. */
 export function renderMarkdown(r: BenchReport, chartPath: string): string {
   const out = [
+    ...(r.device === 'cpu' ? [] : [GPU_TABLE_HEAD, gpuTableRow(r), '']),
     `Measured ${r.startedAt.slice(0, 10)} on **${r.machine.cpu}, ${r.machine.cores} cores**` +
       `${r.machine.gpu ? `, ${r.machine.gpu}` : ''}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ` +
       `onnxruntime-node ${r.ortVersion}, device ${r.device}, ${r.dtype}, threads intra-op ${r.threads.intraOp} / ` +

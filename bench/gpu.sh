@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The bench on a GPU machine (H100/H200: CUDA 13, Python + torch, but no Node.js, no Redis and no internet; see
+# ../shared/docs/GPU.md). Three steps, because one device call carries at most 64 MiB:
+#
+#   here:   bench/gpu.sh pack          -> .gpu/p1 .. .gpu/pN (git-ignored), each under ~56 MiB: a Node 20 binary, a
+#                                         trimmed node_modules (linux-x64 only), redis-server, the fixture images,
+#                                         and the CUDA provider of ORT 1.29.0 (npm: com.github.asus4.onnxruntime.
+#                                         linux-x64-gpu@0.4.9, 221 MB, xz-compressed and split). Prints the carry plan.
+#   there:  bench/gpu.sh unpack        -> once per call, carrying one or more parts: unpacks whatever .gpu/p* came
+#                                         along into /tmp/mcb (kept while the machine stays warm: chain the calls).
+#   there:  bench/gpu.sh run [quick]   -> checks the pieces, puts the CUDA provider next to libonnxruntime.so.1, sets
+#                                         LD_LIBRARY_PATH as GPU.md says, starts redis, and runs bench/run.ts for
+#                                         cuda fp16, cuda fp32 and webgpu fp32 (raw model at batch 32..512, then e2e),
+#                                         writing bench-<device>-<dtype>.{json,md,log} and gpu-rows.md into $OUT.
+#
+# Lean on purpose: the whole GPU budget is 15 minutes, machine start included. `run` takes about 4-6 minutes
+# (model write + convert ~1 min, each raw sweep ~30 s, each e2e ~1 min); `run quick` about half that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STAGE=/tmp/mcb
+PART_MIB=56
+
+pack() {
+  local work=.gpu/stage
+  rm -rf .gpu && mkdir -p "$work"
+  echo "gpu.sh: node $(node --version)" >&2
+  xz -T0 -6 -c "$(readlink -f "$(command -v node)")" >"$work/node.xz"
+
+  # node_modules without what a bench run never loads: other platforms' binaries, onnxruntime-web (transformers.js
+  # bundles it), the dev tools and the browser/container test drivers.
+  tar -C "$ROOT" -c --exclude='onnxruntime-node/bin/napi-v6/darwin' --exclude='onnxruntime-node/bin/napi-v6/win32' \
+    --exclude='onnxruntime-node/bin/napi-v6/linux/arm64' --exclude='node_modules/onnxruntime-web' \
+    --exclude='node_modules/typescript' --exclude='node_modules/@biomejs' --exclude='node_modules/playwright-core' \
+    --exclude='node_modules/testcontainers' --exclude='node_modules/@img/sharp-libvips-linuxmusl-x64' \
+    --exclude='node_modules/@img/sharp-linuxmusl-x64' --exclude='node_modules/.cache' --exclude='*.map' \
+    --exclude='*.d.ts' node_modules | xz -T0 -6 >"$work/node_modules.tar.xz"
+
+  mkdir -p "$work/redis/lib"
+  cp "$(readlink -f "$(command -v redis-server)")" "$work/redis/redis-server"
+  for lib in liblzf.so.1 libjemalloc.so.2 libatomic.so.1; do
+    cp "$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')" "$work/redis/lib/"
+  done
+  cp -r "${BENCH_IMAGES_DIR:-$ROOT/../shared/fixtures/images}" "$work/images"
+  tar -C "$work" -c redis images | xz -T0 -6 >"$work/misc.tar.xz"
+  rm -rf "$work/redis" "$work/images"
+
+  local tgz
+  tgz=$(cd "$work" && npm pack --silent com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9)
+  tar -C "$work" -xzf "$work/$tgz" --wildcards '*/Plugins/Linux/x64/libonnxruntime_providers_*.so'
+  tar -C "$(dirname "$(find "$work" -name libonnxruntime_providers_cuda.so)")" -c \
+    libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so | xz -T0 -6 >"$work/cuda.tar.xz"
+  rm -rf "$work/package" "$work/$tgz"
+
+  # Split every archive into chunks, then deal the chunks into parts that each fit one call.
+  (cd "$work" && for f in *.xz; do split -b "$((PART_MIB * 1024 * 1024 - 1024))" -d -a 2 "$f" "$f.chunk."; rm "$f"; done)
+  local part=1 used=0 size
+  for chunk in $(ls -S "$work"); do
+    size=$(stat -c %s "$work/$chunk")
+    if ((used + size > PART_MIB * 1024 * 1024)); then part=$((part + 1)) used=0; fi
+    mkdir -p ".gpu/p$part" && mv "$work/$chunk" ".gpu/p$part/" && used=$((used + size))
+  done
+  rmdir "$work"
+  echo "gpu.sh: packed $(du -sh .gpu | cut -f1) into $part parts. Carry each in its own call, back to back"
+  echo "(the machine keeps /tmp only while warm), the last one running the bench:"
+  for p in $(seq 1 $((part - 1))); do echo "  run(carry=['.gpu/p$p'], command='bash bench/gpu.sh unpack')"; done
+  echo "  run(carry=['.gpu/p$part'], command='bash bench/gpu.sh unpack && bash bench/gpu.sh run')"
+}
+
+unpack() {
+  mkdir -p "$STAGE/chunks"
+  for p in .gpu/p*; do [ -d "$p" ] && cp "$p"/* "$STAGE/chunks/"; done
+  # An archive is complete once all its chunks are here; unpack each complete one exactly once.
+  for first in "$STAGE"/chunks/*.xz.chunk.00; do
+    [ -e "$first" ] || continue
+    local name base
+    name=$(basename "$first" .chunk.00) base="$STAGE/chunks/$name"
+    [ -e "$STAGE/done.$name" ] && continue
+    # split names chunks 00, 01, ...: the archive is complete when xz can read it to the end.
+    if cat "$base".chunk.* | xz -t 2>/dev/null; then
+      case "$name" in
+        node.xz) mkdir -p "$STAGE/bin" && cat "$base".chunk.* | xz -d >"$STAGE/bin/node" && chmod +x "$STAGE/bin/node" ;;
+        *.tar.xz) mkdir -p "$STAGE/${name%.tar.xz}" && cat "$base".chunk.* | xz -d | tar -C "$STAGE/${name%.tar.xz}" -x ;;
+      esac
+      touch "$STAGE/done.$name" && rm -f "$base".chunk.*
+      echo "gpu.sh: unpacked $name" >&2
+    else
+      echo "gpu.sh: $name incomplete so far ($(ls "$base".chunk.* | wc -l) chunks)" >&2
+    fi
+  done
+}
+
+run() {
+  local mode=${1:-full}
+  local out=${OUT:-$ROOT/artifacts/gpu}
+  mkdir -p "$out"
+  for piece in node.xz node_modules.tar.xz misc.tar.xz cuda.tar.xz; do
+    [ -e "$STAGE/done.$piece" ] || { echo "gpu.sh: $piece is missing: carry all parts (bench/gpu.sh pack)" >&2; exit 2; }
+  done
+  export PATH="$STAGE/bin:$PATH"
+  [ -e node_modules ] || ln -s "$STAGE/node_modules/node_modules" node_modules
+  local ort=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
+  cp -n "$STAGE"/cuda/libonnxruntime_providers_*.so "$ort/"
+  local py=/opt/torch/.venv/lib/python3.12/site-packages/nvidia
+  export LD_LIBRARY_PATH="/usr/local/cuda/targets/x86_64-linux/lib:/usr/local/cuda/lib64:$py/cu13/lib:$py/cudnn/lib:${LD_LIBRARY_PATH:-}"
+  export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+  export BENCH_IMAGES_DIR=$STAGE/misc/images
+  export REDIS_URL=redis://127.0.0.1:6390
+  LD_LIBRARY_PATH="$STAGE/misc/redis/lib:$LD_LIBRARY_PATH" "$STAGE/misc/redis/redis-server" --port 6390 \
+    --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$STAGE/redis.pid" --logfile "$out/redis.log"
+  trap 'kill "$(cat "$STAGE/redis.pid")" 2>/dev/null || true' EXIT
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+
+  local quick=() e2e=raw,e2e
+  [ "$mode" = quick ] && quick=(--quick)
+  bench() { # device dtype suites batch-sizes
+    local tag="$1-$2"
+    echo "gpu.sh: bench $tag" >&2
+    timeout 240 node --import tsx bench/run.ts --device "$1" --dtype "$2" --only "$3" --batch-sizes "$4" \
+      "${quick[@]}" --json --out "$out/bench-$tag.json" >"$out/bench-$tag.txt" 2>"$out/bench-$tag.log" ||
+      echo "gpu.sh: bench $tag failed ($?): see bench-$tag.log" >&2
+    tail -n 30 "$out/bench-$tag.txt" >&2 || true
+  }
+  bench cuda fp16 "$e2e" 32,64,128,256,512
+  bench cuda fp32 "$e2e" 32,128,256
+  # WebGPU measured 357 img/s at batch 32 and less at 128 (GPU.md): a short sweep, raw model only.
+  bench webgpu fp32 raw 32,64
+  # Each run wrote bench-<tag>.md beside its JSON, starting with its row of docs/benchmarks.md's GPU table.
+  cat "$out"/bench-*.md >"$out/gpu-rows.md" 2>/dev/null && cat "$out/gpu-rows.md" >&2 || true
+}
+
+case "${1:-}" in
+  pack) pack ;;
+  unpack) unpack ;;
+  run) run "${2:-full}" ;;
+  *) echo "usage: bench/gpu.sh pack | unpack | run [quick]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions, SUITES, UsageError } from './options';
+
+describe('parseOptions', () => {
+  it('plans a full CPU run by default', () => {
+    const o = parseOptions([], 2);
+    expect(o).toMatchObject({
+      quick: false,
+      device: 'cpu',
+      dtype: 'fp32',
+      threads: 2,
+      repeats: 3,
+      enqueueUris: 1_000_000,
+    });
+    expect(o.batchSizes).toEqual([1, 4, 8, 16]);
+    expect(o.suites).toEqual([...SUITES]);
+  });
+
+  it('makes --quick smaller on every axis', () => {
+    const full = parseOptions([], 2);
+    const quick = parseOptions(['--quick', '--json'], 2);
+    expect(quick.json).toBe(true);
+    expect(quick.repeats).toBeLessThan(full.repeats);
+    expect(quick.e2eImages).toBeLessThan(full.e2eImages);
+    expect(quick.enqueueUris).toBeLessThan(full.enqueueUris);
+    expect(quick.batchSizes.length).toBeLessThan(full.batchSizes.length);
+  });
+
+  it('sweeps large batches on a GPU and takes explicit ones', () => {
+    expect(parseOptions(['--device', 'cuda', '--dtype', 'fp16'], 16)).toMatchObject({
+      device: 'cuda',
+      dtype: 'fp16',
+      batchSizes: [32, 64, 128, 256, 512],
+    });
+    expect(parseOptions(['--device', 'cuda:1', '--batch-sizes', '64, 128'], 16).batchSizes).toEqual([64, 128]);
+    expect(parseOptions(['--device', 'webgpu'], 16).device).toBe('webgpu');
+  });
+
+  it('keeps --only in run order', () => {
+    expect(parseOptions(['--only', 'transformersjs,raw'], 2).suites).toEqual(['raw', 'transformersjs']);
+  });
+
+  it.each([
+    [['--device', 'tpu']],
+    [['--dtype', 'int8']],
+    [['--only', 'raw,gpu']],
+    [['--batch-sizes', '8,0']],
+    [['--threads', 'two']],
+    [['--frobnicate']],
+    [['positional']],
+  ])('rejects %j with a UsageError', (argv) => {
+    expect(() => parseOptions(argv, 2)).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Command-line options of `npm run bench`, and the run plan they imply (counts, repeats, batch sizes). Pure: parsing
+ * and defaults are decided here, tested without running anything.
+ */
+import { parseArgs } from 'node:util';
+
+/** The measurements `npm run bench` knows, in the order it runs them. */
+export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'transformersjs'] as const;
+/** One measurement of {@link SUITES}. */
+export type Suite = (typeof SUITES)[number];
+
+/** Everything a bench run needs to know, after defaults. */
+export interface BenchOptions {
+  quick: boolean;
+  json: boolean;
+  check: boolean;
+  writeDocs: boolean;
+  help: boolean;
+  /** `cpu`, `cuda`, `cuda:N` or `webgpu`, as `loadModel` takes it. */
+  device: string;
+  dtype: 'fp32' | 'fp16';
+  /** Raw-model sweep; the best one is `raw_model_img_s`. */
+  batchSizes: number[];
+  suites: Suite[];
+  /** Intra-op threads for every ONNX session of the run (ours and transformers.js alike). */
+  threads: number;
+  repeats: number;
+  /** Images through the whole pipeline per e2e repeat. */
+  e2eImages: number;
+  /** Images per transformers.js repeat. */
+  transformersjsImages: number;
+  /** Images per decode repeat. */
+  decodeImages: number;
+  /** URIs in the enqueue manifest. */
+  enqueueUris: number;
+  seed: number;
+  /** Also write the JSON report to this file (the GPU script points it into `$OUT`). */
+  out: string | undefined;
+}
+
+/** A bad command line: the message is meant for the person who typed it. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The `--help` text. */
+export const USAGE = `Usage: npm run bench -- [options]
+
+Measures, in one run, on a MetaCLIP B/16-shaped model with random weights (cached under .cache/bench/):
+raw ONNX session img/s, end-to-end pipeline img/s, transformers.js pipeline img/s, decode img/s,
+enqueue URIs/s and worker RSS; prints a table, then (with --json) one JSON object as the last line.
+
+Options:
+  --quick               fewer images, URIs and repeats (about 3 minutes on 2 cores)
+  --json                end stdout with the report as one JSON line
+  --check               exit 1 when a measured target is missed
+  --write-docs          rewrite the results block of docs/benchmarks.md and docs/benchmarks-<device>.svg
+  --device <d>          cpu (default) | cuda | cuda:N | webgpu
+  --dtype <t>           fp32 (default) | fp16
+  --batch-sizes <list>  raw-model batch sweep, e.g. 1,4,8 (default: 1,4,8,16 on cpu, 32,64,128,256,512 on a GPU)
+  --only <list>         run only these of: ${SUITES.join(', ')}
+  --threads <n>         intra-op threads for every ONNX session (default: all cores)
+  --repeats <n>         repeats per measurement (default 3, --quick 2)
+  --images <n>          images per end-to-end repeat
+  --uris <n>            URIs in the enqueue manifest (default 1,000,000)
+  --seed <n>            seed of the random model weights (default 1)
+  --out <file>          also write the JSON report to this file
+  -h, --help            this text
+`;
+
+const DEVICE = /^(cpu|cuda(:\d+)?|webgpu)$/;
+
+/**
+ * Parses `argv` (without node and script) into a complete plan.
+ *
+ * @param cores - cores of this machine: the default thread count.
+ * @throws UsageError on an unknown option or a malformed value.
+ */
+export function parseOptions(argv: readonly string[], cores: number): BenchOptions {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const quick = values.quick ?? false;
+  const device = values.device ?? 'cpu';
+  if (!DEVICE.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or webgpu, got '${device}'`);
+  const dtype = values.dtype ?? 'fp32';
+  if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError(`--dtype must be fp32 or fp16, got '${dtype}'`);
+  const gpu = device !== 'cpu';
+  const defaultBatches = gpu ? [32, 64, 128, 256, 512] : quick ? [1, 4, 8] : [1, 4, 8, 16];
+  const suites = values.only ? list(values.only, '--only').map(suite) : [...SUITES];
+  // On a GPU an image costs ~100x less, so the same wall time pushes ~100x more images through.
+  const scale = gpu ? 64 : 1;
+  return {
+    quick,
+    json: values.json ?? false,
+    check: values.check ?? false,
+    writeDocs: values['write-docs'] ?? false,
+    help: values.help ?? false,
+    device,
+    dtype,
+    batchSizes: values['batch-sizes'] ? list(values['batch-sizes'], '--batch-sizes').map(positive) : defaultBatches,
+    suites: SUITES.filter((s) => suites.includes(s)),
+    threads: values.threads ? positive(values.threads) : cores,
+    repeats: values.repeats ? positive(values.repeats) : quick ? 2 : 3,
+    e2eImages: values.images ? positive(values.images) : (quick ? 48 : 256) * scale,
+    transformersjsImages: (quick ? 16 : 48) * scale,
+    decodeImages: quick ? 64 : 256,
+    enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
+    seed: values.seed ? nonNegative(values.seed) : 1,
+    out: values.out,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      check: { type: 'boolean' },
+      'write-docs': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      device: { type: 'string' },
+      dtype: { type: 'string' },
+      'batch-sizes': { type: 'string' },
+      only: { type: 'string' },
+      threads: { type: 'string' },
+      repeats: { type: 'string' },
+      images: { type: 'string' },
+      uris: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+}
+
+function list(s: string, flag: string): string[] {
+  const items = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag} needs a comma-separated list`);
+  return items;
+}
+
+function suite(s: string): Suite {
+  const found = SUITES.find((x) => x === s);
+  if (!found) throw new UsageError(`unknown suite '${s}' (known: ${SUITES.join(', ')})`);
+  return found;
+}
+
+function positive(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a positive integer, got '${s}'`);
+  return n;
+}
+
+function nonNegative(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`expected a non-negative integer, got '${s}'`);
+  return n;
+}
