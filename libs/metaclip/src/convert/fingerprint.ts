@@ -1,0 +1,58 @@
+/**
+ * Content hashes of model files, with a stat-keyed memo so a cached load of a 600 MB checkpoint does not read it
+ * just to learn that nothing changed (the same trade-off git's index makes: size, mtime, ctime and inode).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** sha256 hex of bytes. */
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const memoSchema = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  ctimeMs: z.number(),
+  ino: z.number(),
+  sha256: z.string(),
+});
+type Memo = z.infer<typeof memoSchema>;
+
+/** Remembers file hashes under `<dir>/<sha256(realpath)>.json`. */
+export class FingerprintMemo {
+  constructor(private readonly dir: string) {}
+
+  /** The remembered hash of `file`, if its stat still matches; never reads the file itself. */
+  async lookup(file: string): Promise<string | undefined> {
+    const [entry, info] = await Promise.all([this.entryPath(file), stat(file)]);
+    let memo: Memo;
+    try {
+      memo = memoSchema.parse(JSON.parse(await readFile(entry, 'utf8')));
+    } catch {
+      return undefined; // absent or unreadable memo: the caller hashes the bytes
+    }
+    const same =
+      memo.size === info.size &&
+      memo.mtimeMs === info.mtimeMs &&
+      memo.ctimeMs === info.ctimeMs &&
+      memo.ino === info.ino;
+    return same ? memo.sha256 : undefined;
+  }
+
+  /** Remember that `file`, as it is now, hashes to `hash`. */
+  async remember(file: string, hash: string): Promise<void> {
+    const [entry, info] = await Promise.all([this.entryPath(file), stat(file)]);
+    const memo: Memo = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, sha256: hash };
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${entry}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(memo));
+    await rename(tmp, entry);
+  }
+
+  private async entryPath(file: string): Promise<string> {
+    return path.join(this.dir, `${sha256(await realpath(file))}.json`);
+  }
+}

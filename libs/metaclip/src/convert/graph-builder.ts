@@ -1,0 +1,131 @@
+/**
+ * Builds an ONNX graph node by node, with unique value names, and stores initializers as it goes: small ones inline,
+ * big ones appended to an external data file right away, so converting ViT-B/16 never holds a second copy of the
+ * weights in memory. Writes are synchronous on purpose: conversion is a one-off CPU-bound step and straight-line
+ * graph code reads better than a thousand awaits.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { float32ToFp16 } from './fp16';
+import type { AttributeValue, DataType, ExternalRef, NodeSpec, TensorValue } from './onnx-proto';
+
+/** Tensors at least this big go to external data; smaller ones stay in the protobuf. */
+const EXTERNAL_MIN_BYTES = 1024;
+// Page-aligned offsets let onnxruntime map the data file instead of copying it.
+const ALIGNMENT = 4096;
+
+/** An append-only `.onnx_data` file. */
+export class ExternalDataWriter {
+  private readonly fd: number;
+  private offset = 0;
+
+  /** `file` is the path to create; `location` is how models refer to it (a name relative to the model). */
+  constructor(
+    file: string,
+    readonly location: string,
+  ) {
+    this.fd = openSync(file, 'w');
+  }
+
+  /** Append bytes at the next aligned offset and return where they are. */
+  append(bytes: Uint8Array): ExternalRef {
+    const pad = (ALIGNMENT - (this.offset % ALIGNMENT)) % ALIGNMENT;
+    if (pad) writeSync(this.fd, new Uint8Array(pad));
+    const offset = this.offset + pad;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    this.offset = offset + bytes.length;
+    return { location: this.location, offset, length: bytes.length };
+  }
+
+  /** Flush and close the file. */
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Options of a node. */
+export interface OpOptions {
+  domain?: string;
+  /** Number of outputs (default 1). */
+  outputs?: number;
+  /** Explicit output names (graph outputs such as `image_embeds`); default: generated. */
+  names?: string[];
+}
+
+/**
+ * A graph under construction. Value names are `<prefix><op>_<n>`, so two towers built with different prefixes can
+ * be merged into one model without clashes. Float weights are stored in `dtype` (the compute type).
+ */
+export class GraphBuilder {
+  readonly nodes: NodeSpec[] = [];
+  readonly initializers: TensorValue[] = [];
+  /** Non-default operator domains used so far (for opset imports). */
+  readonly domains = new Set<string>();
+  private counter = 0;
+
+  constructor(
+    /** Prefix of every name this builder creates. */
+    readonly prefix: string,
+    /** Element type of float weights and activations. */
+    readonly dtype: 'float32' | 'float16',
+    private readonly external: ExternalDataWriter | undefined,
+  ) {}
+
+  /** Add a node with one output and return the output's name. */
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes?: Record<string, AttributeValue>,
+    options?: OpOptions,
+  ): string {
+    return this.opN(opType, inputs, attributes, { ...options, outputs: 1 })[0] as string;
+  }
+
+  /** Add a node and return all its output names. An empty input name marks an omitted optional input. */
+  opN(
+    opType: string,
+    inputs: readonly string[],
+    attributes?: Record<string, AttributeValue>,
+    options?: OpOptions,
+  ): string[] {
+    const id = `${this.prefix}${opType}_${this.counter++}`;
+    const outputs = options?.names ?? Array.from({ length: options?.outputs ?? 1 }, (_, i) => `${id}:${i}`);
+    if (options?.domain) this.domains.add(options.domain);
+    this.nodes.push({ opType, domain: options?.domain, name: id, inputs, outputs, attributes });
+    return outputs;
+  }
+
+  /** A float weight (given as float32) stored in the graph's dtype. */
+  weight(name: string, dims: readonly number[], values: Float32Array): string {
+    const bytes = this.dtype === 'float16' ? bytesOf(float32ToFp16(values)) : bytesOf(values);
+    return this.tensor(name, this.dtype, dims, bytes);
+  }
+
+  /** A float32 weight regardless of the graph's dtype (for values that stay in float32). */
+  weight32(name: string, dims: readonly number[], values: Float32Array): string {
+    return this.tensor(name, 'float32', dims, bytesOf(values));
+  }
+
+  /** A small int64 constant (shapes, axes, indices). */
+  int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const data = BigInt64Array.from(values, (v) => BigInt(v));
+    return this.tensor(`${this.prefix}const_${this.counter++}`, 'int64', dims, bytesOf(data));
+  }
+
+  /** A scalar float constant in the graph's dtype. */
+  scalar(value: number): string {
+    return this.weight(`${this.prefix}const_${this.counter++}`, [], Float32Array.of(value));
+  }
+
+  /** Add an initializer of any type from raw little-endian bytes. */
+  tensor(name: string, dataType: DataType, dims: readonly number[], bytes: Uint8Array): string {
+    const fullName = name.startsWith(this.prefix) ? name : this.prefix + name;
+    const data = this.external && bytes.length >= EXTERNAL_MIN_BYTES ? this.external.append(bytes) : bytes.slice();
+    this.initializers.push({ name: fullName, dataType, dims, data });
+    return fullName;
+  }
+}
+
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}

@@ -1,0 +1,157 @@
+/**
+ * Random CLIP checkpoints in the Hugging Face layout, for tests and benchmarks where no real weights exist: the
+ * right tensor names and shapes for a preset, weights drawn from a seeded generator at the scales transformers'
+ * `CLIPPreTrainedModel._init_weights` uses (plus small random biases and norms, so every parameter matters).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CLIP_PRESETS,
+  type ClipConfig,
+  type ClipEncoderConfig,
+  type ClipPreset,
+  toHfConfigJson,
+  visionTokens,
+} from '../config/clip-config';
+import { writeClipTokenizerFiles } from '../tokenizer/vocab-files';
+import { type Float32Tensor, writeSafetensors } from './safetensors';
+
+/** Options of {@link writeRandomModel}. */
+export interface RandomModelOptions {
+  /** Seed of the generator; the same seed gives the same bytes. Default 0. */
+  seed?: number;
+  /** Write `eos_token_id: 2` like configs converted by older transformers (pooling at argmax of the ids). */
+  legacyEos?: boolean;
+}
+
+/** CLIPImageProcessor settings of every MetaCLIP checkpoint (224 crop, bicubic, CLIP mean/std). */
+export function clipPreprocessorConfig(imageSize: number): Record<string, unknown> {
+  return {
+    crop_size: { height: imageSize, width: imageSize },
+    do_center_crop: true,
+    do_convert_rgb: true,
+    do_normalize: true,
+    do_rescale: true,
+    do_resize: true,
+    image_mean: [0.48145466, 0.4578275, 0.40821073],
+    image_processor_type: 'CLIPImageProcessor',
+    image_std: [0.26862954, 0.26130258, 0.27577711],
+    resample: 3,
+    rescale_factor: 0.00392156862745098,
+    size: { shortest_edge: imageSize },
+  };
+}
+
+/**
+ * Write a random model folder: `config.json`, `model.safetensors`, `preprocessor_config.json` and the CLIP
+ * tokenizer files. Returns `outDir`.
+ */
+export async function writeRandomModel(
+  outDir: string,
+  preset: ClipPreset | ClipConfig,
+  options: RandomModelOptions = {},
+): Promise<string> {
+  const base: ClipConfig = typeof preset === 'string' ? CLIP_PRESETS[preset] : preset;
+  const config: ClipConfig = options.legacyEos
+    ? { ...base, text: { ...base.text, eosTokenId: 2, pooling: 'argmax' } }
+    : base;
+  await mkdir(outDir, { recursive: true });
+  const rng = new Gaussian(options.seed ?? 0);
+  await writeSafetensors(path.join(outDir, 'model.safetensors'), clipTensors(config, rng));
+  await writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(toHfConfigJson(config), null, 2)}\n`);
+  const preprocessor = clipPreprocessorConfig(config.vision.imageSize);
+  await writeFile(path.join(outDir, 'preprocessor_config.json'), `${JSON.stringify(preprocessor, null, 2)}\n`);
+  await writeClipTokenizerFiles(outDir);
+  return outDir;
+}
+
+/** The tensors of a CLIPModel checkpoint, each made when written. */
+function clipTensors(config: ClipConfig, rng: Gaussian): [string, Float32Tensor][] {
+  const { vision: v, text: t, projectionDim: p } = config;
+  const normal = (shape: number[], std: number, mean = 0): Float32Tensor => ({
+    shape,
+    data: () => rng.fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), mean, std),
+  });
+  const tensors: [string, Float32Tensor][] = [
+    ['logit_scale', { shape: [], data: Float32Array.of(config.logitScaleInit) }],
+  ];
+  tensors.push(
+    ['text_model.embeddings.token_embedding.weight', normal([t.vocabSize, t.hiddenSize], 0.02)],
+    ['text_model.embeddings.position_embedding.weight', normal([t.maxPositions, t.hiddenSize], 0.01)],
+    ...encoderTensors('text_model', t, normal),
+    ...norm('text_model.final_layer_norm', t.hiddenSize, normal),
+    ['text_projection.weight', normal([p, t.hiddenSize], t.hiddenSize ** -0.5)],
+    ['vision_model.embeddings.class_embedding', normal([v.hiddenSize], v.hiddenSize ** -0.5)],
+    [
+      'vision_model.embeddings.patch_embedding.weight',
+      normal([v.hiddenSize, v.numChannels, v.patchSize, v.patchSize], 0.02),
+    ],
+    ['vision_model.embeddings.position_embedding.weight', normal([visionTokens(v), v.hiddenSize], 0.02)],
+    ...norm('vision_model.pre_layrnorm', v.hiddenSize, normal),
+    ...encoderTensors('vision_model', v, normal),
+    ...norm('vision_model.post_layernorm', v.hiddenSize, normal),
+    ['visual_projection.weight', normal([p, v.hiddenSize], v.hiddenSize ** -0.5)],
+  );
+  return tensors;
+}
+
+type Normal = (shape: number[], std: number, mean?: number) => Float32Tensor;
+
+function encoderTensors(prefix: string, c: ClipEncoderConfig, normal: Normal): [string, Float32Tensor][] {
+  const d = c.hiddenSize;
+  const inStd = d ** -0.5 * (2 * c.numLayers) ** -0.5;
+  const out: [string, Float32Tensor][] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const layer = `${prefix}.encoder.layers.${i}`;
+    const linear = (name: string, outF: number, inF: number, std: number): [string, Float32Tensor][] => [
+      [`${layer}.${name}.weight`, normal([outF, inF], std)],
+      [`${layer}.${name}.bias`, normal([outF], 0.02)],
+    ];
+    out.push(
+      ...norm(`${layer}.layer_norm1`, d, normal),
+      ...linear('self_attn.q_proj', d, d, inStd),
+      ...linear('self_attn.k_proj', d, d, inStd),
+      ...linear('self_attn.v_proj', d, d, inStd),
+      ...linear('self_attn.out_proj', d, d, d ** -0.5),
+      ...norm(`${layer}.layer_norm2`, d, normal),
+      ...linear('mlp.fc1', c.intermediateSize, d, (2 * d) ** -0.5),
+      ...linear('mlp.fc2', d, c.intermediateSize, inStd),
+    );
+  }
+  return out;
+}
+
+function norm(name: string, size: number, normal: Normal): [string, Float32Tensor][] {
+  return [
+    [`${name}.weight`, normal([size], 0.02, 1)],
+    [`${name}.bias`, normal([size], 0.02)],
+  ];
+}
+
+/** Seeded normal samples: mulberry32 uniforms through Box-Muller. */
+class Gaussian {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  fill(out: Float32Array, mean: number, std: number): Float32Array {
+    for (let i = 0; i < out.length; i += 2) {
+      const u = 1 - this.uniform(); // (0, 1]: log(0) would be -Infinity
+      const r = Math.sqrt(-2 * Math.log(u)) * std;
+      const theta = 2 * Math.PI * this.uniform();
+      out[i] = mean + r * Math.cos(theta);
+      if (i + 1 < out.length) out[i + 1] = mean + r * Math.sin(theta);
+    }
+    return out;
+  }
+
+  private uniform(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}

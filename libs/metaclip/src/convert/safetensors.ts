@@ -1,0 +1,192 @@
+/**
+ * safetensors: an 8-byte little-endian header length, a JSON header `{name: {dtype, shape, data_offsets}}`, then
+ * the tensor bytes. We read F32, F16 and BF16 into Float32Array (F32 as a zero-copy view when aligned) and write
+ * F32 files for random models.
+ *
+ * The file is read once into one Buffer that callers may also hash, so a 600 MB checkpoint is never loaded twice.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { ModelLoadError } from '../errors';
+import { bf16ToFloat32, fp16ToFloat32 } from './fp16';
+
+/** Element types we can read. */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+// Headers above this are not checkpoints but garbage; the spec itself caps the header at 100 MB.
+const MAX_HEADER = 100 * 1024 * 1024;
+
+/** One tensor's entry in the header, with its byte range made absolute within the file. */
+export interface TensorEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Absolute byte offset of the data in the file. */
+  start: number;
+  /** Byte length of the data. */
+  length: number;
+}
+
+/** A parsed safetensors file over its bytes. */
+export class SafetensorsFile {
+  /** Header entries by tensor name (the `__metadata__` key removed). */
+  readonly entries: ReadonlyMap<string, TensorEntry>;
+  /** The file's `__metadata__` strings. */
+  readonly metadata: Readonly<Record<string, string>>;
+
+  constructor(
+    /** The whole file. */
+    readonly bytes: Buffer,
+    /** Path or name for error messages. */
+    readonly source: string,
+  ) {
+    const parsed = parseSafetensorsHeader(bytes, source);
+    this.entries = parsed.entries;
+    this.metadata = parsed.metadata;
+  }
+
+  /** Read a safetensors file from disk (one read). */
+  static async read(file: string): Promise<SafetensorsFile> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
+    }
+    return new SafetensorsFile(bytes, file);
+  }
+
+  /** Whether the file holds `name`. */
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /**
+   * A tensor as float32. F32 data aligned to 4 bytes comes back as a view of the file bytes (do not write to it);
+   * F16/BF16 and unaligned F32 are converted into a new array.
+   */
+  float32(name: string): { shape: number[]; data: Float32Array } {
+    const entry = this.entries.get(name);
+    if (!entry)
+      throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
+    const { bytes } = this;
+    const offset = bytes.byteOffset + entry.start;
+    const count = entry.length / BYTES[entry.dtype];
+    if (entry.dtype === 'F32') {
+      if (offset % 4 === 0) return { shape: entry.shape, data: new Float32Array(bytes.buffer, offset, count) };
+      const copy = new Uint8Array(bytes.subarray(entry.start, entry.start + entry.length));
+      return { shape: entry.shape, data: new Float32Array(copy.buffer) };
+    }
+    const half = new Uint16Array(count);
+    for (let i = 0; i < count; i++) half[i] = bytes.readUInt16LE(entry.start + 2 * i);
+    return { shape: entry.shape, data: entry.dtype === 'F16' ? fp16ToFloat32(half) : bf16ToFloat32(half) };
+  }
+}
+
+/**
+ * Parse and check the header against the file size: known dtypes, integer shapes, offsets in order, inside the
+ * file, non-overlapping, and each byte length equal to `product(shape) * sizeof(dtype)`.
+ */
+export function parseSafetensorsHeader(
+  bytes: Uint8Array,
+  source: string,
+): { entries: Map<string, TensorEntry>; metadata: Record<string, string> } {
+  const fail = (why: string): never => {
+    throw new ModelLoadError(`${source}: corrupt safetensors: ${why}`, { path: source });
+  };
+  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length) {
+    fail(`header length ${headerLength} does not fit in a ${bytes.length}-byte file`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8'));
+  } catch (err) {
+    fail(`header is not JSON (${(err as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const entries = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = (raw ?? {}) as Record<string, string>;
+      continue;
+    }
+    const { dtype, shape, data_offsets: offsets } = (raw ?? {}) as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !(dtype in BYTES)) fail(`tensor "${name}" has unsupported dtype ${dtype}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      fail(`tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      fail(`tensor "${name}" has bad data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const expected = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype as SafetensorsDtype];
+    if (end < begin || end > dataLength) {
+      fail(`tensor "${name}" spans bytes ${begin}..${end}, outside the ${dataLength} data bytes (truncated file?)`);
+    }
+    if (end - begin !== expected) {
+      fail(`tensor "${name}" has ${end - begin} bytes, its shape ${JSON.stringify(shape)} ${dtype} needs ${expected}`);
+    }
+    entries.set(name, {
+      dtype: dtype as SafetensorsDtype,
+      shape: shape as number[],
+      start: dataStart + begin,
+      length: end - begin,
+    });
+  }
+  const sorted = [...entries].sort((a, b) => a[1].start - b[1].start);
+  for (let i = 1; i < sorted.length; i++) {
+    const [prevName, prev] = sorted[i - 1] as [string, TensorEntry];
+    const [name, entry] = sorted[i] as [string, TensorEntry];
+    if (entry.start < prev.start + prev.length) fail(`tensors "${prevName}" and "${name}" overlap`);
+  }
+  return { entries, metadata };
+}
+
+/** A tensor to write: float32 data in row-major order, or a function that makes it when it is written. */
+export interface Float32Tensor {
+  shape: readonly number[];
+  data: Float32Array | (() => Float32Array);
+}
+
+/**
+ * Write an F32 safetensors file, streaming tensor by tensor: lazily made tensors exist one at a time, so writing a
+ * random ViT-B/16 never holds all its weights. The header is padded with spaces to a multiple of 8, as Hugging Face
+ * does, so every tensor lands 4-byte aligned.
+ */
+export async function writeSafetensors(
+  file: string,
+  tensors: Iterable<[string, Float32Tensor]>,
+  metadata: Record<string, string> = { format: 'pt' },
+): Promise<void> {
+  const list = [...tensors];
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of list) {
+    const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  const handle = await open(file, 'w');
+  try {
+    await handle.write(prefix);
+    await handle.write(json);
+    for (const [name, t] of list) {
+      const data = typeof t.data === 'function' ? t.data() : t.data;
+      const expected = t.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== expected)
+        throw new RangeError(`${name}: shape [${t.shape}] needs ${expected} values, got ${data.length}`);
+      await handle.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+  } finally {
+    await handle.close();
+  }
+}
