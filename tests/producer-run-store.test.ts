@@ -80,7 +80,9 @@ describe('RunStore', () => {
     expect(await store.failedShards('r3')).toEqual([{ shard: 1, error: 'boom again' }]);
     // A failure report for a shard that is already done is ignored.
     expect((await store.recordShardFailed('r3', 0, 'late')).shardsFailed).toBe(1);
-    await store.setStatus('r3', 'running');
+    const reopened = await store.reopenShards('r3', [1]);
+    expect(reopened).toMatchObject({ status: 'running', shardsFailed: 0 });
+    expect(reopened.finishedAt).toBeUndefined();
     const ok = await store.recordShardDone('r3', 1, { images: 10, failed: 0, ms: 1 });
     expect(ok).toMatchObject({ status: 'completed', shardsFailed: 0, shardsDone: 2 });
     expect(await store.failedShards('r3')).toEqual([]);

@@ -37,6 +37,6 @@ export {
   type ShardJob,
   ShardJobSchema,
 } from './schemas';
-export { IMAGE_EXTENSIONS, isImageUri, modifiedSince, mtimeMs, objectFingerprint, type SourceObject } from './select';
+export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject } from './select';
 export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan';
 export { objectDigest, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';

@@ -91,3 +91,22 @@ end
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1
 `);
+
+/**
+ * KEYS: run, failed hash. ARGV: now, shard... Forget the failures of shards being retried, so the run counts them as
+ * outstanding again; a failed run becomes running. Returns the run hash (flat), or false if the run does not exist.
+ */
+export const REOPEN = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local cleared = 0
+for i = 2, #ARGV do cleared = cleared + redis.call('HDEL', KEYS[2], ARGV[i]) end
+if cleared > 0 then
+  redis.call('HINCRBY', KEYS[1], 'shardsFailed', -cleared)
+  if redis.call('HGET', KEYS[1], 'status') == 'failed' then
+    redis.call('HSET', KEYS[1], 'status', 'running')
+    redis.call('HDEL', KEYS[1], 'finishedAt')
+  end
+end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`);

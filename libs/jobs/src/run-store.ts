@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RunNotFoundError } from './errors';
 import { shortHash } from './naming';
 import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state';
-import { CREATE, SEAL_OBJECTS, SET_LISTED, SET_STATUS, SHARD_DONE, SHARD_FAILED } from './run-store-scripts';
+import { CREATE, REOPEN, SEAL_OBJECTS, SET_LISTED, SET_STATUS, SHARD_DONE, SHARD_FAILED } from './run-store-scripts';
 import { type RunSpec, RunSpecSchema } from './schemas';
 import type { SourceObject } from './select';
 import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
@@ -145,6 +145,15 @@ export class RunStore {
   ): Promise<RunState> {
     const record = JSON.stringify(uris ? { error, uris } : { error });
     const reply = await SHARD_FAILED.run(this.redis, this.runKeys(runId), [shard, record, now]);
+    return this.decode(runId, reply);
+  }
+
+  /**
+   * Shards are being retried: forget their failures, so they count as outstanding again and a `failed` run becomes
+   * `running`. If they fail again the workers record them again.
+   */
+  async reopenShards(runId: string, shards: readonly number[], now = Date.now()): Promise<RunState> {
+    const reply = await REOPEN.run(this.redis, [this.key(runId), this.key(runId, 'failed')], [now, ...shards]);
     return this.decode(runId, reply);
   }
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isImageUri, modifiedSince, objectFingerprint } from './select';
+import { modifiedSince, objectFingerprint } from './select';
 
 describe('select', () => {
-  it('keeps images by extension, case-insensitively', () => {
-    for (const uri of ['a.jpg', 's3://b/x/y.JPEG', '/p/q.webp', 'file:///a/b.png', 'https://h/p.gif?sig=1', 'a.tiff']) {
-      expect(isImageUri(uri), uri).toBe(true);
-    }
-    for (const uri of ['a.txt', 's3://b/x/', '/p/noext', '/dir.jpg/file', 'a.json', '.jpgx']) {
-      expect(isImageUri(uri), uri).toBe(false);
-    }
-  });
-
   it('applies --since to objects with a modification time only', () => {
     expect(modifiedSince({ uri: 'a', mtime: new Date(2000) }, 1000)).toBe(true);
     expect(modifiedSince({ uri: 'a', mtime: 500 }, 1000)).toBe(false);

@@ -7,32 +7,6 @@ export interface SourceObject {
   mtime?: Date | number;
 }
 
-/**
- * File extensions kept when listing a folder or prefix (lower case, with the dot): the formats the worker decodes
- * (sharp: JPEG, PNG, WebP, GIF, TIFF, AVIF; BMP through decode-bmp).
- */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.png',
-  '.webp',
-  '.gif',
-  '.bmp',
-  '.tif',
-  '.tiff',
-  '.avif',
-]);
-
-/** Whether a URI or path names an image by its extension (case-insensitive; a `?query` or `#hash` is ignored). */
-export function isImageUri(uri: string): boolean {
-  const pathPart = uri.replace(/[?#].*$/, '');
-  const dot = pathPart.lastIndexOf('.');
-  if (dot < 0 || dot < pathPart.lastIndexOf('/')) return false;
-  return IMAGE_EXTENSIONS.has(pathPart.slice(dot).toLowerCase());
-}
-
 /** Epoch milliseconds of an object's modification time, or undefined when the listing did not say. */
 export function mtimeMs(obj: SourceObject): number | undefined {
   if (obj.mtime === undefined) return undefined;
