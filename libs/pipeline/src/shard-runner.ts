@@ -53,6 +53,8 @@ export interface ShardRunnerDeps {
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
   onImageError?: (uri: string, error: Error) => void;
+  /** Told how long each image's fetch (retries included) and decode took, in seconds (for metrics). */
+  onStage?: (stage: 'fetch' | 'decode', seconds: number) => void;
 }
 
 /** Default cap on the size of one image object. */
@@ -83,10 +85,14 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   const processImage = async (uri: string): Promise<ImageRow> => {
     const pixels = await deps.pixels.acquire();
     try {
+      let t = performance.now();
       const bytes = await deps.fetchLimiter.use(() =>
         withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry),
       );
+      deps.onStage?.('fetch', (performance.now() - t) / 1000);
+      t = performance.now();
       const { width, height } = await deps.processor.preprocess(bytes, pixels, 0);
+      deps.onStage?.('decode', (performance.now() - t) / 1000);
       const { embedding, labels } = await deps.batcher.submit({ pixels, labelSet: deps.labelSet, topK: deps.topK });
       return { uri, ok: true, width, height, embedding, labels };
     } catch (error) {

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { defaultQueueName } from '@metaclip-batch/jobs';
+import { describe, expect, it } from 'vitest';
+import { buildCli } from './cli';
+import { ConfigError, DEFAULTS, pixelSlots, resolveConfig } from './config';
+
+describe('resolveConfig', () => {
+  it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
+    const config = resolveConfig({ model: './models/tiny' }, {});
+    expect(config).toMatchObject({
+      device: 'cpu',
+      maxBatch: DEFAULTS.maxBatch,
+      maxQueue: 2 * DEFAULTS.maxBatch,
+      concurrency: DEFAULTS.concurrency,
+      metricsPort: DEFAULTS.metricsPort,
+      modelKey: path.resolve('models/tiny'),
+      queue: defaultQueueName('./models/tiny'),
+    });
+    expect(config.threads).toBeUndefined();
+  });
+
+  it('takes the environment when no flag is given, and a flag over the environment', () => {
+    const env = { METACLIP_MODEL: 'facebook/metaclip-b16', METACLIP_MAX_BATCH: '64', REDIS_URL: 'redis://r:6380' };
+    expect(resolveConfig({}, env)).toMatchObject({
+      model: 'facebook/metaclip-b16',
+      maxBatch: 64,
+      redisUrl: 'redis://r:6380',
+    });
+    expect(resolveConfig({ maxBatch: '8', queue: 'q1' }, env)).toMatchObject({
+      maxBatch: 8,
+      maxQueue: 16,
+      queue: 'q1',
+    });
+  });
+
+  it('names every bad setting by flag and variable', () => {
+    const bad = () =>
+      resolveConfig({ maxBatch: '0', device: 'tpu', queue: 'a:b', metricsPort: '70000' }, { METACLIP_MODEL: '' });
+    expect(bad).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        bad();
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    for (const flag of ['--model (METACLIP_MODEL)', '--max-batch', '--device', '--queue', '--metrics-port']) {
+      expect(message).toContain(flag);
+    }
+  });
+
+  it('refuses a queue limit smaller than a batch', () => {
+    expect(() => resolveConfig({ model: 'm', maxBatch: '8', maxQueue: '4' }, {})).toThrow(/--max-queue/);
+  });
+
+  it('sizes the pixel pool for a full queue, the batches running and the fetches', () => {
+    expect(pixelSlots({ maxQueue: 64, maxBatch: 32, inflight: 2, fetchConcurrency: 16 })).toBe(144);
+  });
+});
+
+describe('buildCli', () => {
+  const parse = async (argv: string[]) => {
+    const calls: unknown[] = [];
+    const cli = buildCli({
+      run: async (flags) => {
+        calls.push(['run', flags]);
+      },
+      launch: async (gpus, flags) => {
+        calls.push(['launch', gpus, flags]);
+      },
+    });
+    await cli.parseAsync(argv, { from: 'user' });
+    return calls;
+  };
+
+  it('parses worker flags into config keys', async () => {
+    expect(await parse(['--model', 'm', '--max-batch', '16', '--threads', '1'])).toEqual([
+      ['run', { model: 'm', maxBatch: '16', threads: '1' }],
+    ]);
+  });
+
+  it('parses launch with its GPU list and the worker flags', async () => {
+    expect(await parse(['launch', '--gpus', '0,1', '--model', 'm'])).toEqual([['launch', '0,1', { model: 'm' }]]);
+    expect(await parse(['launch', '--model', 'm'])).toEqual([['launch', 'all', { model: 'm' }]]);
+  });
+
+  it('shows examples and defaults in --help', () => {
+    const help = buildCli({ run: async () => {}, launch: async () => {} }).helpInformation();
+    expect(help).toContain('--max-delay-ms');
+    expect(help).toContain(`default: ${DEFAULTS.maxBatch}`);
+  });
+});

@@ -1,0 +1,136 @@
+import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
+import { z } from 'zod';
+
+/**
+ * The worker's one configuration schema. Every setting comes from a flag or, failing that, an environment variable
+ * (`METACLIP_*`, `REDIS_URL`), else its default; the whole is validated once at start-up so a typo fails before the
+ * model loads, with a message that names the flag.
+ */
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** Settings, the flag that sets each, and the environment variable it falls back to. */
+export const SETTINGS = {
+  model: { flag: '--model', env: 'METACLIP_MODEL' },
+  queue: { flag: '--queue', env: 'METACLIP_QUEUE' },
+  device: { flag: '--device', env: 'METACLIP_DEVICE' },
+  dtype: { flag: '--dtype', env: 'METACLIP_DTYPE' },
+  redisUrl: { flag: '--redis', env: 'REDIS_URL' },
+  maxBatch: { flag: '--max-batch', env: 'METACLIP_MAX_BATCH' },
+  maxDelayMs: { flag: '--max-delay-ms', env: 'METACLIP_MAX_DELAY_MS' },
+  maxQueue: { flag: '--max-queue', env: 'METACLIP_MAX_QUEUE' },
+  inflight: { flag: '--inflight', env: 'METACLIP_INFLIGHT' },
+  concurrency: { flag: '--concurrency', env: 'METACLIP_CONCURRENCY' },
+  fetchConcurrency: { flag: '--fetch-concurrency', env: 'METACLIP_FETCH_CONCURRENCY' },
+  metricsPort: { flag: '--metrics-port', env: 'METACLIP_METRICS_PORT' },
+  threads: { flag: '--threads', env: 'METACLIP_THREADS' },
+  graceMs: { flag: '--grace-ms', env: 'METACLIP_GRACE_MS' },
+  lockDurationMs: { flag: '--lock-duration-ms', env: 'METACLIP_LOCK_DURATION_MS' },
+  stalledIntervalMs: { flag: '--stalled-interval-ms', env: 'METACLIP_STALLED_INTERVAL_MS' },
+  foreignModelDelayMs: { flag: '--foreign-model-delay-ms', env: 'METACLIP_FOREIGN_MODEL_DELAY_MS' },
+} as const;
+
+/** Defaults, also shown by `--help`. */
+export const DEFAULTS = {
+  device: 'cpu',
+  dtype: 'fp32',
+  redisUrl: 'redis://127.0.0.1:6379',
+  maxBatch: 32,
+  maxDelayMs: 20,
+  inflight: 1,
+  concurrency: 4,
+  fetchConcurrency: 16,
+  metricsPort: 9464,
+  graceMs: 60_000,
+  // A lock renews every lockDuration/2 while the shard runs; a SIGKILLed worker's shards go back after at most
+  // lockDuration + stalledInterval (45 s here) instead of BullMQ's 60 s.
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  foreignModelDelayMs: 5_000,
+} as const;
+
+/** Schema of a complete worker configuration. */
+export const WorkerConfigSchema = z
+  .object({
+    model: z.string().min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)'),
+    /** Default: the model's own queue (`defaultQueueName`), the one the producer uses when none is named. */
+    queue: z
+      .string()
+      .min(1)
+      .refine((q) => !q.includes(':'), 'a queue name cannot contain ":"')
+      .optional(),
+    device: z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu'),
+    dtype: z.enum(['fp32', 'fp16']),
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://...'),
+    maxBatch: int(1),
+    maxDelayMs: z.coerce.number().min(0),
+    /** Default: twice the batch, so the next batch assembles while one runs. */
+    maxQueue: int(1).optional(),
+    inflight: int(1),
+    concurrency: int(1),
+    fetchConcurrency: int(1),
+    /** 0 picks a free port; -1 serves no metrics. */
+    metricsPort: int(-1).max(65_535),
+    threads: int(1).optional(),
+    graceMs: int(0),
+    lockDurationMs: int(1_000),
+    stalledIntervalMs: int(1_000),
+    foreignModelDelayMs: int(0),
+  })
+  .refine((c) => c.maxQueue === undefined || c.maxQueue >= c.maxBatch, {
+    message: '--max-queue must be at least --max-batch',
+    path: ['maxQueue'],
+  });
+
+/** A validated worker configuration with every default applied. */
+export type WorkerConfig = Omit<z.infer<typeof WorkerConfigSchema>, 'queue' | 'maxQueue'> & {
+  /** `modelKey` of `--model`: what shard jobs name. */
+  modelKey: string;
+  queue: string;
+  maxQueue: number;
+};
+
+/** Raised for a configuration that cannot start a worker; the message lists every problem by flag. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Pure: merges flags over environment over defaults and validates the result.
+ *
+ * @param flags commander's parsed options (camelCase keys as in {@link SETTINGS}); undefined means "not given".
+ * @throws ConfigError naming each bad setting by its flag and variable.
+ */
+export function resolveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): WorkerConfig {
+  const raw: Record<string, unknown> = { ...DEFAULTS };
+  for (const [key, { env: name }] of Object.entries(SETTINGS)) {
+    const value = flags[key] ?? env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = WorkerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const setting = SETTINGS[issue.path[0] as keyof typeof SETTINGS];
+      return setting ? `${setting.flag} (${setting.env}): ${issue.message}` : issue.message;
+    });
+    throw new ConfigError(`invalid worker configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    modelKey: modelKey(config.model),
+    queue: config.queue ?? defaultQueueName(config.model),
+    maxQueue: config.maxQueue ?? 2 * config.maxBatch,
+  };
+}
+
+/**
+ * Pixel slots the worker allocates: enough for a full queue, the batches on the model and the images being fetched,
+ * so no stage starves another. Each slot is one preprocessed image (600 KB at 224 px).
+ */
+export function pixelSlots(config: Pick<WorkerConfig, 'maxQueue' | 'maxBatch' | 'inflight' | 'fetchConcurrency'>) {
+  return config.maxQueue + config.inflight * config.maxBatch + config.fetchConcurrency;
+}

@@ -1,0 +1,15 @@
+export { AsyncLru } from './async-lru';
+export { buildCli, type CliActions } from './cli';
+export {
+  ConfigError,
+  DEFAULTS,
+  pixelSlots,
+  resolveConfig,
+  SETTINGS,
+  type WorkerConfig,
+  WorkerConfigSchema,
+} from './config';
+export { isFinalAttempt, isPermanentFailure, toJobError } from './job-errors';
+export { countVisibleGpus, LaunchError, type LaunchPlan, launchWorkers, planLaunch, selectGpus } from './launcher';
+export { createShardHandler, type ShardHandlerDeps, type ShardOutcome } from './shard-handler';
+export { type RunningWorker, startWorker } from './worker';

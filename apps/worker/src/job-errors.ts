@@ -1,0 +1,34 @@
+import { JobsError } from '@metaclip-batch/jobs';
+import { ModelLoadError } from '@metaclip-batch/metaclip';
+import { PipelineError } from '@metaclip-batch/pipeline';
+import { PermanentStorageError } from '@metaclip-batch/storage';
+import { UnrecoverableError } from 'bullmq';
+
+/**
+ * Pure: whether a shard failure can never succeed on retry. Permanent: a malformed job or missing run (the jobs
+ * library's errors), output storage refusing the write (access denied, no such bucket), a model that cannot load, and
+ * pipeline errors marked permanent. Everything else (storage outages, Redis blips, an onnxruntime error, a bug
+ * fixed by a redeploy) is retried with BullMQ's backoff, a bounded number of times.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  if (error instanceof UnrecoverableError || error instanceof JobsError || error instanceof ModelLoadError) return true;
+  if (error instanceof PermanentStorageError) return true;
+  return error instanceof PipelineError && !error.retryable;
+}
+
+/**
+ * The error to give BullMQ: permanent failures become an `UnrecoverableError` (the job fails at once, its attempts
+ * unspent) carrying the original as `cause`; retryable ones go through unchanged.
+ */
+export function toJobError(error: unknown): unknown {
+  if (error instanceof UnrecoverableError || !isPermanentFailure(error)) return error;
+  const err = error as Error;
+  const wrapped = new UnrecoverableError(`${err.name}: ${err.message}`);
+  wrapped.cause = error;
+  return wrapped;
+}
+
+/** Whether this attempt is the job's last: a permanent failure, or the attempts BullMQ allows are spent. */
+export function isFinalAttempt(error: unknown, attemptsMade: number, attempts: number | undefined): boolean {
+  return isPermanentFailure(error) || attemptsMade + 1 >= (attempts ?? 1);
+}

@@ -1,0 +1,65 @@
+/**
+ * `metaclip-worker` entry point: parse, validate, start, and stop gracefully on SIGTERM/SIGINT.
+ */
+import { createLogger, type Logger } from '@metaclip-batch/telemetry';
+import { buildCli } from './cli';
+import { ConfigError, resolveConfig } from './config';
+import { LaunchError, launchWorkers } from './launcher';
+import { type RunningWorker, startWorker } from './worker';
+
+const log = createLogger({ name: 'worker' });
+
+/**
+ * The first SIGTERM/SIGINT closes the worker (in-flight shards finish) and exits 0; if that takes longer than the
+ * grace period, or a second signal comes, it exits 1 at once and the unfinished shards return to the queue through
+ * stalled-job recovery.
+ */
+function exitOnSignal(running: RunningWorker, graceMs: number, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs }, 'stopping: finishing shards in flight');
+    setTimeout(() => {
+      logger.error({ graceMs }, 'grace period over; exiting with shards unfinished (they will be redelivered)');
+      process.exit(1);
+    }, graceMs).unref();
+    running.close().then(
+      () => {
+        logger.info('worker stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+const cli = buildCli({
+  async run(flags) {
+    const config = resolveConfig(flags, process.env);
+    const running = await startWorker(config, log);
+    exitOnSignal(running, config.graceMs, log);
+  },
+  async launch(gpus, flags) {
+    process.exitCode = await launchWorkers(gpus, flags, log);
+  },
+});
+
+try {
+  await cli.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof LaunchError) {
+    process.stderr.write(`metaclip-worker: ${err.message}\n`);
+    process.exit(2);
+  }
+  log.fatal({ err }, 'worker failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,123 @@
+import { RunStore } from '@metaclip-batch/jobs';
+import { buildLabelSet, ImageDecodeError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
+import { closeStorage, storageFor } from '@metaclip-batch/storage';
+import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AsyncLru } from './async-lru';
+import { pixelSlots, type WorkerConfig } from './config';
+import { createShardHandler } from './shard-handler';
+
+/** Label sets a worker keeps (one per distinct label list and templates among recent runs). */
+const LABEL_SETS_CACHED = 16;
+
+/** A started worker. */
+export interface RunningWorker {
+  model: MetaClipModel;
+  /** The metrics server's port, when one runs. */
+  metricsPort: number | undefined;
+  /**
+   * Graceful stop: take no new shards, finish the ones in flight (their batches included), then release the model,
+   * Redis and the metrics server.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires one worker process: metrics server, model session, the shared batcher and pixel pool, the run store, and a
+ * BullMQ worker running `concurrency` shards at once on the model's queue.
+ *
+ * Connection: one ioredis client with `maxRetriesPerRequest: null` (BullMQ requires it for workers), so during a Redis
+ * restart commands wait for the reconnect instead of failing the shards in flight. Stalled-job recovery: a worker
+ * that dies holding shards stops renewing their locks; after `lockDurationMs` another worker's stalled check (every
+ * `stalledIntervalMs`) puts them back in the queue. Output keys depend only on (run, shard), so the redone shard
+ * overwrites whatever the dead worker may have written.
+ */
+export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorker> {
+  const metrics = createMetrics({ app: 'worker', device: config.device });
+  let ready = false;
+  const server: MetricsServer | undefined =
+    config.metricsPort >= 0
+      ? await startMetricsServer({ port: config.metricsPort, registry: metrics.registry, ready: () => ready })
+      : undefined;
+  if (server) log.info({ port: server.port }, 'metrics on /metrics, /healthz, /readyz');
+
+  const model = await loadModel(config.model, {
+    device: config.device,
+    dtype: config.dtype,
+    intraOpThreads: config.threads,
+    logger: log,
+  });
+  const batcher = createEmbedBatcher({
+    model,
+    policy: { maxBatch: config.maxBatch, maxDelayMs: config.maxDelayMs },
+    maxQueue: config.maxQueue,
+    inflight: config.inflight,
+    onBatch: (stats) => {
+      metrics.batchSize.observe(stats.size);
+      metrics.stageSeconds.observe({ stage: 'inference' }, stats.runMs / 1000);
+      if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
+    },
+  });
+  const labelSets = new AsyncLru<Awaited<ReturnType<typeof buildLabelSet>>>(LABEL_SETS_CACHED);
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
+
+  const handler = createShardHandler({
+    modelKey: config.modelKey,
+    embedDim: model.embedDim,
+    store: new RunStore(connection),
+    labelSetFor: (labels, templates) =>
+      labelSets.get(JSON.stringify([labels, templates]), () => {
+        log.info({ labels: labels.length, templates: templates.length }, 'embedding labels');
+        return buildLabelSet(model, [...labels], [...templates]);
+      }),
+    runner: {
+      storageFor: (uri) => storageFor(uri),
+      processor: model.processor,
+      batcher,
+      pixels: createPixelPool(pixelSlots(config), model.imageSize),
+      fetchLimiter: new Semaphore(config.fetchConcurrency),
+      onImageError: (uri, error) => {
+        metrics.imagesFailed.inc({ reason: error instanceof ImageDecodeError ? 'decode' : 'fetch' });
+        log.warn({ uri, err: error.message }, 'image skipped');
+      },
+      onStage: (stage, seconds) => metrics.stageSeconds.observe({ stage }, seconds),
+    },
+    storageFor: (uri) => storageFor(uri),
+    foreignModelDelayMs: config.foreignModelDelayMs,
+    log,
+    metrics,
+  });
+
+  const worker = new Worker(config.queue, handler, {
+    connection,
+    concurrency: config.concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    // A shard may stall when its worker is killed, and again if that happens twice; beyond that it fails for good.
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  await worker.waitUntilReady();
+  ready = true;
+  log.info(
+    { queue: config.queue, model: config.modelKey, device: model.device, concurrency: config.concurrency },
+    'worker ready',
+  );
+
+  return {
+    model,
+    metricsPort: server?.port,
+    async close() {
+      ready = false;
+      await worker.close();
+      await batcher.close();
+      await model.dispose();
+      await connection.quit();
+      await server?.close();
+      closeStorage();
+    },
+  };
+}
