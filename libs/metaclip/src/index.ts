@@ -15,3 +15,13 @@ export {
   loadVendoredClipVocabulary,
   writeClipTokenizerFiles,
 } from './tokenizer/vocab-files';
+export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';
+export { parsePreprocessorConfig } from './image/config';
+export type { ImageDecodeReason } from './image/image-input-error';
+export { ImageInputError } from './image/image-input-error';
+export type { ImageLimits } from './image/limits';
+export { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './image/limits';
+export type { Dimensions } from './image/preprocess';
+export type { BatchOptions, PreprocessedBatch, SlotResult } from './image/processor';
+export { ImageProcessor } from './image/processor';
+export type { ImageInput } from './image/source';

@@ -1,0 +1,119 @@
+/**
+ * Encoded bytes -> resized 8-bit sRGB RGB, with sharp (libvips) on libuv's thread pool, as PIL would see the image
+ * after `convert("RGB")`: EXIF orientation applied, first frame only, alpha dropped (not blended), embedded ICC
+ * profiles ignored, grey / palette / CMYK / 16-bit turned into 8-bit RGB.
+ */
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { decodeBmpToRgb } from './bmp';
+import type { ResizeKernel } from './config';
+import { classifyDecoderError, explainReason, ImageInputError } from './image-input-error';
+import type { ImageLimits } from './limits';
+import type { Dimensions } from './preprocess';
+import { type ImageFormat, looksTruncated, sniffImageFormat } from './sniff';
+
+/** A decoded image: its original (oriented) size and the packed RGB of its resized version. */
+export interface DecodedImage {
+  /** Size of the image as displayed, after EXIF orientation, before resizing. */
+  original: Dimensions;
+  /** Size of `rgb`. */
+  resized: Dimensions;
+  /** 3 bytes per pixel, rows top to bottom. */
+  rgb: Buffer;
+}
+
+/** How to decode: limits, the resize kernel, and the target size as a function of the original size. */
+export interface DecodeOptions {
+  limits: ImageLimits;
+  kernel: ResizeKernel;
+  /** The resized size for an original size, or `null` to keep it. */
+  target: (original: Dimensions) => Dimensions | null;
+  /** Path or URI for error messages. */
+  source?: string | undefined;
+}
+
+/**
+ * Decodes `buf` and resizes it per `opts.target`.
+ * @throws ImageInputError with the reason (`UNSUPPORTED_FORMAT`, `TOO_MANY_PIXELS`, `TRUNCATED`, `CORRUPT`, `TIMEOUT`).
+ */
+export async function decodeImage(buf: Buffer, opts: DecodeOptions): Promise<DecodedImage> {
+  const format = sniffImageFormat(buf);
+  if (!format) {
+    throw new ImageInputError(
+      'UNSUPPORTED_FORMAT',
+      'not an image we can decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF or BMP)',
+      {
+        source: opts.source,
+      },
+    );
+  }
+  try {
+    const { image, original } = format === 'bmp' ? fromBmp(buf, opts) : await fromEncoded(buf, opts);
+    const target = opts.target(original);
+    if (target)
+      image.resize(target.width, target.height, { kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
+    const { data, info } = await image
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .timeout({ seconds: opts.limits.timeoutSeconds })
+      .toBuffer({ resolveWithObject: true });
+    const resized = target ?? original;
+    if (info.channels !== 3 || info.width !== resized.width || info.height !== resized.height) {
+      throw new Error(
+        `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${resized.width}x${resized.height}x3`,
+      );
+    }
+    return { original, resized, rgb: data };
+  } catch (err) {
+    throw asInputError(err, format, buf, opts.source);
+  }
+}
+
+/** Options every libvips load gets: strict about damage, bounded in size, PIL's view of orientation and colour. */
+function loadOptions(limits: ImageLimits): SharpOptions {
+  return {
+    failOn: 'error',
+    limitInputPixels: limits.maxPixels,
+    autoOrient: true,
+    // PIL (and so CLIP's training and transformers) ignores embedded profiles; converting would shift colours.
+    ignoreIcc: true,
+    page: 0,
+    pages: 1,
+  };
+}
+
+function fromBmp(buf: Buffer, opts: DecodeOptions): { image: Sharp; original: Dimensions } {
+  const { data, width, height } = decodeBmpToRgb(buf, opts.limits.maxPixels, opts.source);
+  return { image: sharp(data, { raw: { width, height, channels: 3 } }), original: { width, height } };
+}
+
+async function fromEncoded(buf: Buffer, opts: DecodeOptions): Promise<{ image: Sharp; original: Dimensions }> {
+  const load = loadOptions(opts.limits);
+  const meta = await sharp(buf, load).metadata();
+  const original = meta.autoOrient;
+  if (original.width * original.height > opts.limits.maxPixels) {
+    throw new ImageInputError(
+      'TOO_MANY_PIXELS',
+      `the image declares ${original.width}x${original.height} pixels, above the limit of ${opts.limits.maxPixels}`,
+      { source: opts.source },
+    );
+  }
+  if (!meta.hasAlpha) return { image: sharp(buf, load), original };
+  // libvips resizes with premultiplied alpha, which would blend colour into transparent pixels; PIL drops alpha
+  // first and keeps their colour. So drop it in a pass of its own, then resize the plain RGB.
+  const { data, info } = await sharp(buf, load)
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .timeout({ seconds: opts.limits.timeoutSeconds })
+    .toBuffer({ resolveWithObject: true });
+  return { image: sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }), original };
+}
+
+/** Wraps whatever decoding threw into an {@link ImageInputError} a person can act on. */
+function asInputError(err: unknown, format: ImageFormat, buf: Buffer, source: string | undefined): ImageInputError {
+  if (err instanceof ImageInputError) return err;
+  const detail = (err as Error).message.split('\n')[0] ?? '';
+  const reason = classifyDecoderError(detail, looksTruncated(format, buf));
+  return new ImageInputError(reason, `${explainReason(reason, format)}: ${detail}`, { source, cause: err });
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { cropOffset, normalisationTables, resizeTarget, writeChw } from './preprocess';
+
+describe('resizeTarget', () => {
+  it('sets the short side and truncates the long side like transformers', () => {
+    // int(224 * 660 / 550) = 268.8 -> 268, not rounded to 269
+    expect(resizeTarget(550, 660, { shortestEdge: 224 })).toEqual({ width: 224, height: 268 });
+    expect(resizeTarget(660, 550, { shortestEdge: 224 })).toEqual({ width: 268, height: 224 });
+    expect(resizeTarget(200, 700, { shortestEdge: 224 })).toEqual({ width: 224, height: 784 });
+    expect(resizeTarget(512, 512, { shortestEdge: 224 })).toEqual({ width: 224, height: 224 });
+  });
+
+  it('keeps an image whose short side already fits', () => {
+    expect(resizeTarget(224, 300, { shortestEdge: 224 })).toBeNull();
+    expect(resizeTarget(64, 64, { width: 64, height: 64 })).toBeNull();
+  });
+
+  it('resizes to an exact size when the rule gives one', () => {
+    expect(resizeTarget(300, 100, { width: 64, height: 64 })).toEqual({ width: 64, height: 64 });
+  });
+});
+
+describe('cropOffset', () => {
+  it('floors like Python // in both directions', () => {
+    expect(cropOffset(268, 224)).toBe(22);
+    expect(cropOffset(269, 224)).toBe(22);
+    expect(cropOffset(5, 8)).toBe(-2);
+    expect(cropOffset(4, 8)).toBe(-2);
+  });
+});
+
+describe('normalisationTables', () => {
+  it('rescales then normalises per channel in float32', () => {
+    const [r, g] = normalisationTables({ rescaleFactor: 1 / 255, mean: [0.5, 0, 0], std: [0.5, 1, 1] });
+    expect(r?.[0]).toBe(-1);
+    expect(r?.[255]).toBe(1);
+    expect(g?.[51]).toBe(Math.fround(0.2));
+  });
+});
+
+describe('writeChw', () => {
+  const identity = normalisationTables({ rescaleFactor: 1, mean: [0, 0, 0], std: [1, 1, 1] });
+
+  it('centre-crops packed RGB into planar channels at the offset', () => {
+    // 4x2 image, pixel (x, y) = [10x + y, 100 + 10x + y, 200 + x]
+    const src = new Uint8Array(4 * 2 * 3);
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < 4; x++) src.set([10 * x + y, 100 + 10 * x + y, 200 + x], (y * 4 + x) * 3);
+    const out = new Float32Array(1 + 3 * 4).fill(-7);
+    writeChw(src, { width: 4, height: 2 }, 2, identity, out, 1);
+    expect(Array.from(out)).toEqual([-7, 10, 20, 11, 21, 110, 120, 111, 121, 201, 202, 201, 202]);
+  });
+
+  it('pads a smaller image with zeros around it, as transformers does', () => {
+    const src = new Uint8Array([9, 9, 9]);
+    const out = new Float32Array(3 * 9).fill(-7);
+    writeChw(src, { width: 1, height: 1 }, 3, identity, out, 0);
+    expect(Array.from(out.subarray(0, 9))).toEqual([0, 0, 0, 0, 9, 0, 0, 0, 0]);
+    expect(out.includes(-7)).toBe(false);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * MetaCLIP's image preprocessing, matching transformers' `CLIPImageProcessor` (PIL backend): decode, shortest edge
+ * to the configured size with bicubic, centre crop, rescale, normalise with the model's own mean and std, written
+ * as CHW float32 straight into a batch tensor.
+ */
+import path from 'node:path';
+import { ImageDecodeError } from '../errors';
+import { readJsonFile } from '../tokenizer/read-json';
+import { type PreprocessSpec, parsePreprocessorConfig } from './config';
+import { decodeImage } from './decode';
+import { type ImageLimits, resolveImageLimits } from './limits';
+import { type Dimensions, normalisationTables, resizeTarget, writeChw } from './preprocess';
+import { type ImageInput, readImageSource } from './source';
+
+/** What a batch slot holds after {@link ImageProcessor.preprocessBatch}: the original size, or why it failed. */
+export type SlotResult = Dimensions | ImageDecodeError;
+
+/** Pixels of a batch and what happened to each slot. */
+export interface PreprocessedBatch {
+  /** `[n, 3, size, size]`; a failed slot is all zeros. */
+  pixels: Float32Array;
+  results: SlotResult[];
+}
+
+/** Options of {@link ImageProcessor.preprocessBatch}. */
+export interface BatchOptions {
+  /**
+   * Images decoded at once. Defaults to libuv's pool size (`UV_THREADPOOL_SIZE`, 4), which is what sharp runs on;
+   * more would only hold more encoded files in memory.
+   */
+  concurrency?: number;
+}
+
+/** Turns images into the `pixel_values` a MetaCLIP vision tower takes. */
+export class ImageProcessor {
+  /** Side of the square the model takes: each image becomes `3 * size * size` floats. */
+  readonly size: number;
+  /** What preprocessing does, resolved from the config. */
+  readonly spec: Readonly<PreprocessSpec>;
+  /** Per-image limits of decoding. */
+  readonly limits: Readonly<ImageLimits>;
+  readonly #tables: Float32Array[];
+
+  private constructor(spec: PreprocessSpec, limits: ImageLimits) {
+    this.spec = spec;
+    this.size = spec.size;
+    this.limits = limits;
+    this.#tables = normalisationTables(spec);
+  }
+
+  /**
+   * Reads `preprocessor_config.json` from a model folder.
+   * @throws ModelLoadError when the file is missing or malformed.
+   */
+  static async fromDir(dir: string, limits?: Partial<ImageLimits>): Promise<ImageProcessor> {
+    const file = path.join(dir, 'preprocessor_config.json');
+    return new ImageProcessor(parsePreprocessorConfig(await readJsonFile(file), file), resolveImageLimits(limits));
+  }
+
+  /**
+   * From the parsed content of a `preprocessor_config.json`.
+   * @throws ModelLoadError when it is malformed; RangeError when a limit is not a positive integer.
+   */
+  static fromConfig(config: unknown, limits?: Partial<ImageLimits>): ImageProcessor {
+    return new ImageProcessor(parsePreprocessorConfig(config), resolveImageLimits(limits));
+  }
+
+  /** Floats one image takes in a batch tensor. */
+  get floatsPerImage(): number {
+    return 3 * this.size * this.size;
+  }
+
+  /**
+   * Decodes `input` (bytes or a file path) and writes its `3 * size * size` normalised floats at `out[offset]`.
+   * @returns the original width and height (after EXIF orientation).
+   * @throws ImageDecodeError (an `ImageInputError` with a `reason`) when the image cannot be used;
+   *   RangeError when `out` has no room at `offset`.
+   */
+  async preprocess(input: ImageInput, out: Float32Array, offset: number): Promise<Dimensions> {
+    if (!Number.isInteger(offset) || offset < 0 || offset + this.floatsPerImage > out.length) {
+      throw new RangeError(`no room for ${this.floatsPerImage} floats at offset ${offset} in ${out.length}`);
+    }
+    const bytes = await readImageSource(input, this.limits.maxBytes);
+    const { resize } = this.spec;
+    const decoded = await decodeImage(bytes, {
+      limits: this.limits,
+      kernel: this.spec.kernel,
+      target: (original) => (resize ? resizeTarget(original.width, original.height, resize) : null),
+      source: typeof input === 'string' ? input : undefined,
+    });
+    writeChw(decoded.rgb, decoded.resized, this.size, this.#tables, out, offset);
+    return decoded.original;
+  }
+
+  /**
+   * Preprocesses `inputs` in parallel, image `i` into slot `i` of `out` (allocated when not given). One bad image
+   * never fails the batch: its slot is zeroed and its result is the {@link ImageDecodeError}.
+   * @throws RangeError when `out` is smaller than `inputs.length` slots.
+   */
+  async preprocessBatch(
+    inputs: readonly ImageInput[],
+    out?: Float32Array,
+    opts: BatchOptions = {},
+  ): Promise<PreprocessedBatch> {
+    const per = this.floatsPerImage;
+    const pixels = out ?? new Float32Array(inputs.length * per);
+    if (pixels.length < inputs.length * per) {
+      throw new RangeError(`out holds ${pixels.length} floats, ${inputs.length} images need ${inputs.length * per}`);
+    }
+    const results: SlotResult[] = new Array(inputs.length);
+    const concurrency = Math.max(1, opts.concurrency ?? (Number(process.env.UV_THREADPOOL_SIZE) || 4));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < inputs.length; i = next++) {
+        try {
+          results[i] = await this.preprocess(inputs[i] as ImageInput, pixels, i * per);
+        } catch (err) {
+          if (!(err instanceof ImageDecodeError)) throw err;
+          pixels.fill(0, i * per, (i + 1) * per);
+          results[i] = err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+    return { pixels, results };
+  }
+}
