@@ -110,8 +110,11 @@ describe('RunStore', () => {
     const runs = await store.list(2);
     expect(runs.map((r) => r.runId)).toEqual(['new', 'old']);
     await store.setListed('old', { shards: 0, images: 0 });
-    const latest = await store.latestForSource('s3://b/p/', (s) => s.status === 'completed');
-    expect(latest?.runId).toBe('old');
+    const overSource = await store.listForSource('s3://b/p/');
+    expect(overSource.map((s) => [s.runId, s.status])).toEqual([
+      ['new', 'listing'],
+      ['old', 'completed'],
+    ]);
   });
 
   it('caps error samples and rejects unknown runs with a typed error', async () => {

@@ -92,10 +92,10 @@ export class RunStore {
     return this.statesOf(await this.redis.zrevrange(`${this.prefix}:runs`, 0, limit - 1));
   }
 
-  /** The newest run over `source` that satisfies `accept`, looking at most `scan` runs back; null if none. */
-  async latestForSource(source: string, accept: (s: RunState) => boolean, scan = 100): Promise<RunState | null> {
-    const states = await this.statesOf(await this.redis.zrevrange(this.sourceIndexKey(source), 0, scan - 1));
-    return states.find((s) => s.source === source && accept(s)) ?? null;
+  /** Runs over `source` (exactly this string), newest first. */
+  async listForSource(source: string, limit = 100): Promise<RunState[]> {
+    const states = await this.statesOf(await this.redis.zrevrange(this.sourceIndexKey(source), 0, limit - 1));
+    return states.filter((s) => s.source === source);
   }
 
   private async statesOf(runIds: string[]): Promise<RunState[]> {

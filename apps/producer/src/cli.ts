@@ -1,0 +1,296 @@
+import { JobsError, type RunState } from '@metaclip-batch/jobs';
+import { closeStorage } from '@metaclip-batch/storage';
+import { createLogger, createMetrics, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
+import { Command, CommanderError, Option } from 'commander';
+import { cancelRun } from './commands/cancel';
+import { followRun, runEnqueue } from './commands/enqueue';
+import { retryRun } from './commands/retry';
+import { defaultScheduleName, listSchedules, schedule, startScheduler, unschedule } from './commands/schedule';
+import { runsDocument, statusDocument } from './commands/status';
+import { ConfigError, type EnqueueFlags, type Env, EXIT_CONFIG, loadEnqueueOptions, loadEnv } from './config';
+import { type Context, openContext } from './context';
+import { describeRun, formatTime, runsTable } from './format';
+import { ManifestFormatError } from './manifest-file';
+import { createProgressView } from './progress';
+
+/** Where a CLI invocation reads and writes; the bin passes the process's, tests their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal (progress bar instead of log lines). */
+  tty: boolean;
+  /** Settles when the long-running `scheduler` should stop (SIGINT/SIGTERM). */
+  stopSignal?: Promise<unknown>;
+}
+
+/** Exit code of a run that failed or was cancelled, or of any other runtime failure. */
+export const EXIT_FAILED = 1;
+
+const ENQUEUE_EXAMPLES = `
+Examples:
+  $ metaclip-producer enqueue --source s3://photos/2024/ --output s3://embeddings/2024/ \\
+      --model facebook/metaclip-b16-fullcc2.5b --labels cat,dog,car --wait
+  $ metaclip-producer enqueue --source ./images --output ./out --model ./models/tiny-clip \\
+      --labels-file labels.txt --template "a photo of a {}." --template "a drawing of a {}." --top-k 3
+  $ metaclip-producer enqueue --source uris.jsonl --output s3://b/out/ --model ./m --labels a,b --run-id nightly-1
+
+Sources: an S3 prefix, a local folder (recursive; images kept by extension) or a manifest file (.txt: one URI or path
+per line; .jsonl: {"uri": ..., "etag": ...} per line). Without --run-id the run id is
+<source>-<UTC date>-<hash of the options>: the same command on the same day names the same run and adds nothing.
+Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL, METACLIP_PREFIX, AWS_* for S3.`;
+
+function addEnqueueOptions(cmd: Command): Command {
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  return cmd
+    .option('--source <uri>', 'S3 prefix, local folder or manifest file (.txt, .jsonl) of images')
+    .option('--output <uri>', 'where workers write embeddings and labels (S3 prefix or folder)')
+    .option('--model <ref>', 'model folder, ONNX folder or Hugging Face hub id')
+    .option('--labels <list>', 'comma-separated zero-shot labels')
+    .option('--labels-file <file>', 'labels, one per line (or a JSON array)')
+    .option('--template <text>', 'prompt template with {} for the label (repeatable)', collect)
+    .option('--top-k <k>', 'labels kept per image (default min(5, labels))')
+    .option('--queue <name>', 'BullMQ queue (default: one per model)')
+    .option('--run-id <id>', 'run id (default: derived from source, date and options)')
+    .option('--shard-size <n>', 'images per shard job (default 1000)')
+    .option('--since <date>', 'only objects modified at or after this date (ISO 8601)')
+    .option('--incremental', 'only objects new or changed since the last completed run over this source')
+    .addOption(new Option('--embed-dtype <dtype>', 'embedding dtype written').choices(['float32', 'float16']))
+    .option('--high-water <n>', 'pause listing while the queue holds this many jobs (default 2000)');
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * Run the `metaclip-producer` command line. Returns the exit code: 0 success, 1 a failed or cancelled run (or another
+ * runtime failure), 2 bad usage or configuration (bad flag, bad environment, Redis unreachable).
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  let log: Logger | null = null;
+  const contexts: Context[] = [];
+  // Environment and Redis are checked when a command runs, so `--help` works anywhere.
+  const setup = async (): Promise<Context> => {
+    const env: Env = loadEnv(io.env);
+    log = createLogger({ name: 'producer', level: env.LOG_LEVEL, destination: io.stderr });
+    const ctx = await openContext(env, log);
+    contexts.push(ctx);
+    return ctx;
+  };
+  const printJson = (value: unknown) => write(io.stdout, JSON.stringify(value, null, 2));
+
+  const program = new Command('metaclip-producer')
+    .description('List images, enqueue MetaCLIP shard jobs on BullMQ, and follow, retry, cancel or schedule runs.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)');
+
+  addEnqueueOptions(program.command('enqueue').description('list a source and enqueue its shards as one run'))
+    .option('--wait', 'follow the run to its end; exit 1 if any shard failed')
+    .option('--json', 'print the outcome as JSON on stdout')
+    .addHelpText('after', ENQUEUE_EXAMPLES)
+    .action(async (flags: EnqueueFlags & { json?: boolean }) => {
+      const options = await loadEnqueueOptions(flags);
+      const ctx = await setup();
+      const progress = createProgressView({ tty: io.tty, stream: io.stderr, log: ctx.log });
+      const result = await runEnqueue(ctx, options, { progress, pollMs: ctx.env.METACLIP_POLL_MS });
+      const { state, ...outcome } = result;
+      if (flags.json && !options.wait) printJson({ ...outcome, status: state.status });
+      else if (!flags.json) {
+        write(
+          io.stdout,
+          result.mode === 'existing'
+            ? `run ${result.runId} was already enqueued (status ${state.status}): nothing added`
+            : `run ${result.runId}: ${result.added} jobs added (${result.shards} shards, ${result.selected} of ${result.listed} objects)`,
+        );
+      }
+      if (!options.wait) return;
+      const final = await followRun(ctx.store, result.runId, {
+        pollMs: ctx.env.METACLIP_POLL_MS,
+        onUpdate: (s) => progress.run(s),
+      });
+      progress.stop();
+      if (flags.json) printJson({ ...outcome, status: final.status, state: final });
+      else write(io.stdout, describeRun(final, Date.now()));
+      exitCode = final.status === 'completed' ? 0 : EXIT_FAILED;
+    });
+
+  program
+    .command('status')
+    .description('show how a run is going: shards done and failed, rate, ETA')
+    .argument('<run>', 'run id')
+    .option('--json', 'print JSON (state, progress, failed shards, error samples)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ metaclip-producer status photos-2024-20240506-1a2b3c4d\n  $ metaclip-producer status my-run --json | jq .progress',
+    )
+    .action(async (runId: string, flags: { json?: boolean }) => {
+      const ctx = await setup();
+      const doc = await statusDocument(ctx, runId);
+      if (flags.json) printJson(doc);
+      else write(io.stdout, describeRun(doc, Date.now()));
+    });
+
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ metaclip-producer runs\n  $ metaclip-producer runs --limit 100 --json')
+    .action(async (flags: { limit: string; json?: boolean }) => {
+      const limit = Number(flags.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new ConfigError([`--limit: must be a positive integer (got "${flags.limit}")`]);
+      const ctx = await setup();
+      const runs = await runsDocument(ctx, limit);
+      if (flags.json) printJson(runs);
+      else write(io.stdout, runs.length === 0 ? 'no runs yet' : runsTable(runs as RunState[], Date.now()));
+    });
+
+  program
+    .command('retry')
+    .description('retry the failed shards of a run')
+    .argument('<run>', 'run id')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ metaclip-producer retry photos-2024-20240506-1a2b3c4d')
+    .action(async (runId: string, flags: { json?: boolean }) => {
+      const ctx = await setup();
+      const outcome = await retryRun(ctx, runId);
+      if (flags.json) printJson(outcome);
+      else {
+        write(
+          io.stdout,
+          `run ${runId}: ${outcome.retried.length} shards retried, ${outcome.recreated.length} re-created, ` +
+            `${outcome.pending.length} already queued, ${outcome.lost.length} cannot be retried`,
+        );
+      }
+      if (outcome.lost.length > 0) {
+        write(
+          io.stderr,
+          `shards ${outcome.lost.join(', ')}: their jobs are gone and no URIs were recorded; enqueue them again under a new run id`,
+        );
+        exitCode = EXIT_FAILED;
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a run: remove its queued jobs and mark it cancelled (running shards finish)')
+    .argument('<run>', 'run id')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ metaclip-producer cancel photos-2024-20240506-1a2b3c4d')
+    .action(async (runId: string, flags: { json?: boolean }) => {
+      const ctx = await setup();
+      const outcome = await cancelRun(ctx, runId);
+      if (flags.json) printJson(outcome);
+      else write(io.stdout, `run ${runId} cancelled: ${outcome.removed} queued jobs removed`);
+    });
+
+  addEnqueueOptions(
+    program
+      .command('schedule')
+      .description('run an incremental enqueue on a cron schedule (needs `scheduler` running)'),
+  )
+    .requiredOption('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *" (02:00 every day)')
+    .option('--tz <zone>', 'time zone of the pattern, e.g. Europe/Paris (default UTC)')
+    .option('--name <name>', 'schedule name (default: derived from source, model and output)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ metaclip-producer schedule --cron "0 2 * * *" --source s3://photos/ --output s3://emb/ \\\n      --model facebook/metaclip-b16-fullcc2.5b --labels-file labels.txt\n  $ metaclip-producer scheduler   # the consumer that turns each firing into a run',
+    )
+    .action(async (flags: EnqueueFlags & { cron: string; tz?: string; name?: string }) => {
+      const options = await loadEnqueueOptions(flags);
+      const ctx = await setup();
+      const name = flags.name ?? defaultScheduleName(options);
+      const registered = await schedule(ctx, {
+        name,
+        cron: flags.cron,
+        ...(flags.tz ? { tz: flags.tz } : {}),
+        options,
+      });
+      write(
+        io.stdout,
+        `schedule ${name} registered: "${flags.cron}"${flags.tz ? ` (${flags.tz})` : ''}, next ${formatTime(registered.next)}`,
+      );
+    });
+
+  program
+    .command('unschedule')
+    .description('remove a schedule')
+    .argument('<name>', 'schedule name (see `schedules`)')
+    .addHelpText('after', '\nExamples:\n  $ metaclip-producer unschedule photos-1a2b3c4d')
+    .action(async (name: string) => {
+      const ctx = await setup();
+      if (await unschedule(ctx, name)) write(io.stdout, `schedule ${name} removed`);
+      else {
+        write(io.stderr, `no schedule named ${name}; \`metaclip-producer schedules\` lists them`);
+        exitCode = EXIT_FAILED;
+      }
+    });
+
+  program
+    .command('schedules')
+    .description('list schedules')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ metaclip-producer schedules --json')
+    .action(async (flags: { json?: boolean }) => {
+      const ctx = await setup();
+      const all = await listSchedules(ctx);
+      if (flags.json) printJson(all);
+      else if (all.length === 0) write(io.stdout, 'no schedules');
+      else {
+        for (const s of all) {
+          const o = s.template?.data?.options;
+          write(
+            io.stdout,
+            `${s.key}  "${s.pattern}"${s.tz ? ` ${s.tz}` : ''}  next ${formatTime(s.next)}  ${o?.source ?? '?'} -> ${o?.output ?? '?'}`,
+          );
+        }
+      }
+    });
+
+  program
+    .command('scheduler')
+    .description('long-running: turn each firing of a schedule into an incremental enqueue')
+    .addHelpText('after', '\nExamples:\n  $ METRICS_PORT=9465 metaclip-producer scheduler')
+    .action(async () => {
+      const ctx = await setup();
+      const metrics = createMetrics({ app: 'producer' });
+      const scheduler = startScheduler(ctx, { metrics });
+      const server =
+        ctx.env.METRICS_PORT === undefined
+          ? null
+          : await startMetricsServer({
+              port: ctx.env.METRICS_PORT,
+              registry: metrics.registry,
+              ready: () => scheduler.worker.isRunning(),
+            });
+      ctx.log.info({ queue: ctx.env.METACLIP_CONTROL_QUEUE, metricsPort: server?.port }, 'scheduler running');
+      await (io.stopSignal ?? new Promise(() => {}));
+      await scheduler.close();
+      await server?.close();
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
+    if (err instanceof ConfigError) {
+      write(io.stderr, `metaclip-producer: ${err.message}`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof JobsError || err instanceof ManifestFormatError) {
+      write(io.stderr, `metaclip-producer: ${err.message}`);
+      return EXIT_FAILED;
+    }
+    (log as Logger | null)?.error({ err }, 'failed');
+    write(io.stderr, `metaclip-producer: ${(err as Error).message ?? err}`);
+    return EXIT_FAILED;
+  } finally {
+    await Promise.all(contexts.map((c) => c.close()));
+    closeStorage();
+  }
+}

@@ -1,0 +1,136 @@
+import { createQueue, shortHash } from '@metaclip-batch/jobs';
+import type { StorageOptions } from '@metaclip-batch/storage';
+import type { Metrics } from '@metaclip-batch/telemetry';
+import { type Job, type JobSchedulerJson, type Queue, Worker } from 'bullmq';
+import { z } from 'zod';
+import { ConfigError, type EnqueueOptions, EnqueueOptionsSchema } from '../config';
+import type { Context } from '../context';
+import { runEnqueue } from './enqueue';
+
+/** BullMQ job name of a scheduled enqueue. */
+export const SCHEDULED_JOB_NAME = 'enqueue';
+
+/** The data of a scheduled enqueue: validated enqueue options (absolute paths, labels inline). */
+const ScheduledEnqueueSchema = z.object({
+  options: EnqueueOptionsSchema.extend({
+    since: z.number().int().optional(),
+    topK: z.number().int().positive(),
+  }),
+});
+/** What each firing of a schedule carries. */
+export type ScheduledEnqueue = { options: EnqueueOptions };
+
+/** The control queue holding the job schedulers (not shard jobs). */
+export function controlQueue(ctx: Context): Queue<ScheduledEnqueue, unknown, string> {
+  return createQueue<ScheduledEnqueue>(ctx.env.METACLIP_CONTROL_QUEUE, ctx.redis, {
+    defaultJobOptions: { attempts: 3, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  });
+}
+
+/** Default schedule name: one schedule per (source, model, output), readable in `schedules`. */
+export function defaultScheduleName(o: EnqueueOptions): string {
+  const base = o.source.split('/').filter(Boolean).pop() ?? 'source';
+  return `${base.replace(/[^A-Za-z0-9._-]+/g, '-')}-${shortHash(`${o.source}\n${o.model}\n${o.output}`)}`;
+}
+
+/**
+ * Register (or update) a job scheduler that fires an incremental enqueue on a cron pattern. Each firing is picked up
+ * by `metaclip-producer scheduler` and names its own run (source + firing date + parameters).
+ *
+ * @throws {@link ConfigError} for a bad cron pattern or time zone, or a fixed run id.
+ */
+export async function schedule(
+  ctx: Context,
+  opts: { name: string; cron: string; tz?: string; options: EnqueueOptions },
+): Promise<JobSchedulerJson<ScheduledEnqueue>> {
+  if (opts.options.runId) throw new ConfigError(['--run-id: each firing names its own run; leave it out']);
+  const queue = controlQueue(ctx);
+  try {
+    const data: ScheduledEnqueue = { options: { ...opts.options, incremental: true, wait: false } };
+    await queue.upsertJobScheduler(
+      opts.name,
+      { pattern: opts.cron, ...(opts.tz ? { tz: opts.tz } : {}) },
+      { name: SCHEDULED_JOB_NAME, data },
+    );
+    const registered = await queue.getJobScheduler(opts.name);
+    if (!registered) throw new Error(`job scheduler ${opts.name} was not registered`);
+    ctx.log.info({ name: opts.name, cron: opts.cron, tz: opts.tz, next: registered.next }, 'schedule registered');
+    return registered;
+  } catch (err) {
+    if (err instanceof Error && /cron|pattern|time ?zone|invalid/i.test(err.message)) {
+      throw new ConfigError([`--cron/--tz: ${err.message} (example: --cron "0 2 * * *" --tz Europe/Paris)`]);
+    }
+    throw err;
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Remove a schedule; false when there was none of that name. */
+export async function unschedule(ctx: Context, name: string): Promise<boolean> {
+  const queue = controlQueue(ctx);
+  try {
+    return await queue.removeJobScheduler(name);
+  } finally {
+    await queue.close();
+  }
+}
+
+/** The registered schedules. */
+export async function listSchedules(ctx: Context): Promise<JobSchedulerJson<ScheduledEnqueue>[]> {
+  const queue = controlQueue(ctx);
+  try {
+    return await queue.getJobSchedulers(0, -1, true);
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * Run one firing: an incremental enqueue of the scheduled options, for the firing's time (so a firing redelivered
+ * after a crash names the same run and resumes it rather than starting another).
+ */
+export async function handleFiring(
+  ctx: Context,
+  job: Pick<Job<unknown>, 'data' | 'timestamp' | 'delay'>,
+  deps: { metrics?: Metrics; storage?: StorageOptions } = {},
+) {
+  const { options } = ScheduledEnqueueSchema.parse(job.data);
+  const firedAt = new Date(job.timestamp + (job.delay ?? 0));
+  return runEnqueue(ctx, { ...options, incremental: true }, { ...deps, now: firedAt });
+}
+
+/** A running scheduler consumer. */
+export interface SchedulerHandle {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * Consume the control queue: each firing becomes an incremental enqueue. One firing at a time: listings are
+ * I/O-heavy and two runs over the same source at once would compare against the same base.
+ */
+export function startScheduler(
+  ctx: Context,
+  deps: { metrics?: Metrics; storage?: StorageOptions } = {},
+): SchedulerHandle {
+  // Workers block on Redis; BullMQ wants their connection to retry forever rather than fail commands.
+  const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null });
+  const worker = new Worker(
+    ctx.env.METACLIP_CONTROL_QUEUE,
+    async (job) => {
+      const result = await handleFiring(ctx, job, deps);
+      return { runId: result.runId, mode: result.mode, added: result.added };
+    },
+    { connection, concurrency: 1 },
+  );
+  worker.on('failed', (job, err) => ctx.log.error({ err, jobId: job?.id }, 'scheduled enqueue failed'));
+  worker.on('error', (err) => ctx.log.warn({ err }, 'scheduler worker error'));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await connection.quit();
+    },
+  };
+}

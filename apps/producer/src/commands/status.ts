@@ -1,0 +1,16 @@
+import { progress, type RunState } from '@metaclip-batch/jobs';
+import type { Context } from '../context';
+
+/** The `status --json` document: the run state, its progress, failed shards and a few error samples. */
+export async function statusDocument(ctx: Context, runId: string, now = Date.now()) {
+  const state = await ctx.store.require(runId);
+  const failedShards = (await ctx.store.failedShards(runId)).map(({ shard, error }) => ({ shard, error }));
+  const errorSamples = await ctx.store.errorSamples(runId, 20);
+  return { ...state, progress: progress(state, now), failedShards, errorSamples };
+}
+
+/** Runs, newest first, with their progress. */
+export async function runsDocument(ctx: Context, limit: number, now = Date.now()) {
+  const runs = await ctx.store.list(limit);
+  return runs.map((s: RunState) => ({ ...s, progress: progress(s, now) }));
+}

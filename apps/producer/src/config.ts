@@ -1,0 +1,229 @@
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_SHARD_SIZE, DEFAULT_TEMPLATES, EmbedDtypeSchema, modelKey, RunIdSchema } from '@metaclip-batch/jobs';
+import { formatUri, parseUri } from '@metaclip-batch/storage';
+import { redactSecrets } from '@metaclip-batch/telemetry';
+import { z } from 'zod';
+
+/** Exit code of configuration and usage errors (bad flag, bad environment, unreachable Redis). */
+export const EXIT_CONFIG = 2;
+
+/** A configuration problem found at start-up; the message lists every problem with what to do about it. */
+export class ConfigError extends Error {
+  readonly exitCode = EXIT_CONFIG;
+  readonly problems: string[];
+
+  constructor(problems: string[], hint?: string) {
+    super(['invalid configuration:', ...problems.map((p) => `  ${p}`), ...(hint ? [hint] : [])].join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Listing pauses while the queue holds this many jobs not yet started (2,000 jobs x 1,000 URIs: ~150 MB). */
+export const DEFAULT_HIGH_WATER = 2000;
+/** Top-k labels kept per image unless asked otherwise (never more than there are labels). */
+export const DEFAULT_TOP_K = 5;
+
+const RedisUrlSchema = z.string().refine((url) => {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+
+/** The environment the producer reads. */
+export const EnvSchema = z.object({
+  REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Key prefix of the run store in Redis (BullMQ keeps its own `bull:` prefix). */
+  METACLIP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
+    .default('metaclip'),
+  /** Queue holding the job schedulers of nightly runs. */
+  /** How often `--wait` and a paused listing look at Redis, in ms. */
+  METACLIP_POLL_MS: z.coerce.number().int().min(10, 'must be at least 10 (ms)').default(1000),
+  /** Port of the scheduler's /metrics, /healthz and /readyz server; unset: no server. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METACLIP_CONTROL_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
+    .default('metaclip-control'),
+});
+/** Validated environment. */
+export type Env = z.infer<typeof EnvSchema>;
+
+const positiveInt = (what: string) =>
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(1, `must be ${what}`);
+
+const DateSchema = z
+  .string()
+  .transform((s, ctx) => {
+    const ms = Date.parse(s);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a date such as 2024-05-01 or 2024-05-01T02:00:00Z' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .optional();
+
+/** The `enqueue` (and `schedule`) options, after defaults. */
+export const EnqueueOptionsSchema = z.object({
+  source: z.string().min(1, 'give the images: an S3 prefix, a local folder or a manifest file'),
+  output: z.string().min(1, 'give where the embeddings go: an S3 prefix or a local folder'),
+  model: z.string().min(1, 'give a model folder or hub id'),
+  labels: z
+    .array(z.string())
+    .min(1, 'give labels with --labels a,b,c or --labels-file FILE')
+    .refine((l) => new Set(l).size === l.length, 'labels must be distinct'),
+  templates: z.array(z.string().refine((t) => t.includes('{}'), 'each template needs {} where the label goes')).min(1),
+  topK: positiveInt('a positive integer').optional(),
+  queue: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-" (BullMQ forbids ":")')
+    .optional(),
+  runId: RunIdSchema.optional(),
+  shardSize: positiveInt('a positive integer').max(1_000_000, 'must be at most 1000000').default(DEFAULT_SHARD_SIZE),
+  since: DateSchema,
+  incremental: z.boolean().default(false),
+  embedDtype: EmbedDtypeSchema.default('float32'),
+  highWater: positiveInt('a positive integer').default(DEFAULT_HIGH_WATER),
+  wait: z.boolean().default(false),
+});
+/** Validated `enqueue` options; `topK` is resolved against the labels. */
+export type EnqueueOptions = Omit<z.infer<typeof EnqueueOptionsSchema>, 'topK'> & { topK: number };
+
+/** Raw `enqueue` flags as commander collects them. */
+export interface EnqueueFlags {
+  source?: string;
+  output?: string;
+  model?: string;
+  labels?: string;
+  labelsFile?: string;
+  template?: string[];
+  topK?: string;
+  queue?: string;
+  runId?: string;
+  shardSize?: string;
+  since?: string;
+  incremental?: boolean;
+  embedDtype?: string;
+  highWater?: string;
+  wait?: boolean;
+}
+
+/** How options are spelled on the command line, for messages. */
+const FLAG_NAMES: Record<string, string> = {
+  source: '--source',
+  output: '--output',
+  model: '--model',
+  labels: '--labels',
+  templates: '--template',
+  topK: '--top-k',
+  queue: '--queue',
+  runId: '--run-id',
+  shardSize: '--shard-size',
+  since: '--since',
+  embedDtype: '--embed-dtype',
+  highWater: '--high-water',
+};
+
+function problemsOf(error: z.ZodError, input: Record<string, unknown>, names: Record<string, string> = {}): string[] {
+  return error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const got = input[key];
+    const shown = typeof got === 'string' ? ` (got ${JSON.stringify(redactSecrets(got))})` : '';
+    return `${names[key] ?? key}: ${issue.message}${shown}`;
+  });
+}
+
+/**
+ * Validate the environment.
+ *
+ * @throws {@link ConfigError}
+ */
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, env as Record<string, unknown>));
+  return parsed.data;
+}
+
+/** Labels from a file: a JSON array of strings, or one label per line (blank lines and `#` comments skipped). */
+export async function readLabelsFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`--labels-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`]);
+  }
+  if (file.endsWith('.json')) {
+    const parsed = z.array(z.string()).safeParse(JSON.parse(text));
+    if (!parsed.success) throw new ConfigError([`--labels-file: ${file} must hold a JSON array of strings`]);
+    return parsed.data.map((l) => l.trim()).filter(Boolean);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/**
+ * Normalise a location as storage understands it: local paths (plain or `file://`) become absolute, because workers
+ * may run elsewhere; S3 URIs stay as they are.
+ *
+ * @throws {@link ConfigError} for a scheme storage does not support.
+ */
+export function absoluteLocation(location: string, flag: string): string {
+  try {
+    return formatUri(parseUri(location));
+  } catch (err) {
+    throw new ConfigError([`${flag}: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * Validate `enqueue` flags: labels from `--labels` and `--labels-file` together, templates default to CLIP's,
+ * `--top-k` defaults to min(5, labels) and may not exceed them, local paths become absolute and the model reference
+ * is normalised.
+ *
+ * @throws {@link ConfigError} listing every problem.
+ */
+export async function loadEnqueueOptions(flags: EnqueueFlags): Promise<EnqueueOptions> {
+  const labels = [
+    ...(flags.labels ?? '')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    ...(flags.labelsFile ? await readLabelsFile(flags.labelsFile) : []),
+  ];
+  const input = {
+    ...flags,
+    labels,
+    templates: flags.template && flags.template.length > 0 ? flags.template : [...DEFAULT_TEMPLATES],
+    incremental: flags.incremental ?? false,
+    wait: flags.wait ?? false,
+  };
+  const parsed = EnqueueOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      problemsOf(parsed.error, input as Record<string, unknown>, FLAG_NAMES),
+      'See `metaclip-producer enqueue --help`.',
+    );
+  }
+  const o = parsed.data;
+  if (o.topK !== undefined && o.topK > o.labels.length) {
+    throw new ConfigError([`--top-k: ${o.topK} exceeds the ${o.labels.length} labels given`]);
+  }
+  return {
+    ...o,
+    source: absoluteLocation(o.source, '--source'),
+    output: absoluteLocation(o.output, '--output'),
+    model: modelKey(o.model),
+    topK: o.topK ?? Math.min(DEFAULT_TOP_K, o.labels.length),
+  };
+}

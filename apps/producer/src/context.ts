@@ -1,0 +1,78 @@
+import { createQueue, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
+import { type Logger, redactSecrets } from '@metaclip-batch/telemetry';
+import { Redis } from 'ioredis';
+import { ConfigError, type Env } from './config';
+
+/** What every command works with: one Redis connection, the run store and the queues it opens. */
+export interface Context {
+  env: Env;
+  log: Logger;
+  redis: Redis;
+  store: RunStore;
+  /** The shard queue of this name (opened once, closed with the context). */
+  queue(name: string): ShardQueue;
+  close(): Promise<void>;
+}
+
+/** How long start-up waits for Redis before saying it cannot reach it. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * Check that Redis answers, once, without retrying: a wrong `REDIS_URL` should fail start-up in seconds with a
+ * message a person can act on, not hang in reconnect loops.
+ *
+ * @throws {@link ConfigError}
+ */
+export async function probeRedis(url: string): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: PROBE_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // The 'error' event carries the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS); connect() only says "closed".
+  let cause: Error | null = null;
+  probe.on('error', (err: Error) => {
+    cause ??= err;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const why = (cause as Error | null)?.message ?? (err as Error).message;
+    throw new ConfigError([
+      `REDIS_URL: cannot reach Redis at ${redactSecrets(url)} (${redactSecrets(why)}); ` +
+        'start Redis or point REDIS_URL at it',
+    ]);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Probe Redis, then open the connection every command shares. */
+export async function openContext(env: Env, log: Logger): Promise<Context> {
+  await probeRedis(env.REDIS_URL);
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 20 });
+  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  const store = new RunStore(redis, env.METACLIP_PREFIX);
+  const queues = new Map<string, ShardQueue>();
+  return {
+    env,
+    log,
+    redis,
+    store,
+    queue(name) {
+      let q = queues.get(name);
+      if (!q) {
+        q = createQueue(name, redis);
+        q.on('error', (err) => log.warn({ err, queue: name }, 'queue error'));
+        queues.set(name, q);
+      }
+      return q;
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await redis.quit();
+    },
+  };
+}

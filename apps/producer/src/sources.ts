@@ -1,0 +1,48 @@
+import { stat } from 'node:fs/promises';
+import type { SourceObject } from '@metaclip-batch/jobs';
+import { isImageKey, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
+import { ConfigError } from './config';
+import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file';
+
+/** What a source turned out to be. */
+export type SourceKind = 'prefix' | 'folder' | 'manifest';
+
+/** An opened source: its objects in a stable order, and how many non-image objects the listing skipped. */
+export interface OpenedSource {
+  kind: SourceKind;
+  objects: AsyncIterable<SourceObject>;
+  skipped(): number;
+}
+
+/**
+ * Open a source for listing: an S3 prefix (`s3://bucket/photos/`) or a local folder (recursive) lists every object
+ * under it in bytewise key order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
+ * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not).
+ *
+ * @throws {@link ConfigError} when a local source does not exist.
+ */
+export async function openSource(source: string, storage: StorageOptions = {}): Promise<OpenedSource> {
+  const parsed = parseUri(source);
+  let skipped = 0;
+  const imagesOnly = async function* (listing: AsyncIterable<SourceObject>): AsyncGenerator<SourceObject> {
+    for await (const obj of listing) {
+      if (isImageKey(obj.uri)) yield obj;
+      else skipped++;
+    }
+  };
+  if (parsed.scheme === 's3') {
+    if (isManifestName(parsed.key)) {
+      const store = storageFor(source, storage);
+      const objects = (async function* () {
+        yield* parseManifestText((await store.get(source)).toString('utf8'), source);
+      })();
+      return { kind: 'manifest', objects, skipped: () => 0 };
+    }
+    return { kind: 'prefix', objects: imagesOnly(storageFor(source, storage).list(source)), skipped: () => skipped };
+  }
+  const info = await stat(parsed.path).catch(() => null);
+  if (!info) throw new ConfigError([`--source: ${parsed.path} does not exist (give a folder, a manifest or s3://...)`]);
+  if (info.isFile()) return { kind: 'manifest', objects: readLocalManifest(parsed.path), skipped: () => 0 };
+  const folder = parsed.path.endsWith('/') ? parsed.path : `${parsed.path}/`;
+  return { kind: 'folder', objects: imagesOnly(storageFor(folder).list(folder)), skipped: () => skipped };
+}
