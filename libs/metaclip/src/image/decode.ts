@@ -3,9 +3,8 @@
  * after `convert("RGB")`: EXIF orientation applied, first frame only, alpha dropped (not blended), embedded ICC
  * profiles ignored, grey / palette / CMYK / 16-bit turned into 8-bit RGB.
  */
-import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
 import { decodeBmpToRgb } from './bmp';
-import type { ResizeKernel } from './config';
 import { classifyDecoderError, explainReason, ImageInputError } from './image-input-error';
 import type { ImageLimits } from './limits';
 import type { Dimensions } from './preprocess';
@@ -24,7 +23,8 @@ export interface DecodedImage {
 /** How to decode: limits, the resize kernel, and the target size as a function of the original size. */
 export interface DecodeOptions {
   limits: ImageLimits;
-  kernel: ResizeKernel;
+  /** Any sharp kernel; a config's `ResizeKernel` is one of them. */
+  kernel: keyof KernelEnum;
   /** The resized size for an original size, or `null` to keep it. */
   target: (original: Dimensions) => Dimensions | null;
   /** Path or URI for error messages. */
