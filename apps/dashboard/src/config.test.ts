@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkBindSafety, describeConfig, isLoopback, redactUrl, resolveConfig } from './config';
+import { DashboardConfigError } from './errors';
+
+const TOKEN = 'a-token-of-24-characters';
+
+describe('resolveConfig', () => {
+  it('defaults to loopback on port 3000 and the local Redis', () => {
+    const c = resolveConfig({}, {});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix: 'metaclip',
+    });
+    expect(c.auth).toEqual({});
+    expect(c.discoverIntervalMs).toBe(10_000);
+  });
+
+  it('lets flags win over the environment and treats empty variables as unset', () => {
+    const c = resolveConfig(
+      { redisUrl: 'redis://flag:6379', queue: ['a', 'b', 'a'], port: '0' },
+      { REDIS_URL: 'redis://env:6379', DASHBOARD_TOKEN: '', DASHBOARD_USER: '  ', DASHBOARD_PASSWORD: '' },
+    );
+    expect(c.redisUrl).toBe('redis://flag:6379');
+    expect(c.queues).toEqual(['a', 'b']);
+    expect(c.port).toBe(0);
+    expect(c.auth).toEqual({});
+  });
+
+  it('rejects invalid values with a readable message', () => {
+    expect(() => resolveConfig({ port: '70000' }, {})).toThrow(DashboardConfigError);
+    expect(() => resolveConfig({ queue: ['bad:name'] }, {})).toThrow(/cannot contain ":"/);
+    expect(() => resolveConfig({}, { REDIS_URL: 'http://x' })).toThrow(/redis:\/\//);
+    expect(() => resolveConfig({}, { DASHBOARD_TOKEN: 'short' })).toThrow(/at least 16/);
+    expect(() => resolveConfig({}, { DASHBOARD_USER: 'ops' })).toThrow(/both DASHBOARD_USER and DASHBOARD_PASSWORD/);
+  });
+
+  it('refuses a public host without credentials and accepts it with a token or basic auth', () => {
+    expect(() => resolveConfig({ host: '0.0.0.0' }, {})).toThrow(
+      /refusing to listen on 0\.0\.0\.0 without credentials/,
+    );
+    expect(resolveConfig({ host: '0.0.0.0' }, { DASHBOARD_TOKEN: TOKEN }).auth.token).toBe(TOKEN);
+    const basic = resolveConfig({ host: '::' }, { DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'twelve-chars' });
+    expect(basic.auth.basic).toEqual({ user: 'ops', password: 'twelve-chars' });
+  });
+});
+
+describe('checkBindSafety', () => {
+  it('allows 0.0.0.0 without credentials only behind a loopback publish', () => {
+    expect(() => checkBindSafety({ host: '0.0.0.0', auth: {}, publishedHost: '127.0.0.1' })).not.toThrow();
+    expect(() => checkBindSafety({ host: '0.0.0.0', auth: {}, publishedHost: '0.0.0.0' })).toThrow(/published on/);
+    expect(() => checkBindSafety({ host: '10.1.2.3', auth: {} })).toThrow(DashboardConfigError);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const h of ['127.0.0.1', '127.10.0.1', 'localhost', '::1', '[::1]']) expect(isLoopback(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '10.0.0.1', '127.0.0.1.nip.io']) expect(isLoopback(h), h).toBe(false);
+  });
+});
+
+describe('describeConfig', () => {
+  it('keeps secrets out of what gets logged', () => {
+    const c = resolveConfig(
+      { host: '0.0.0.0' },
+      {
+        REDIS_URL: 'redis://default:hunter2-redis@redis:6379',
+        DASHBOARD_TOKEN: TOKEN,
+        DASHBOARD_USER: 'ops',
+        DASHBOARD_PASSWORD: 'hunter2-password',
+      },
+    );
+    const logged = JSON.stringify(describeConfig(c));
+    for (const secret of [TOKEN, 'hunter2-redis', 'hunter2-password']) expect(logged).not.toContain(secret);
+    expect(logged).toContain('"auth":["basic","bearer"]');
+    expect(redactUrl('redis://:pw@h:1')).toBe('redis://:***@h:1');
+  });
+});

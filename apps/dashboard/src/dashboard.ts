@@ -1,0 +1,86 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBullBoard } from '@bull-board/api';
+import { ExpressAdapter } from '@bull-board/express';
+import { RunStore } from '@metaclip-batch/jobs';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DashboardConfig } from './config';
+import { QueueRegistry, wantedQueues } from './queue-registry';
+import { createDashboardApp } from './server';
+
+/** How often the runs page polls the API, in milliseconds. */
+export const POLL_MS = 1500;
+
+/** A listening dashboard. */
+export interface RunningDashboard {
+  /** Base URL, e.g. `http://127.0.0.1:3000/`. */
+  url: string;
+  /** Re-read the runs and open or close queues in Bull Board now (it also happens every discover interval). */
+  discover(): Promise<void>;
+  /** Stop listening, stop discovery, close queues and Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the dashboard: connect to Redis, open the queues that runs name (plus the configured ones) in Bull Board,
+ * keep that list fresh, and listen on `config.host:config.port` (port 0 picks a free one).
+ */
+export async function startDashboard(config: DashboardConfig, logger: Logger): Promise<RunningDashboard> {
+  // Queue reads must fail fast while Redis is away rather than hang a page; ioredis keeps reconnecting meanwhile.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const store = new RunStore(redis, config.keyPrefix);
+
+  const serverAdapter = new ExpressAdapter().setBasePath('/queues');
+  const board = createBullBoard({
+    queues: [],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'metaclip-batch' } },
+  });
+  const registry = new QueueRegistry(board, redis, logger);
+
+  const discover = async () => {
+    const runs = await store.list(config.runsLimit);
+    await registry.sync(wantedQueues(runs, config.queues));
+  };
+  await discover().catch((err) => logger.warn({ err }, 'initial queue discovery failed; retrying on the timer'));
+  let discovering = false;
+  const timer = setInterval(() => {
+    if (discovering) return;
+    discovering = true;
+    discover()
+      .catch((err) => logger.warn({ err }, 'queue discovery failed'))
+      .finally(() => {
+        discovering = false;
+      });
+  }, config.discoverIntervalMs);
+  timer.unref();
+
+  const app = createDashboardApp({
+    auth: config.auth,
+    runsLimit: config.runsLimit,
+    pollMs: POLL_MS,
+    store,
+    registry,
+    boardRouter: serverAdapter.getRouter(),
+    redis,
+    logger,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  return {
+    url: `http://${host}:${port}/`,
+    discover,
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await registry.close();
+      await redis.quit();
+    },
+  };
+}

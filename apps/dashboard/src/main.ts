@@ -1,0 +1,55 @@
+import { pino } from 'pino';
+import { buildCli } from './cli';
+import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
+import { DashboardConfigError } from './errors';
+
+/** Settings, or the exit code after telling the person what is wrong. */
+function configOrExit(flags: Parameters<typeof resolveConfig>[0]): DashboardConfig | null {
+  try {
+    return resolveConfig(flags, process.env);
+  } catch (err) {
+    if (!(err instanceof DashboardConfigError)) throw err;
+    process.stderr.write(`metaclip-dashboard: ${err.message}\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
+
+const program = buildCli(async (flags) => {
+  const config = configOrExit(flags);
+  if (!config) return;
+  const logger = pino({ name: 'metaclip-dashboard', level: config.logLevel });
+  if (!isLoopback(config.host) && !hasCredentials(config.auth)) {
+    logger.warn(
+      { host: config.host, publishedHost: config.publishedHost },
+      'no credentials: relying on the container port being published on loopback only',
+    );
+  }
+  // Loaded only once the settings are valid: a refused start answers at once instead of after loading Bull Board.
+  const { startDashboard } = await import('./dashboard');
+  const dashboard = await startDashboard(config, logger);
+  logger.info({ url: dashboard.url, config: describeConfig(config) }, 'dashboard listening');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    dashboard.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`metaclip-dashboard: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,108 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { createQueue } from '@metaclip-batch/jobs';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** The part of Bull Board's `createBullBoard(...)` result the registry drives. */
+export interface BoardControls {
+  addQueue(adapter: BullMQAdapter): void;
+  removeQueue(name: string): void;
+}
+
+/** Job counts of one queue, as the runs page shows them. */
+export interface QueueSummary {
+  name: string;
+  /** Runnable and not started: the wait list plus prioritized jobs. */
+  waiting: number;
+  /** Retries in backoff and delayed jobs. */
+  delayed: number;
+  active: number;
+  completed: number;
+  failed: number;
+  /** Worker processes connected to the queue. */
+  workers: number;
+  paused: boolean;
+}
+
+/** Pure: the queues to show: the configured ones plus every queue a listed run was enqueued on, sorted. */
+export function wantedQueues(runs: readonly { queue: string }[], configured: readonly string[]): string[] {
+  return [...new Set([...configured, ...runs.map((r) => r.queue)])].sort();
+}
+
+/** Pure: which queues to open and which to close to go from `current` to `wanted`. */
+export function planQueueChanges(
+  current: Iterable<string>,
+  wanted: Iterable<string>,
+): { add: string[]; remove: string[] } {
+  const have = new Set(current);
+  const want = new Set(wanted);
+  return { add: [...want].filter((q) => !have.has(q)), remove: [...have].filter((q) => !want.has(q)) };
+}
+
+/**
+ * The BullMQ queues the dashboard shows, kept in step with Bull Board. Queues share one Redis connection; a queue
+ * that no listed run names any more is closed and leaves the board.
+ */
+export class QueueRegistry {
+  private readonly queues = new Map<string, Queue<unknown, unknown, string>>();
+
+  constructor(
+    private readonly board: BoardControls,
+    private readonly connection: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Names of the open queues, sorted. */
+  names(): string[] {
+    return [...this.queues.keys()].sort();
+  }
+
+  /** Open the queues in `wanted` that are not open yet and close the others. */
+  async sync(wanted: readonly string[]): Promise<void> {
+    const { add, remove } = planQueueChanges(this.queues.keys(), wanted);
+    for (const name of add) {
+      const queue = createQueue<unknown>(name, this.connection);
+      this.queues.set(name, queue);
+      this.board.addQueue(new BullMQAdapter(queue));
+    }
+    for (const name of remove) {
+      const queue = this.queues.get(name);
+      this.queues.delete(name);
+      this.board.removeQueue(name);
+      await queue?.close();
+    }
+    if (add.length + remove.length > 0) this.logger.info({ added: add, removed: remove }, 'queues updated');
+  }
+
+  /** Job counts of every open queue, by name. */
+  async summaries(): Promise<QueueSummary[]> {
+    return Promise.all(
+      this.names().map(async (name) => {
+        const queue = this.queues.get(name) as Queue<unknown, unknown, string>;
+        const [c, paused, workers] = await Promise.all([
+          queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+          queue.isPaused(),
+          queue.getWorkersCount(),
+        ]);
+        return {
+          name,
+          waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+          delayed: c.delayed ?? 0,
+          active: c.active ?? 0,
+          completed: c.completed ?? 0,
+          failed: c.failed ?? 0,
+          workers,
+          paused,
+        };
+      }),
+    );
+  }
+
+  /** Close every queue (the shared connection stays open; its owner closes it). */
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}

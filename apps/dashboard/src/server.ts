@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JobsError, RunNotFoundError, type RunStore, validateRunId } from '@metaclip-batch/jobs';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { requireAuth } from './auth';
+import type { AuthConfig } from './config';
+import { renderRunsPage } from './page';
+import type { QueueRegistry } from './queue-registry';
+import { runDetailView, runsSummary, runView } from './runs-view';
+
+const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+
+/** How many per-image error samples and failed shards a run's detail shows. */
+export const DETAIL_SAMPLES = 25;
+
+/** What the HTTP app needs; every part is owned (and closed) by the caller. */
+export interface DashboardAppDeps {
+  auth: AuthConfig;
+  runsLimit: number;
+  /** How often the runs page polls the API. */
+  pollMs: number;
+  store: RunStore;
+  registry: QueueRegistry;
+  /** Bull Board's router, mounted at `/queues`. */
+  boardRouter: Router;
+  redis: Redis;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Headers every response gets: no sniffing, no framing, no referrer leaking run ids to other sites. */
+const baseHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+};
+
+/** The runs page loads only its own script and stylesheet; data from runs can never run as code. */
+const RUNS_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * Build the dashboard's HTTP app: `/healthz` (open, for probes), then behind auth the runs page at `/`, its assets,
+ * `/api/runs`, `/api/runs/:id`, `/api/queues` and Bull Board at `/queues`.
+ */
+export function createDashboardApp(deps: DashboardAppDeps): Express {
+  const { store, registry, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(baseHeaders);
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      res.json({ status: 'ok' });
+    } catch (err) {
+      logger.warn({ err }, 'health check: redis unreachable');
+      res.status(503).json({ status: 'unavailable', reason: 'redis unreachable' });
+    }
+  });
+
+  app.use(requireAuth(deps.auth));
+
+  app.get('/', async (_req, res) => {
+    const [runs, queues] = await Promise.all([store.list(deps.runsLimit), registry.summaries()]);
+    const t = now();
+    res.setHeader('Content-Security-Policy', RUNS_PAGE_CSP);
+    const views = runs.map((r) => runView(r, t));
+    res.type('html').send(renderRunsPage(views, runsSummary(views), queues, { pollMs: deps.pollMs, now: t }));
+  });
+  app.use('/assets', express.static(publicDir, { index: false, maxAge: '5m' }));
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  api.get('/runs', async (_req, res) => {
+    const runs = await store.list(deps.runsLimit);
+    const t = now();
+    const views = runs.map((r) => runView(r, t));
+    res.json({ runs: views, summary: runsSummary(views), generatedAt: t });
+  });
+  api.get('/runs/:id', async (req, res) => {
+    const runId = validateRunId(req.params.id);
+    const [state, failed, errorSamples] = await Promise.all([
+      store.require(runId),
+      store.failedShards(runId),
+      store.errorSamples(runId, DETAIL_SAMPLES),
+    ]);
+    // Failed shards may carry thousands of URIs; the page needs the shard and its error.
+    const failedShards = failed.slice(0, DETAIL_SAMPLES).map(({ shard, error }) => ({ shard, error }));
+    res.json(runDetailView(state, now(), { failedShards, errorSamples }));
+  });
+  api.get('/queues', async (_req, res) => {
+    res.json({ queues: await registry.summaries() });
+  });
+  app.use('/api', api);
+
+  app.use('/queues', deps.boardRouter);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (err instanceof RunNotFoundError) {
+      res.status(404).json({ error: err.message, code: err.code });
+      return;
+    }
+    if (err instanceof JobsError) {
+      res.status(400).json({ error: err.message, code: err.code });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    res.status(500).json({ error: 'internal error' });
+  };
+  app.use(onError);
+  return app;
+}
