@@ -1,5 +1,48 @@
+export type {
+  ClipConfig,
+  ClipEncoderConfig,
+  ClipPreset,
+  ClipTextConfig,
+  ClipVisionConfig,
+  HiddenAct,
+  TextPooling,
+} from './config/clip-config';
+export { CLIP_PRESETS, parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './config/clip-config';
+export type { ConversionManifest, ConvertOptions } from './convert/convert';
+export {
+  CONVERTER_VERSION,
+  conversionKey,
+  convertModel,
+  DEFAULT_FUSED,
+  defaultCacheDir,
+  readManifest,
+} from './convert/convert';
+export type { ExportDtype, ExportOptions } from './convert/export-onnx';
+export { exportClipOnnx, ONNX_FILES } from './convert/export-onnx';
+export type { RandomModelOptions } from './convert/random-model';
+export { clipPreprocessorConfig, writeRandomModel } from './convert/random-model';
+export type { Float32Tensor, SafetensorsDtype, TensorEntry } from './convert/safetensors';
+export { parseSafetensorsHeader, SafetensorsFile, writeSafetensors } from './convert/safetensors';
 export type { MetaClipErrorCode } from './errors';
 export { ImageDecodeError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
+export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';
+export { parsePreprocessorConfig } from './image/config';
+export type { ImageDecodeReason } from './image/image-input-error';
+export { ImageInputError } from './image/image-input-error';
+export type { ImageLimits } from './image/limits';
+export { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './image/limits';
+export type { Dimensions } from './image/preprocess';
+export type { BatchOptions, PreprocessedBatch, SlotResult } from './image/processor';
+export { ImageProcessor } from './image/processor';
+export type { ImageInput } from './image/source';
+export type { LoadOptions } from './model/load';
+export { loadModel } from './model/load';
+export type { MetaClipModelParts } from './model/metaclip-model';
+export { MetaClipModel } from './model/metaclip-model';
+export type { Device, ExecutionProvider } from './runtime/device';
+export { executionProviders, formatDevice, parseDevice } from './runtime/device';
+export type { SessionOptions } from './runtime/session';
+export { createSession, missingProviderLibs, onnxruntimeBinDir } from './runtime/session';
 export type { ClipTokenizerOptions, ContextLengthSources, EncodedBatch } from './tokenizer/clip-tokenizer';
 export { ClipTokenizer, resolveContextLength } from './tokenizer/clip-tokenizer';
 export type { ClipSpecialTokens } from './tokenizer/clip-tokenizer-json';
@@ -15,13 +58,3 @@ export {
   loadVendoredClipVocabulary,
   writeClipTokenizerFiles,
 } from './tokenizer/vocab-files';
-export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';
-export { parsePreprocessorConfig } from './image/config';
-export type { ImageDecodeReason } from './image/image-input-error';
-export { ImageInputError } from './image/image-input-error';
-export type { ImageLimits } from './image/limits';
-export { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './image/limits';
-export type { Dimensions } from './image/preprocess';
-export type { BatchOptions, PreprocessedBatch, SlotResult } from './image/processor';
-export { ImageProcessor } from './image/processor';
-export type { ImageInput } from './image/source';

@@ -1,0 +1,167 @@
+/**
+ * `loadModel`: a model reference -> a ready {@link MetaClipModel}.
+ *
+ * A Hugging Face folder (config.json + model.safetensors) is converted to ONNX by our converter (cached by content);
+ * an ONNX folder in transformers.js layout is used as it is: separate `onnx/vision_model.onnx` and
+ * `onnx/text_model.onnx` when present, otherwise the combined `onnx/model.onnx`.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Logger } from 'pino';
+import { readClipConfig } from '../config/clip-config';
+import { convertModel, readManifest } from '../convert/convert';
+import { ModelLoadError } from '../errors';
+import { ImageProcessor } from '../image/processor';
+import { type Device, formatDevice, parseDevice } from '../runtime/device';
+import { createSession } from '../runtime/session';
+import { cosine } from '../similarity';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
+import { MetaClipModel } from './metaclip-model';
+import { CombinedTowers, SeparateTowers, type Towers } from './towers';
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions {
+  /** `cpu` (default), `cuda`, `cuda:N` or `webgpu`. */
+  device?: string;
+  /** Compute precision: converts to (or picks the `_fp16` files of) that dtype. Default fp32. */
+  dtype?: 'fp32' | 'fp16';
+  /** Emit onnxruntime's fused ops when converting (default: the converter's). */
+  fused?: boolean;
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  /** Cache of converted models; default `$METACLIP_CACHE` or `~/.cache/metaclip-batch`. */
+  cacheDir?: string;
+  /** Hub revision (for hub ids). */
+  revision?: string;
+  logger?: Logger;
+}
+
+/** Turns a model reference into a local folder. Local paths only for now; hub ids plug in here. */
+export async function resolveModelDir(ref: string, _options: LoadOptions = {}): Promise<string> {
+  return path.resolve(ref);
+}
+
+/**
+ * Load a MetaCLIP model.
+ * @throws ModelLoadError when the folder is neither a Hugging Face CLIP checkpoint nor an ONNX folder, or its files
+ *   are missing or corrupt.
+ * @throws ProviderUnavailableError for an unknown device or one whose provider cannot load.
+ */
+export async function loadModel(ref: string, options: LoadOptions = {}): Promise<MetaClipModel> {
+  const device = parseDevice(options.device);
+  const log = options.logger?.child({ model: ref, device: formatDevice(device) });
+  const dir = await resolveModelDir(ref, options);
+  if (!(await isFile(path.join(dir, 'config.json')))) {
+    throw new ModelLoadError(`${dir} is not a model folder: it has no config.json`, { path: dir });
+  }
+  const converted = await isFile(path.join(dir, 'model.safetensors'));
+  const onnxDir = converted
+    ? await convertModel(dir, { dtype: options.dtype, fused: options.fused, cacheDir: options.cacheDir, logger: log })
+    : dir;
+  const [config, manifest] = await Promise.all([readClipConfig(onnxDir), readManifest(onnxDir)]);
+  const files = await onnxFiles(onnxDir, manifest ? '' : suffixOf(options.dtype));
+
+  const sessions: ort.InferenceSession[] = [];
+  const open = async (file: string) => {
+    const session = await createSession(file, { ...options, device, logger: log });
+    sessions.push(session);
+    return session;
+  };
+  try {
+    const channels = config.vision.numChannels;
+    const imageShape = [channels, config.vision.imageSize, config.vision.imageSize] as const;
+    const [tokenizer, processor, towers] = await Promise.all([
+      ClipTokenizer.fromDir(onnxDir),
+      ImageProcessor.fromDir(onnxDir),
+      files.kind === 'separate'
+        ? Promise.all([open(files.vision), open(files.text)]).then(([v, t]): Towers => new SeparateTowers(v, t))
+        : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, [49406n, 49407n])),
+    ]);
+    const logitScale =
+      manifest?.logitScale ?? (await probeLogitScale(files, device, log)) ?? Math.exp(config.logitScaleInit);
+    log?.info({ dir: onnxDir, layout: files.kind, logitScale }, 'model loaded');
+    return new MetaClipModel({
+      ref,
+      dir: onnxDir,
+      device: formatDevice(device),
+      embedDim: config.projectionDim,
+      imageSize: config.vision.imageSize,
+      channels,
+      logitScale,
+      tokenizer,
+      processor,
+      towers,
+      logger: log,
+    });
+  } catch (err) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw err;
+  }
+}
+
+type OnnxFiles =
+  | { kind: 'separate'; vision: string; text: string; combined?: string }
+  | { kind: 'combined'; combined: string };
+
+/** Which ONNX graphs a folder has (`suffix` is transformers.js's dtype suffix, e.g. `_fp16`). */
+async function onnxFiles(dir: string, suffix: string): Promise<OnnxFiles> {
+  const file = (name: string) => path.join(dir, 'onnx', `${name}${suffix}.onnx`);
+  const [vision, text, combined] = [file('vision_model'), file('text_model'), file('model')];
+  const [hasVision, hasText, hasCombined] = await Promise.all([isFile(vision), isFile(text), isFile(combined)]);
+  if (hasVision && hasText) return { kind: 'separate', vision, text, ...(hasCombined ? { combined } : {}) };
+  if (hasCombined) return { kind: 'combined', combined };
+  throw new ModelLoadError(
+    `${dir} has neither model.safetensors nor ONNX graphs (onnx/vision_model${suffix}.onnx + ` +
+      `onnx/text_model${suffix}.onnx, or onnx/model${suffix}.onnx)`,
+    { path: path.join(dir, 'onnx') },
+  );
+}
+
+function suffixOf(dtype: LoadOptions['dtype']): string {
+  return dtype === 'fp16' ? '_fp16' : '';
+}
+
+/**
+ * A third-party ONNX folder does not record its trained logit scale (config.json only has the initial value), but
+ * `model.onnx` applies it: one run on a dummy pair gives it as `logits_per_image / cosine(image, text)`.
+ */
+async function probeLogitScale(files: OnnxFiles, device: Device, log: Logger | undefined): Promise<number | undefined> {
+  if (!files.combined) {
+    log?.warn('no onnx/model.onnx to read the logit scale from; using config logit_scale_init_value');
+    return undefined;
+  }
+  const session = await createSession(files.combined, { device });
+  try {
+    const meta = session.inputMetadata.find((m) => m.name === 'pixel_values');
+    const dims = meta?.isTensor ? meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 224)) : [3, 224, 224];
+    const pixels = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
+    const ids = BigInt64Array.from([49406n, 320n, 1125n, 49407n]);
+    const feeds: Record<string, ort.Tensor> = {
+      pixel_values: new ort.Tensor('float32', pixels, [1, ...dims]),
+      input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
+    };
+    if (session.inputNames.includes('attention_mask'))
+      feeds.attention_mask = new ort.Tensor(
+        'int64',
+        ids.map(() => 1n),
+        [1, ids.length],
+      );
+    const out = await session.run(feeds);
+    const logit = (out.logits_per_image?.data as Float32Array | undefined)?.[0];
+    const image = out.image_embeds?.data as Float32Array | undefined;
+    const text = out.text_embeds?.data as Float32Array | undefined;
+    if (logit === undefined || !image || !text) return undefined;
+    const cos = cosine(image, text);
+    return Math.abs(cos) > 1e-3 ? Math.fround(logit / cos) : undefined;
+  } finally {
+    await session.release();
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
