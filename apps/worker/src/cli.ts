@@ -49,6 +49,7 @@ function workerOptions(cmd: Command): Command {
       '--stalled-interval-ms <ms>',
       `how often to look for stalled shards (default: ${DEFAULTS.stalledIntervalMs})`,
     )
+    .option('--name <name>', 'worker name, shown as the processedBy of its jobs (default: <hostname>-<pid>)')
     .option(
       '--foreign-model-delay-ms <ms>',
       `delay before a shard for another model is offered again (default: ${DEFAULTS.foreignModelDelayMs})`,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
 import { z } from 'zod';
 
@@ -28,6 +29,7 @@ export const SETTINGS = {
   lockDurationMs: { flag: '--lock-duration-ms', env: 'METACLIP_LOCK_DURATION_MS' },
   stalledIntervalMs: { flag: '--stalled-interval-ms', env: 'METACLIP_STALLED_INTERVAL_MS' },
   foreignModelDelayMs: { flag: '--foreign-model-delay-ms', env: 'METACLIP_FOREIGN_MODEL_DELAY_MS' },
+  name: { flag: '--name', env: 'METACLIP_WORKER_NAME' },
 } as const;
 
 /** Defaults, also shown by `--help`. */
@@ -52,7 +54,9 @@ export const DEFAULTS = {
 /** Schema of a complete worker configuration. */
 export const WorkerConfigSchema = z
   .object({
-    model: z.string().min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)'),
+    model: z
+      .string({ error: 'name the model with --model (a folder, an ONNX folder or a hub id)' })
+      .min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)'),
     /** Default: the model's own queue (`defaultQueueName`), the one the producer uses when none is named. */
     queue: z
       .string()
@@ -76,6 +80,8 @@ export const WorkerConfigSchema = z
     lockDurationMs: int(1_000),
     stalledIntervalMs: int(1_000),
     foreignModelDelayMs: int(0),
+    /** Shown as the job's `processedBy` (Bull Board, tests); default `<hostname>-<pid>`. */
+    name: z.string().min(1).optional(),
   })
   .refine((c) => c.maxQueue === undefined || c.maxQueue >= c.maxBatch, {
     message: '--max-queue must be at least --max-batch',
@@ -83,7 +89,8 @@ export const WorkerConfigSchema = z
   });
 
 /** A validated worker configuration with every default applied. */
-export type WorkerConfig = Omit<z.infer<typeof WorkerConfigSchema>, 'queue' | 'maxQueue'> & {
+export type WorkerConfig = Omit<z.infer<typeof WorkerConfigSchema>, 'queue' | 'maxQueue' | 'name'> & {
+  name: string;
   /** `modelKey` of `--model`: what shard jobs name. */
   modelKey: string;
   queue: string;
@@ -104,7 +111,11 @@ export class ConfigError extends Error {
  * @param flags commander's parsed options (camelCase keys as in {@link SETTINGS}); undefined means "not given".
  * @throws ConfigError naming each bad setting by its flag and variable.
  */
-export function resolveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): WorkerConfig {
+export function resolveConfig(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  defaultName = `${hostname()}-${process.pid}`,
+): WorkerConfig {
   const raw: Record<string, unknown> = { ...DEFAULTS };
   for (const [key, { env: name }] of Object.entries(SETTINGS)) {
     const value = flags[key] ?? env[name];
@@ -124,6 +135,7 @@ export function resolveConfig(flags: Record<string, unknown>, env: NodeJS.Proces
     modelKey: modelKey(config.model),
     queue: config.queue ?? defaultQueueName(config.model),
     maxQueue: config.maxQueue ?? 2 * config.maxBatch,
+    name: config.name ?? defaultName,
   };
 }
 

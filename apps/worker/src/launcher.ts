@@ -52,20 +52,28 @@ export function selectGpus(spec: string, visible: number): number[] {
 }
 
 /**
- * Pure: one child per GPU, each with the worker flags it was given plus `--device cuda:<i>` and its own metrics port
- * (`base + position`; a port of 0 (pick a free one) or -1 (none) is passed through unchanged).
+ * Pure: one child per GPU, each with the worker flags it was given plus `--device cuda:<i>`, its own metrics port
+ * (`base + position`; a port of 0 (pick a free one) or -1 (none) is passed through unchanged) and, when `--name` was
+ * given, its own name (`<name>-cuda<i>`).
  */
 export function planLaunch(gpus: readonly number[], flags: Record<string, unknown>): LaunchPlan[] {
   const base = Number(flags.metricsPort ?? DEFAULTS.metricsPort);
   const shared: string[] = [];
   for (const [key, { flag }] of Object.entries(SETTINGS)) {
     const value = flags[key];
-    if (value === undefined || key === 'device' || key === 'metricsPort') continue;
+    if (value === undefined || key === 'device' || key === 'metricsPort' || key === 'name') continue;
     shared.push(flag, String(value));
   }
   return gpus.map((gpu, i) => ({
     gpu,
-    args: [...shared, '--device', `cuda:${gpu}`, '--metrics-port', String(base > 0 ? base + i : base)],
+    args: [
+      ...shared,
+      ...(flags.name === undefined ? [] : ['--name', `${flags.name}-cuda${gpu}`]),
+      '--device',
+      `cuda:${gpu}`,
+      '--metrics-port',
+      String(base > 0 ? base + i : base),
+    ],
   }));
 }
 

@@ -1,5 +1,12 @@
 import { RunStore } from '@metaclip-batch/jobs';
-import { buildLabelSet, ImageDecodeError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import {
+  buildPrompts,
+  ensembleLabelEmbeddings,
+  ImageDecodeError,
+  type LabelSet,
+  loadModel,
+  type MetaClipModel,
+} from '@metaclip-batch/metaclip';
 import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
@@ -60,7 +67,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
     },
   });
-  const labelSets = new AsyncLru<Awaited<ReturnType<typeof buildLabelSet>>>(LABEL_SETS_CACHED);
+  const labelSets = new AsyncLru<LabelSet>(LABEL_SETS_CACHED);
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
 
@@ -71,7 +78,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     labelSetFor: (labels, templates) =>
       labelSets.get(JSON.stringify([labels, templates]), () => {
         log.info({ labels: labels.length, templates: templates.length }, 'embedding labels');
-        return buildLabelSet(model, [...labels], [...templates]);
+        return embedLabels(model, labels, templates);
       }),
     runner: {
       storageFor: (uri) => storageFor(uri),
@@ -93,6 +100,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
 
   const worker = new Worker(config.queue, handler, {
     connection,
+    name: config.name,
     concurrency: config.concurrency,
     lockDuration: config.lockDurationMs,
     stalledInterval: config.stalledIntervalMs,
@@ -103,7 +111,13 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   await worker.waitUntilReady();
   ready = true;
   log.info(
-    { queue: config.queue, model: config.modelKey, device: model.device, concurrency: config.concurrency },
+    {
+      name: config.name,
+      queue: config.queue,
+      model: config.modelKey,
+      device: model.device,
+      concurrency: config.concurrency,
+    },
     'worker ready',
   );
 
@@ -120,4 +134,15 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       closeStorage();
     },
   };
+}
+
+/** Template-averaged, normalised label embeddings (prompt ensembling as MetaCLIP's evaluation does it). */
+async function embedLabels(
+  model: MetaClipModel,
+  labels: readonly string[],
+  templates: readonly string[],
+): Promise<LabelSet> {
+  const prompts = buildPrompts(labels, templates);
+  const embeddings = ensembleLabelEmbeddings(await model.embedTexts(prompts), labels.length);
+  return { labels, templates, dim: model.embedDim, embeddings, logitScale: model.logitScale };
 }
