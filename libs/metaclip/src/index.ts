@@ -39,10 +39,14 @@ export type { LoadOptions } from './model/load';
 export { loadModel } from './model/load';
 export type { MetaClipModelParts } from './model/metaclip-model';
 export { MetaClipModel } from './model/metaclip-model';
+export type { HubRef, ModelFilePlan, RepoLayout, ResolveOptions } from './resolve';
+export { hubCacheDir, isCommitHash, parseHubRef, planModelFiles, repoFolderName, resolveModelDir } from './resolve';
 export type { Device, ExecutionProvider } from './runtime/device';
 export { executionProviders, formatDevice, parseDevice } from './runtime/device';
 export type { SessionOptions } from './runtime/session';
 export { createSession, missingProviderLibs, onnxruntimeBinDir } from './runtime/session';
+export type { EmbeddingModel, SimilarityInput } from './similarity';
+export { cosine, cosineMatrix, dot, embedForSimilarity, l2Norm, l2Normalize, l2NormalizeRows } from './similarity';
 export type { ClipTokenizerOptions, ContextLengthSources, EncodedBatch } from './tokenizer/clip-tokenizer';
 export { ClipTokenizer, resolveContextLength } from './tokenizer/clip-tokenizer';
 export type { ClipSpecialTokens } from './tokenizer/clip-tokenizer-json';
@@ -58,3 +62,13 @@ export {
   loadVendoredClipVocabulary,
   writeClipTokenizerFiles,
 } from './tokenizer/vocab-files';
+export type { ClassifyOptions, LabelScore, LabelSet } from './zero-shot-scoring';
+export {
+  buildPrompts,
+  classify,
+  DEFAULT_TEMPLATE,
+  ensembleLabelEmbeddings,
+  fillTemplate,
+  softmax,
+  validatePrompts,
+} from './zero-shot-scoring';

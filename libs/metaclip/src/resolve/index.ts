@@ -1,0 +1,5 @@
+/** Model references: local folders and Hugging Face hub ids with the shared hub cache. */
+export { hubCacheDir, repoFolderName } from './cache-layout';
+export { type HubRef, isCommitHash, parseHubRef } from './hub-ref';
+export { type ModelFilePlan, planModelFiles, type RepoLayout } from './model-files';
+export { type ResolveOptions, resolveModelDir } from './resolve';

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { planModelFiles } from './model-files';
+
+const META = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+describe('planModelFiles', () => {
+  it('takes config, metadata and safetensors, weights last, and nothing a model does not need', () => {
+    const result = planModelFiles([...META, 'model.safetensors', 'pytorch_model.bin', 'README.md', '.gitattributes']);
+    expect(result).toEqual({
+      ok: true,
+      plan: {
+        layout: 'hf',
+        files: [
+          'config.json',
+          'preprocessor_config.json',
+          'tokenizer_config.json',
+          'tokenizer.json',
+          'model.safetensors',
+        ],
+      },
+    });
+  });
+
+  it('takes every shard of a sharded checkpoint, and refuses an incomplete set', () => {
+    const shards = ['model-00002-of-00002.safetensors', 'model-00001-of-00002.safetensors'];
+    const full = planModelFiles(['config.json', 'model.safetensors.index.json', ...shards]);
+    expect(full.ok && full.plan.files.slice(1)).toEqual([
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ]);
+    expect(planModelFiles(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors']).ok).toBe(
+      false,
+    );
+  });
+
+  it('takes both ONNX towers of a transformers.js repo for the dtype, external data before its graph', () => {
+    const repo = [
+      ...META,
+      'onnx/model.onnx',
+      'onnx/text_model.onnx',
+      'onnx/vision_model.onnx',
+      'onnx/vision_model_fp16.onnx',
+      'onnx/text_model_fp16.onnx',
+      'onnx/text_model_fp16.onnx_data',
+      'onnx/vision_model_quantized.onnx',
+    ];
+    const fp32 = planModelFiles(repo);
+    expect(fp32.ok && fp32.plan.layout).toBe('onnx');
+    expect(fp32.ok && fp32.plan.files.filter((f) => f.startsWith('onnx/'))).toEqual([
+      'onnx/text_model.onnx',
+      'onnx/vision_model.onnx',
+    ]);
+    const fp16 = planModelFiles(repo, 'fp16');
+    expect(fp16.ok && fp16.plan.files.filter((f) => f.startsWith('onnx/'))).toEqual([
+      'onnx/text_model_fp16.onnx_data',
+      'onnx/text_model_fp16.onnx',
+      'onnx/vision_model_fp16.onnx',
+    ]);
+  });
+
+  it('falls back to the combined graph, and says what is missing when there are no usable weights', () => {
+    const combined = planModelFiles(['config.json', 'onnx/model.onnx', 'onnx/text_model.onnx']);
+    expect(combined.ok && combined.plan.files).toEqual(['config.json', 'onnx/model.onnx']);
+    const none = planModelFiles(['config.json', 'pytorch_model.bin']);
+    expect(none.ok).toBe(false);
+    expect(!none.ok && none.missing[0]).toBe('model.safetensors');
+    expect(planModelFiles(['model.safetensors'])).toEqual({ ok: false, missing: ['config.json'] });
+  });
+
+  it('doubles as a completeness check: a snapshot cut before its weights is incomplete', () => {
+    expect(planModelFiles(META).ok).toBe(false);
+    expect(planModelFiles(['config.json', 'onnx/text_model.onnx']).ok).toBe(false);
+  });
+});
