@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RetriesExhaustedError, RetryableStorageError } from './errors';
+
+/** Exponential backoff parameters. */
+export interface BackoffOptions {
+  /** Delay cap before the first retry, in ms (default 200). */
+  baseMs?: number;
+  /** Upper bound of any delay, in ms (default 10,000). */
+  maxMs?: number;
+}
+
+/** Options of {@link withRetry}. */
+export interface RetryOptions extends BackoffOptions {
+  /** Total tries, the first included (default 5). */
+  attempts?: number;
+  /** Aborts the wait between tries; `withRetry` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Called (and awaited) after a retryable failure, before waiting `delayMs` for try `attempt + 1`: log it here.
+   * Not called for the last failure, which `withRetry` throws as {@link RetriesExhaustedError}.
+   */
+  onRetry?: (info: { error: RetryableStorageError; attempt: number; delayMs: number }) => void | Promise<void>;
+  /** Source of jitter in [0, 1); injectable so the schedule is testable. */
+  random?: () => number;
+}
+
+const DEFAULT_ATTEMPTS = 5;
+const DEFAULT_BASE_MS = 200;
+const DEFAULT_MAX_MS = 10_000;
+
+/**
+ * The delay before retry number `retry` (1 = the first retry): "equal jitter" over an exponentially growing cap,
+ * `cap = min(maxMs, baseMs * 2^(retry-1))`, delay in `[cap/2, cap)`. Half fixed so retries never bunch up at zero,
+ * half random so many workers hitting the same outage do not retry in lockstep.
+ */
+export function backoffDelay(retry: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
+  const baseMs = opts.baseMs ?? DEFAULT_BASE_MS;
+  const maxMs = opts.maxMs ?? DEFAULT_MAX_MS;
+  // Clamp the exponent: 2^1024 is Infinity and the cap is reached long before.
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(retry - 1, 0), 52));
+  return Math.floor(cap / 2 + random() * (cap / 2));
+}
+
+/**
+ * Runs `fn` until it succeeds, retrying only {@link RetryableStorageError} with {@link backoffDelay} between tries.
+ * Any other error (permanent, not found, a bug) is rethrown at once, unchanged. When all attempts fail it throws
+ * {@link RetriesExhaustedError} (carrying the attempt count, the last error as `cause`); a nested `withRetry` does not
+ * retry that again.
+ *
+ * @param fn receives the 1-based attempt number.
+ */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!(err instanceof RetryableStorageError) || err instanceof RetriesExhaustedError) throw err;
+      if (attempt >= attempts) throw new RetriesExhaustedError(err, attempt);
+      const delayMs = backoffDelay(attempt, opts, opts.random);
+      await opts.onRetry?.({ error: err, attempt, delayMs });
+      try {
+        await sleep(delayMs, undefined, opts.signal ? { signal: opts.signal } : undefined);
+      } catch (sleepErr) {
+        // Surface the caller's own abort reason rather than the timer's generic AbortError.
+        opts.signal?.throwIfAborted();
+        throw sleepErr;
+      }
+    }
+  }
+}
