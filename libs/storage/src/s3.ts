@@ -1,0 +1,223 @@
+import type { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError, PermanentStorageError } from './errors';
+import { type RetryOptions, withRetry } from './retry';
+import { mapS3Error } from './s3-errors';
+import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
+import { contentTypeFor, parseUri } from './uri';
+
+/** Environment variables, as `process.env` holds them. */
+export type Env = Record<string, string | undefined>;
+
+/** Tuning of {@link S3Storage}; every field has a default. */
+export interface S3StorageOptions {
+  /** Where to read the AWS configuration from (default `process.env`); tests pass an S3 server's env here. */
+  env?: Env;
+  /** Tries per request inside the SDK, with its own backoff (default 3). `withRetry` adds longer outages on top. */
+  maxAttempts?: number;
+  /** Objects larger than this go up as a multipart upload (default 16 MiB). */
+  multipartThresholdBytes?: number;
+  /** Part size of multipart uploads (default 8 MiB; S3 needs at least 5 MiB). */
+  partSizeBytes?: number;
+  /** Concurrent connections per client (default 64). */
+  maxSockets?: number;
+  /** Retry policy of each ListObjectsV2 page, so one blip does not restart a listing of millions of keys. */
+  listRetry?: RetryOptions;
+}
+
+const MiB = 1024 * 1024;
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes'].includes(value.toLowerCase());
+}
+
+/**
+ * The S3 client configuration the environment asks for. Region and credentials come from the standard AWS chain
+ * (`AWS_REGION`, `AWS_PROFILE`, `~/.aws`, SSO, web identity, instance roles...); keys given in `env` itself win, so a
+ * test can point one client at its own server. The endpoint is `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`, addressed
+ * path-style (S3-compatible servers rarely do virtual hosts), as with `AWS_S3_FORCE_PATH_STYLE=1`.
+ */
+export function s3ClientConfig(env: Env, opts: S3StorageOptions = {}): S3ClientConfig {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  const agent = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
+  const config: S3ClientConfig = {
+    maxAttempts: opts.maxAttempts ?? 3,
+    forcePathStyle: endpoint !== undefined || truthy(env.AWS_S3_FORCE_PATH_STYLE),
+    // Fail fast when nothing listens; an idle socket for 30 s means the server went away mid-response.
+    requestHandler: { connectionTimeout: 5_000, socketTimeout: 30_000, httpAgent: agent, httpsAgent: agent },
+  };
+  if (endpoint !== undefined) {
+    config.endpoint = endpoint;
+    // S3-compatible servers (MinIO, Ceph, s3rver) do not all understand the SDK's default flexible checksums.
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  if (region !== undefined) config.region = region;
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    config.credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  return config;
+}
+
+function s3Location(uri: string): { bucket: string; key: string } {
+  const parsed = parseUri(uri);
+  if (parsed.scheme !== 's3') {
+    throw new PermanentStorageError(`S3 storage cannot handle ${uri}`, { code: 'WRONG_SCHEME', uri });
+  }
+  return parsed;
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}
+
+/** {@link Storage} over one S3 client (any bucket it can reach). */
+export class S3Storage implements Storage {
+  /** The SDK client, for what the interface does not cover. */
+  readonly client: S3Client;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+  private readonly listRetry: RetryOptions;
+
+  constructor(opts: S3StorageOptions = {}) {
+    this.client = new S3Client(s3ClientConfig(opts.env ?? process.env, opts));
+    this.multipartThreshold = opts.multipartThresholdBytes ?? 16 * MiB;
+    this.partSize = Math.max(opts.partSizeBytes ?? 8 * MiB, 5 * MiB);
+    this.listRetry = opts.listRetry ?? {};
+  }
+
+  async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<ObjectInfo> {
+    const { bucket, key } = s3Location(prefix);
+    const startAfter = opts.startAfter === undefined ? undefined : s3Location(opts.startAfter).key;
+    let token: string | undefined;
+    do {
+      const page = await withRetry(
+        async () => {
+          try {
+            return await this.client.send(
+              new ListObjectsV2Command({
+                Bucket: bucket,
+                Prefix: key,
+                MaxKeys: opts.pageSize,
+                ContinuationToken: token,
+                StartAfter: token === undefined ? startAfter : undefined,
+              }),
+              { abortSignal: opts.signal },
+            );
+          } catch (err) {
+            throw mapS3Error(err, 'list', prefix);
+          }
+        },
+        { ...this.listRetry, signal: opts.signal },
+      );
+      for (const obj of page.Contents ?? []) {
+        if (obj.Key === undefined) continue;
+        yield {
+          uri: `s3://${bucket}/${obj.Key}`,
+          size: obj.Size ?? 0,
+          ...(obj.ETag ? { etag: unquote(obj.ETag) } : {}),
+          ...(obj.LastModified ? { mtime: obj.LastModified } : {}),
+        };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async get(uri: string, opts: GetOptions = {}): Promise<Buffer> {
+    const { bucket, key } = s3Location(uri);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: opts.signal,
+      });
+      const body = res.Body as Readable | undefined;
+      if (body === undefined) return Buffer.alloc(0);
+      return await readLimited(body, uri, res.ContentLength, opts.maxBytes);
+    } catch (err) {
+      throw mapS3Error(err, 'get', uri);
+    }
+  }
+
+  async head(uri: string): Promise<ObjectInfo | null> {
+    const { bucket, key } = s3Location(uri);
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        uri,
+        size: res.ContentLength ?? 0,
+        ...(res.ETag ? { etag: unquote(res.ETag) } : {}),
+        ...(res.LastModified ? { mtime: res.LastModified } : {}),
+      };
+    } catch (err) {
+      const mapped = mapS3Error(err, 'head', uri);
+      if (mapped instanceof NotFoundError) return null;
+      throw mapped;
+    }
+  }
+
+  /** One PUT, or a multipart upload above the threshold; S3 shows either only once complete. */
+  async put(uri: string, body: Body, opts: PutOptions = {}): Promise<void> {
+    const { bucket, key } = s3Location(uri);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const params = { Bucket: bucket, Key: key, Body: bytes, ContentType: opts.contentType ?? contentTypeFor(key) };
+    try {
+      if (bytes.byteLength <= this.multipartThreshold) {
+        await this.client.send(new PutObjectCommand(params), { abortSignal: opts.signal });
+        return;
+      }
+      // Upload aborts the multipart upload on failure, so no orphaned parts are left to pay for.
+      const upload = new Upload({ client: this.client, params, partSize: this.partSize, queueSize: 4 });
+      const abort = () => void upload.abort();
+      opts.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        await upload.done();
+      } finally {
+        opts.signal?.removeEventListener('abort', abort);
+      }
+    } catch (err) {
+      throw mapS3Error(err, 'put', uri);
+    }
+  }
+
+  /** Closes the client's idle connections; the instance must not be used afterwards. */
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+/** Reads a response body, refusing (before reading, when the length is known) anything above `maxBytes`. */
+async function readLimited(
+  body: Readable,
+  uri: string,
+  length: number | undefined,
+  maxBytes?: number,
+): Promise<Buffer> {
+  const tooLarge = (size: number) => {
+    body.destroy();
+    return new PermanentStorageError(`get ${uri}: ${size} bytes exceeds the limit of ${maxBytes}`, {
+      code: 'TOO_LARGE',
+      uri,
+    });
+  };
+  if (maxBytes !== undefined && length !== undefined && length > maxBytes) throw tooLarge(length);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (maxBytes !== undefined && total > maxBytes) throw tooLarge(total);
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+}
