@@ -1,0 +1,17 @@
+export {
+  FormatError,
+  NotFoundError,
+  PermanentStorageError,
+  RetriesExhaustedError,
+  RetryableStorageError,
+  StorageError,
+} from './errors';
+export { LocalStorage } from './local';
+export { decodeNpy, encodeNpy, float16ToFloat32, float32ToFloat16, type NpyArray, type NpyDtype } from './npy';
+export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';
+export { type BackoffOptions, backoffDelay, type RetryOptions, withRetry } from './retry';
+export { type Env, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
+export { classifyS3Error, type S3FailureKind } from './s3-errors';
+export { closeStorage, type StorageOptions, storageFor } from './storage';
+export type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
+export { contentTypeFor, formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri';
