@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ModelLoadError } from '../errors';
+import { parseJsonWith } from '../tokenizer/read-json';
 
 /** sharp kernels standing in for PIL's resampling filters. */
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
@@ -66,13 +67,7 @@ const configSchema = z.object({
  * @throws ModelLoadError naming the key when a value is malformed or describes output that is not one square size.
  */
 export function parsePreprocessorConfig(json: unknown, source = 'preprocessor_config.json'): PreprocessSpec {
-  const parsed = configSchema.safeParse(json ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new ModelLoadError(`${source} is malformed${where}: ${issue?.message ?? 'invalid'}`, { path: source });
-  }
-  const c = parsed.data;
+  const c = parseJsonWith(configSchema, json ?? {}, source);
   const fail = (key: string, why: string) =>
     new ModelLoadError(`${source}: ${key} ${why}`, { path: `${source}#${key}` });
 

@@ -38,19 +38,15 @@ export interface DecodeOptions {
 export async function decodeImage(buf: Buffer, opts: DecodeOptions): Promise<DecodedImage> {
   const format = sniffImageFormat(buf);
   if (!format) {
-    throw new ImageInputError(
-      'UNSUPPORTED_FORMAT',
-      'not an image we can decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF or BMP)',
-      {
-        source: opts.source,
-      },
-    );
+    const message = 'not an image we can decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF or BMP)';
+    throw new ImageInputError('UNSUPPORTED_FORMAT', message, { source: opts.source });
   }
   try {
     const { image, original } = format === 'bmp' ? fromBmp(buf, opts) : await fromEncoded(buf, opts);
     const target = opts.target(original);
-    if (target)
-      image.resize(target.width, target.height, { kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
+    // Shrink-on-load (libjpeg / libwebp scaling while decoding) is faster but not PIL: it put WebP 5x further from
+    // transformers' pixels (mean abs. error 0.012 instead of 0.0024).
+    if (target) image.resize({ ...target, kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
     const { data, info } = await image
       .toColourspace('srgb')
       .removeAlpha()

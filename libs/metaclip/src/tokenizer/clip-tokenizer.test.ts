@@ -86,6 +86,13 @@ describe('ClipTokenizer', () => {
     });
   });
 
+  it('names a vocab.json with a bad id', async () => {
+    const dir = await tmpDir();
+    await writeFile(path.join(dir, 'vocab.json'), '{"a": 0, "b": -1}');
+    await writeFile(path.join(dir, 'merges.txt'), '#version: 0.2\na b\n');
+    await expect(ClipTokenizer.fromDir(dir)).rejects.toThrow(/vocab\.json is malformed at b/);
+  });
+
   it('names the folder when it has no tokenizer at all', async () => {
     const empty = await tmpDir();
     const err = await ClipTokenizer.fromDir(empty).catch((e: unknown) => e);

@@ -3,6 +3,7 @@
  * names the file, so a person knows which one to fix.
  */
 import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { ModelLoadError } from '../errors';
 
 /**
@@ -25,4 +26,16 @@ export async function readJsonFile(file: string, opts: { optional?: boolean } = 
   } catch (err) {
     throw new ModelLoadError(`${file} is not valid JSON: ${(err as Error).message}`, { path: file, cause: err });
   }
+}
+
+/**
+ * Validates the parsed content of `file` against `schema`.
+ * @throws ModelLoadError naming the file and the first offending key.
+ */
+export function parseJsonWith<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new ModelLoadError(`${file} is malformed${where}: ${issue?.message ?? 'invalid'}`, { path: file });
 }

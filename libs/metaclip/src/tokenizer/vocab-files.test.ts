@@ -30,8 +30,10 @@ describe('CLIP vocabulary files', () => {
     const { vocab, merges } = await loadVendoredClipVocabulary();
     const real = JSON.parse(await readFile(path.join(TINY_CLIP, 'tokenizer.json'), 'utf8')) as TokenizerJsonModel;
     expect(vocab.size).toBe(49408);
-    expect(Object.fromEntries(vocab)).toEqual(real.model.vocab);
-    expect(merges).toEqual(real.model.merges);
+    expect(Object.keys(real.model.vocab)).toHaveLength(49408);
+    // Element-wise checks: vitest's deep equality with diffing is slow on 49k entries.
+    expect(Object.entries(real.model.vocab).filter(([token, id]) => vocab.get(token) !== id)).toEqual([]);
+    expect(JSON.stringify(merges)).toBe(JSON.stringify(real.model.merges));
   });
 
   it('writes vocab.json, merges.txt and the configs', async () => {
