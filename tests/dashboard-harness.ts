@@ -43,36 +43,30 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export function spawnDashboard(args: string[], env: Record<string, string> = {}): Promise<SpawnedDashboard> {
   const child = spawn(process.execPath, [bin, '--port', '0', ...args], { env: cleanEnv(env), cwd: repoRoot });
   let out = '';
+  let ready = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const onLine = (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      for (const line of out.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const rec = JSON.parse(line) as { msg?: string; url?: string };
-        if (rec.msg === 'dashboard listening' && rec.url) {
-          child.stdout.off('data', onLine);
-          child.stdout.on('data', (c: Buffer) => {
-            out += c.toString();
-          });
-          resolve({
-            url: rec.url,
-            child,
-            output: () => out,
-            stop: async () => {
-              if (child.exitCode === null) child.kill('SIGTERM');
-              await exited;
-            },
-          });
-          return;
-        }
-      }
+      if (ready) return;
+      const line = out.split('\n').find((l) => l.includes('"msg":"dashboard listening"'));
+      if (!line) return;
+      ready = true;
+      resolve({
+        url: (JSON.parse(line) as { url: string }).url,
+        child,
+        output: () => out,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
     };
-    child.stdout.on('data', onLine);
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      if (!ready) reject(new Error(`dashboard exited (${code}) before listening:\n${out}`));
     });
-    child.once('exit', (code) => reject(new Error(`dashboard exited (${code}) before listening:\n${out}`)));
   });
 }
 

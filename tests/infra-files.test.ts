@@ -19,6 +19,13 @@ const k8sDir = path.join(root, 'infra/k8s');
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by the assertions; a missing path fails the test.
 type Doc = Record<string, any>;
 
+/** Compose durations such as `75s` or `1m30s`, in seconds. */
+function parseDuration(value: string): number {
+  const parts = [...value.matchAll(/(\d+)(h|m|s)/g)];
+  expect(parts.length, value).toBeGreaterThan(0);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1), 0);
+}
+
 /** Compose's `${VAR:-default}` / `${VAR}` interpolation with an empty environment: what a plain `up` sees. */
 function interpolate(value: string): string {
   return value.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, _name, fallback?: string) => fallback ?? '');
@@ -111,6 +118,19 @@ describe('docker-compose.yml', () => {
     const cmd = interpolate((svc.command as string[]).join(' '));
     expect(cmd).toMatch(/--model \S+ --queue metaclip\b/);
     expect(cmd).toMatch(/--metrics-port 9464\b/);
+    // Docker must not SIGKILL a worker that is still finishing shards within its own grace.
+    const graceSeconds = Number(svc.environment.METACLIP_GRACE_MS) / 1000;
+    expect(parseDuration(svc.stop_grace_period)).toBeGreaterThan(graceSeconds);
+  });
+
+  it('runs the demo enqueue with the flags the producer takes', () => {
+    const cmd = interpolate(((services.producer as Doc).command as string[]).join(' '));
+    expect(cmd).toMatch(/^apps\/producer\/bin\/metaclip-producer\.js enqueue --source s3:\/\/metaclip\/samples\/ /);
+    for (const flag of ['--output', '--model', '--labels', '--queue metaclip', '--run-id']) expect(cmd).toContain(flag);
+    const producerCli = readFileSync(path.join(root, 'apps/producer/src/cli.ts'), 'utf8');
+    for (const flag of ['--source <uri>', '--output <uri>', '--model <ref>', '--labels <list>', '--run-id <id>']) {
+      expect(producerCli, flag).toContain(`'${flag}'`);
+    }
   });
 
   it('publishes the dashboard on loopback unless told otherwise, and says so to the server', () => {
@@ -163,8 +183,19 @@ describe('infra/k8s', () => {
     });
     const args = (workerContainer.args as string[]).join(' ');
     expect(args).toContain(`--metrics-port ${metricsPort}`);
-    expect(args).toContain('--queue $(QUEUE)');
-    expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    expect(args).toContain('--device cuda');
+  });
+
+  it('configures the worker through the METACLIP_* variables it reads, with a pod grace longer than its own', () => {
+    expect(workerContainer.envFrom).toContainEqual({ configMapRef: { name: 'metaclip-settings' } });
+    // The worker's config maps each setting to one variable; these are the ones the manifests rely on.
+    const workerConfig = readFileSync(path.join(root, 'apps/worker/src/config.ts'), 'utf8');
+    for (const name of ['METACLIP_MODEL', 'METACLIP_QUEUE', 'METACLIP_CONCURRENCY', 'METACLIP_GRACE_MS']) {
+      expect(workerConfig, name).toContain(`env: '${name}'`);
+      expect(settings[name], name).toBeTruthy();
+    }
+    const graceSeconds = Number(settings.METACLIP_GRACE_MS) / 1000;
+    expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(graceSeconds);
   });
 
   it('scales workers with a KEDA redis trigger on the BullMQ wait list of the configured queue', () => {
@@ -178,18 +209,23 @@ describe('infra/k8s', () => {
       expect(settings[t.metadata.addressFromEnv]).toMatch(/^redis\.metaclip\.svc\.cluster\.local:6379$/);
       return t.metadata.listName as string;
     });
-    expect(lists).toContain(`bull:${settings.QUEUE}:wait`);
-    expect(lists).toContain(`bull:${settings.QUEUE}:active`);
+    expect(lists).toContain(`bull:${settings.METACLIP_QUEUE}:wait`);
+    expect(lists).toContain(`bull:${settings.METACLIP_QUEUE}:active`);
+    // One worker holds METACLIP_CONCURRENCY active shards: that is the per-pod target of the active list.
+    const active = (so.spec.triggers as Doc[]).find((t) => t.metadata.listName.endsWith(':active'));
+    expect(active?.metadata.listLength).toBe(settings.METACLIP_CONCURRENCY);
   });
 
-  it('exposes the dashboard through a Service and gives it a token from the Secret', () => {
+  it('exposes the dashboard through a Service with credentials from the Secret', () => {
     const dep = find('Deployment', 'metaclip-dashboard');
     const svc = find('Service', 'metaclip-dashboard');
     expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
     const container = dep.spec.template.spec.containers[0] as Doc;
-    expect(container.args).toEqual(expect.arrayContaining(['--host', '0.0.0.0']));
-    const token = (container.env as Doc[]).find((e) => e.name === 'DASHBOARD_TOKEN');
-    expect(token?.valueFrom.secretKeyRef.name).toBe('metaclip-secrets');
+    expect(container.args).toEqual(expect.arrayContaining(['--host', '0.0.0.0', '--queue', '$(METACLIP_QUEUE)']));
+    const fromSecret = (container.env as Doc[])
+      .filter((e) => e.valueFrom?.secretKeyRef?.name === 'metaclip-secrets')
+      .map((e) => e.name);
+    expect(fromSecret).toEqual(expect.arrayContaining(['DASHBOARD_USER', 'DASHBOARD_PASSWORD']));
     expect(container.readinessProbe.httpGet.path).toBe('/healthz');
   });
 
@@ -258,7 +294,7 @@ describe('BullMQ key layout that KEDA watches', () => {
 
   it('keeps waiting jobs in bull:<queue>:wait and taken ones in bull:<queue>:active, both lists', async () => {
     const so = find('ScaledObject', 'metaclip-worker');
-    const keyFor = (list: string) => list.replace(`bull:${settings.QUEUE}:`, `bull:${queueName}:`);
+    const keyFor = (list: string) => list.replace(`bull:${settings.METACLIP_QUEUE}:`, `bull:${queueName}:`);
     const [waitKey, activeKey] = (so.spec.triggers as Doc[]).map((t) => keyFor(t.metadata.listName));
     await queue.addBulk([1, 2, 3].map((shard) => ({ name: 'shard', data: { shard } })));
     expect(await connection.llen(waitKey as string)).toBe(3);

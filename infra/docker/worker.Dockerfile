@@ -39,7 +39,8 @@ COPY --from=deps /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
-    XDG_CACHE_HOME=/cache
+    METACLIP_CACHE=/cache/metaclip-batch \
+    HF_HOME=/cache/huggingface
 WORKDIR /app
 COPY --from=deps /app /app
 COPY . .
@@ -47,7 +48,7 @@ COPY . .
 COPY --from=ort-cuda /ort/package/Plugins/Linux/x64/libonnxruntime_providers_cuda.so \
      /ort/package/Plugins/Linux/x64/libonnxruntime_providers_shared.so \
      /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/
-# Unprivileged user; /cache holds converted ONNX models (mount a volume to keep them across restarts).
+# Unprivileged user; /cache holds converted ONNX models and hub downloads (mount a volume to keep them).
 RUN useradd --system --uid 10001 --home-dir /cache --create-home metaclip
 USER metaclip
 EXPOSE 9464

@@ -8,6 +8,7 @@ Environment:
   DASHBOARD_USER            basic-auth user name (with DASHBOARD_PASSWORD, at least 12 characters)
   DASHBOARD_PASSWORD
   DASHBOARD_PUBLISHED_HOST  same as --published-host
+  METACLIP_PREFIX           same as --key-prefix (the producer reads it too)
   LOG_LEVEL                 fatal | error | warn | info (default) | debug | trace
 
 Without credentials the dashboard listens on loopback only; a public --host needs a token or a user and password.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBindSafety, describeConfig, isLoopback, redactUrl, resolveConfig } from './config';
+import { checkBindSafety, describeConfig, isLoopback, resolveConfig } from './config';
 import { DashboardConfigError } from './errors';
 
 const TOKEN = 'a-token-of-24-characters';
@@ -23,6 +23,8 @@ describe('resolveConfig', () => {
       { REDIS_URL: 'redis://env:6379', DASHBOARD_TOKEN: '', DASHBOARD_USER: '  ', DASHBOARD_PASSWORD: '' },
     );
     expect(c.redisUrl).toBe('redis://flag:6379');
+    expect(resolveConfig({}, { METACLIP_PREFIX: 'staging' }).keyPrefix).toBe('staging');
+    expect(resolveConfig({ keyPrefix: 'flag' }, { METACLIP_PREFIX: 'staging' }).keyPrefix).toBe('flag');
     expect(c.queues).toEqual(['a', 'b']);
     expect(c.port).toBe(0);
     expect(c.auth).toEqual({});
@@ -73,6 +75,5 @@ describe('describeConfig', () => {
     const logged = JSON.stringify(describeConfig(c));
     for (const secret of [TOKEN, 'hunter2-redis', 'hunter2-password']) expect(logged).not.toContain(secret);
     expect(logged).toContain('"auth":["basic","bearer"]');
-    expect(redactUrl('redis://:pw@h:1')).toBe('redis://:***@h:1');
   });
 });

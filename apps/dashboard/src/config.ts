@@ -1,3 +1,4 @@
+import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
 import { DashboardConfigError } from './errors';
 
@@ -108,7 +109,7 @@ export function resolveConfig(flags: DashboardFlags, env: Record<string, string 
     host: flags.host ?? DEFAULTS.host,
     port: flags.port ?? DEFAULTS.port,
     redisUrl: flags.redisUrl ?? nonEmpty(env.REDIS_URL) ?? DEFAULTS.redisUrl,
-    keyPrefix: flags.keyPrefix ?? DEFAULTS.keyPrefix,
+    keyPrefix: flags.keyPrefix ?? nonEmpty(env.METACLIP_PREFIX) ?? DEFAULTS.keyPrefix,
     queues: [...new Set(flags.queue ?? [])],
     discoverIntervalMs: flags.discoverInterval ?? DEFAULTS.discoverInterval,
     runsLimit: flags.runs ?? DEFAULTS.runs,
@@ -157,12 +158,12 @@ export function checkBindSafety(config: Pick<DashboardConfig, 'host' | 'auth' | 
   );
 }
 
-/** Pure: the settings without secrets, for logs (`redis://user:***@host`, auth kinds only). */
+/** Pure: the settings without secrets, for logs (Redis password redacted, auth kinds only). */
 export function describeConfig(config: DashboardConfig): Record<string, unknown> {
   return {
     host: config.host,
     port: config.port,
-    redis: redactUrl(config.redisUrl),
+    redis: redactSecrets(config.redisUrl),
     keyPrefix: config.keyPrefix,
     queues: config.queues,
     discoverIntervalMs: config.discoverIntervalMs,
@@ -170,15 +171,4 @@ export function describeConfig(config: DashboardConfig): Record<string, unknown>
     publishedHost: config.publishedHost,
     auth: [config.auth.basic ? 'basic' : null, config.auth.token ? 'bearer' : null].filter(Boolean),
   };
-}
-
-/** Pure: a URL with its password replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
 }

@@ -11,7 +11,6 @@ export {
   isLoopback,
   MIN_PASSWORD_LENGTH,
   MIN_TOKEN_LENGTH,
-  redactUrl,
   resolveConfig,
 } from './config';
 export { POLL_MS, type RunningDashboard, startDashboard } from './dashboard';

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { createLogger } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
 import { DashboardConfigError } from './errors';
@@ -18,7 +18,7 @@ function configOrExit(flags: Parameters<typeof resolveConfig>[0]): DashboardConf
 const program = buildCli(async (flags) => {
   const config = configOrExit(flags);
   if (!config) return;
-  const logger = pino({ name: 'metaclip-dashboard', level: config.logLevel });
+  const logger = createLogger({ name: 'dashboard', level: config.logLevel });
   if (!isLoopback(config.host) && !hasCredentials(config.auth)) {
     logger.warn(
       { host: config.host, publishedHost: config.publishedHost },

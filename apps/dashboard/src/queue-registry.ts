@@ -1,8 +1,8 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { createQueue } from '@metaclip-batch/jobs';
+import type { Logger } from '@metaclip-batch/telemetry';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 
 /** The part of Bull Board's `createBullBoard(...)` result the registry drives. */
 export interface BoardControls {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobsError, RunNotFoundError, type RunStore, validateRunId } from '@metaclip-batch/jobs';
+import type { Logger } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { requireAuth } from './auth';
 import type { AuthConfig } from './config';
 import { renderRunsPage } from './page';
