@@ -123,6 +123,16 @@ describe('docker-compose.yml', () => {
     expect(parseDuration(svc.stop_grace_period)).toBeGreaterThan(graceSeconds);
   });
 
+  it('offers one container per multi-GPU host that launches a worker per GPU', () => {
+    const node = services['worker-node'] as Doc;
+    expect(node.profiles).toEqual(['multi-gpu']);
+    expect(node.deploy.resources.reservations.devices).toEqual([
+      { driver: 'nvidia', count: 'all', capabilities: ['gpu'] },
+    ]);
+    expect((node.command as string[]).slice(0, 3)).toEqual(['launch', '--gpus', 'all']);
+    expect(node.environment).toEqual(services.worker?.environment);
+  });
+
   it('runs the demo enqueue with the flags the producer takes', () => {
     const cmd = interpolate(((services.producer as Doc).command as string[]).join(' '));
     expect(cmd).toMatch(/^apps\/producer\/bin\/metaclip-producer\.js enqueue --source s3:\/\/metaclip\/samples\/ /);
