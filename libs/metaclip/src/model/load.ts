@@ -13,6 +13,7 @@ import { readClipConfig } from '../config/clip-config';
 import { convertModel, readManifest } from '../convert/convert';
 import { ModelLoadError } from '../errors';
 import { ImageProcessor } from '../image/processor';
+import { resolveModelDir } from '../resolve/resolve';
 import { type Device, formatDevice, parseDevice } from '../runtime/device';
 import { createSession } from '../runtime/session';
 import { cosine } from '../similarity';
@@ -37,11 +38,6 @@ export interface LoadOptions {
   logger?: Logger;
 }
 
-/** Turns a model reference into a local folder. Local paths only for now; hub ids plug in here. */
-export async function resolveModelDir(ref: string, _options: LoadOptions = {}): Promise<string> {
-  return path.resolve(ref);
-}
-
 /**
  * Load a MetaCLIP model.
  * @throws ModelLoadError when the folder is neither a Hugging Face CLIP checkpoint nor an ONNX folder, or its files
@@ -51,7 +47,7 @@ export async function resolveModelDir(ref: string, _options: LoadOptions = {}): 
 export async function loadModel(ref: string, options: LoadOptions = {}): Promise<MetaClipModel> {
   const device = parseDevice(options.device);
   const log = options.logger?.child({ model: ref, device: formatDevice(device) });
-  const dir = await resolveModelDir(ref, options);
+  const dir = await resolveModelDir(ref, { revision: options.revision, dtype: options.dtype, logger: log });
   if (!(await isFile(path.join(dir, 'config.json')))) {
     throw new ModelLoadError(`${dir} is not a model folder: it has no config.json`, { path: dir });
   }

@@ -21,17 +21,12 @@ describe('planModelFiles', () => {
     });
   });
 
-  it('takes every shard of a sharded checkpoint, and refuses an incomplete set', () => {
-    const shards = ['model-00002-of-00002.safetensors', 'model-00001-of-00002.safetensors'];
-    const full = planModelFiles(['config.json', 'model.safetensors.index.json', ...shards]);
-    expect(full.ok && full.plan.files.slice(1)).toEqual([
-      'model.safetensors.index.json',
-      'model-00001-of-00002.safetensors',
-      'model-00002-of-00002.safetensors',
-    ]);
-    expect(planModelFiles(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors']).ok).toBe(
-      false,
-    );
+  it('refuses a sharded checkpoint, which the converter cannot read, saying so', () => {
+    const result = planModelFiles(['config.json', 'model.safetensors.index.json', 'model-00001-of-00001.safetensors']);
+    expect(result).toEqual({
+      ok: false,
+      missing: [expect.stringMatching(/sharded checkpoints are not supported/), expect.any(String)],
+    });
   });
 
   it('takes both ONNX towers of a transformers.js repo for the dtype, external data before its graph', () => {

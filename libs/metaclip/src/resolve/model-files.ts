@@ -30,8 +30,6 @@ const METADATA_FILES = [
   'merges.txt',
 ];
 
-const SHARD = /^model-(\d+)-of-(\d+)\.safetensors$/;
-
 /**
  * Plans the download of a model from `repoFiles` (repo-relative paths). Safetensors win over ONNX when a repo
  * has both, since our converter's graphs are the ones we verify. `dtype` picks transformers.js' ONNX variant
@@ -41,28 +39,20 @@ export function planModelFiles(repoFiles: readonly string[], dtype: 'fp32' | 'fp
   const has = new Set(repoFiles);
   if (!has.has('config.json')) return { ok: false, missing: ['config.json'] };
   const metadata = ['config.json', ...METADATA_FILES.filter((f) => has.has(f))];
-  const hf = safetensorsFiles(repoFiles);
-  if (hf) return { ok: true, plan: { layout: 'hf', files: [...metadata, ...hf] } };
+  if (has.has('model.safetensors'))
+    return { ok: true, plan: { layout: 'hf', files: [...metadata, 'model.safetensors'] } };
   const onnx = onnxFiles(has, dtype);
   if (onnx) return { ok: true, plan: { layout: 'onnx', files: [...metadata, ...onnx] } };
   const suffix = dtype === 'fp16' ? '_fp16' : '';
+  // The converter reads one safetensors file; say so rather than fetch gigabytes of shards it would refuse.
+  const sharded = has.has('model.safetensors.index.json') ? ' (sharded checkpoints are not supported)' : '';
   return {
     ok: false,
     missing: [
-      'model.safetensors',
+      `model.safetensors${sharded}`,
       `onnx/vision_model${suffix}.onnx + onnx/text_model${suffix}.onnx (or onnx/model${suffix}.onnx)`,
     ],
   };
-}
-
-/** `model.safetensors`, or a sharded checkpoint's index followed by every one of its shards. */
-function safetensorsFiles(repoFiles: readonly string[]): string[] | null {
-  if (repoFiles.includes('model.safetensors')) return ['model.safetensors'];
-  if (!repoFiles.includes('model.safetensors.index.json')) return null;
-  const shards = repoFiles.filter((f) => SHARD.test(f)).sort();
-  const total = Number(SHARD.exec(shards[0] ?? '')?.[2] ?? Number.NaN);
-  if (shards.length === 0 || shards.length !== total) return null;
-  return ['model.safetensors.index.json', ...shards];
 }
 
 /** Both towers (preferred: the worker runs only the vision tower), else the combined graph; with external data. */

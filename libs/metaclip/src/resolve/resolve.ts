@@ -100,7 +100,8 @@ async function localFolder(ref: string): Promise<string | null> {
     throw new ModelLoadError(`model path ${expanded} is a file; pass the folder that holds config.json`, {
       path: expanded,
     });
-  if (looksLikePath(ref)) throw new ModelLoadError(`model folder ${expanded} does not exist`, { path: expanded });
+  if (looksLikePath(ref))
+    throw new ModelLoadError(`model folder ${expanded} does not exist: no config.json to load`, { path: expanded });
   return null;
 }
 
