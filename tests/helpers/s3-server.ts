@@ -26,7 +26,10 @@ export interface S3Server {
   endpoint: string;
   /** The AWS variables that point a client (in this process via `storageFor(uri, { env })`, or a child) at it. */
   env: Record<string, string>;
-  /** Objects created or removed so far: count writes to prove exactly-once output, or tell PUT from multipart. */
+  /**
+   * Objects created or removed so far: count writes to prove exactly-once output, or tell PUT from multipart. They
+   * come over IPC, sent before the HTTP response but not ordered with it: after a write, poll rather than assume.
+   */
   events: S3ServerEvent[];
   /**
    * Stops the server. By default its data is deleted too (call this in `afterAll`); with `keepData` the data and the

@@ -13,6 +13,9 @@ export type ParsedUri = { scheme: 's3'; bucket: string; key: string } | { scheme
  * @throws PermanentStorageError for an unsupported scheme or an S3 URI without a bucket.
  */
 export function parseUri(uri: string, cwd: string = process.cwd()): ParsedUri {
+  if (uri === '') {
+    throw new PermanentStorageError('empty URI: use s3://bucket/key, file:///path or a path', { code: 'INVALID_URI' });
+  }
   if (uri.startsWith('s3://')) {
     const rest = uri.slice('s3://'.length);
     const slash = rest.indexOf('/');
@@ -43,9 +46,6 @@ export function parseUri(uri: string, cwd: string = process.cwd()): ParsedUri {
       code: 'INVALID_URI',
       uri,
     });
-  }
-  if (uri === '') {
-    throw new PermanentStorageError('empty URI: use s3://bucket/key, file:///path or a path', { code: 'INVALID_URI' });
   }
   return { scheme: 'file', path: keepTrailingSlash(uri, path.resolve(cwd, uri)) };
 }
