@@ -32,7 +32,9 @@ pack() {
   tar -C "$ROOT" -c --exclude='onnxruntime-node/bin/napi-v6/darwin' --exclude='onnxruntime-node/bin/napi-v6/win32' \
     --exclude='onnxruntime-node/bin/napi-v6/linux/arm64' --exclude='node_modules/onnxruntime-web' \
     --exclude='node_modules/typescript' --exclude='node_modules/@biomejs' --exclude='node_modules/playwright-core' \
-    --exclude='node_modules/testcontainers' --exclude='node_modules/@img/sharp-libvips-linuxmusl-x64' \
+    --exclude='node_modules/testcontainers' --exclude='node_modules/vitest' --exclude='node_modules/@vitest' \
+    --exclude='node_modules/vite' --exclude='node_modules/rollup' --exclude='node_modules/@rollup' \
+    --exclude='node_modules/@types' --exclude='node_modules/s3rver' --exclude='node_modules/@img/sharp-libvips-linuxmusl-x64' \
     --exclude='node_modules/@img/sharp-linuxmusl-x64' --exclude='node_modules/.cache' --exclude='*.map' \
     --exclude='*.d.ts' node_modules | xz -T0 -6 >"$work/node_modules.tar.xz"
 

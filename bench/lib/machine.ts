@@ -18,6 +18,7 @@ export function describeMachine(device: string): MachineInfo {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.platform()} ${os.arch()}`,
+    loadAvg1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
   };
   if (device !== 'cpu') {
     const gpu = gpuName();

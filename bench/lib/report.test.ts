@@ -3,6 +3,7 @@ import type { BenchReport } from './report';
 import {
   chartSpec,
   computeRatios,
+  contentionNote,
   evaluateTargets,
   GPU_TABLE_HEAD,
   gpuTableRow,
@@ -28,7 +29,7 @@ function report(over: Partial<BenchReport> = {}): BenchReport {
     quick: false,
     device: 'cpu',
     dtype: 'fp32',
-    machine: { cpu: 'Test CPU', cores: 2, memGiB: 24, node: 'v20', os: 'linux x64' },
+    machine: { cpu: 'Test CPU', cores: 2, memGiB: 24, node: 'v20', os: 'linux x64', loadAvg1m: 0.5 },
     ortVersion: '1.29.0',
     threads: { intraOp: 2, interOp: 1 },
     model: { shape: 'b16', seed: 1, imageSize: 224, embedDim: 512 },
@@ -98,6 +99,14 @@ describe('renderings', () => {
       ['producer, manifest'],
     ]);
     expect(spec.sections[0]?.bars[0]?.highlight).toBe(true);
+  });
+});
+
+describe('contentionNote', () => {
+  it('speaks only when the load exceeded the cores', () => {
+    const m = report().machine;
+    expect(contentionNote(m)).toBeNull();
+    expect(contentionNote({ ...m, loadAvg1m: 7.5 })).toMatch(/load average 7.5 on 2 cores/);
   });
 });
 

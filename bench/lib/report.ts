@@ -34,6 +34,8 @@ export interface MachineInfo {
   node: string;
   os: string;
   gpu?: string;
+  /** 1-minute load average when the run started: other work on the machine skews every number. */
+  loadAvg1m: number;
 }
 
 /** A measurement that did not run, and why (missing sub-benchmark, `--only`, a failure). */
@@ -117,6 +119,18 @@ export function evaluateTargets(r: Pick<BenchReport, 'metrics' | 'ratios' | 'rss
       ok: r.rss ? r.rss.flat : null,
     },
   ];
+}
+
+/**
+ * A note for the report when the machine was busy with other work as the run started (load above the core count):
+ * the numbers are then pessimistic, the ratios less so since every side suffers alike.
+ */
+export function contentionNote(m: MachineInfo): string | null {
+  if (m.loadAvg1m <= m.cores) return null;
+  return (
+    `load average ${m.loadAvg1m.toFixed(1)} on ${m.cores} cores when the run started: other processes competed ` +
+    'for the CPU, so absolute numbers are pessimistic (ratios less so: every side shared the same contention)'
+  );
 }
 
 /** True when some measured target was missed (what `--check` fails the process on). */

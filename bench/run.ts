@@ -1,0 +1,123 @@
+/**
+ * `npm run bench`: measures, in one run, the raw ONNX session, the whole pipeline, transformers.js on the same model,
+ * decode and enqueue rates and the worker's memory; prints a table, judges the targets, draws the chart, and with
+ * `--json` ends stdout with the report as one JSON line. See docs/benchmarks.md and `--help`.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { renderBarChart } from './lib/chart';
+import { describeMachine, ortVersion } from './lib/machine';
+import { ensureBenchModel } from './lib/model';
+import type { BenchOptions } from './lib/options';
+import { parseOptions, USAGE, UsageError } from './lib/options';
+import type { BenchReport } from './lib/report';
+import {
+  chartSpec,
+  computeRatios,
+  contentionNote,
+  evaluateTargets,
+  missedTargets,
+  renderMarkdown,
+  renderText,
+  replaceBetweenMarkers,
+} from './lib/report';
+import type { SuiteResult } from './lib/suites';
+import { SUITE_METRICS, SUITE_RUNNERS } from './lib/suites';
+import { REPO_ROOT } from './lib/workload';
+
+const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+async function main(): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2), os.availableParallelism());
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const started = new Date();
+  const t0 = performance.now();
+  const model = await ensureBenchModel(path.join(REPO_ROOT, '.cache/bench'), opts, progress);
+  const report: BenchReport = {
+    schema: 'metaclip-batch-bench/1',
+    startedAt: started.toISOString(),
+    durationS: 0,
+    quick: opts.quick,
+    device: opts.device,
+    dtype: opts.dtype,
+    machine: describeMachine(opts.device),
+    ortVersion: ortVersion(),
+    threads: { intraOp: opts.threads, interOp: 1 },
+    model: { shape: model.shape, seed: model.seed, imageSize: model.imageSize, embedDim: model.embedDim },
+    metrics: {},
+    rawByBatch: {},
+    ratios: { e2e_vs_raw: null, e2e_vs_transformersjs: null },
+    rss: null,
+    targets: [],
+    skipped: [],
+    notes: [],
+  };
+  const busy = contentionNote(report.machine);
+  if (busy) report.notes.push(busy);
+
+  for (const suite of opts.suites) {
+    progress(`${suite}: running`);
+    const s0 = performance.now();
+    let result: SuiteResult;
+    try {
+      result = await SUITE_RUNNERS[suite]({ opts, model, report, progress });
+    } catch (err) {
+      // One failed measurement must not cost the others: it is reported as skipped, with the reason.
+      const reason = err instanceof Error ? err.message : String(err);
+      progress(`${suite}: FAILED: ${reason}`);
+      for (const metric of SUITE_METRICS[suite]) report.skipped.push({ metric, reason });
+      continue;
+    }
+    Object.assign(report.metrics, result.metrics);
+    Object.assign(report.rawByBatch, result.rawByBatch ?? {});
+    if (result.rss) report.rss = result.rss;
+    report.notes.push(...(result.notes ?? []));
+    progress(`${suite}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+  }
+  report.ratios = computeRatios(report.metrics);
+  report.targets = evaluateTargets(report);
+  report.durationS = Math.round((performance.now() - t0) / 100) / 10;
+
+  const chartName = `benchmarks-${opts.device === 'cpu' ? 'cpu' : `${opts.device.replace(':', '')}-${opts.dtype}`}.svg`;
+  if (opts.writeDocs) await writeDocs(report, chartName);
+  if (opts.out) {
+    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+    await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+    const base = opts.out.replace(/\.json$/, '');
+    await writeFile(`${base}.md`, `${renderMarkdown(report, path.basename(`${base}.svg`))}\n`);
+    await writeFile(`${base}.svg`, renderBarChart(chartSpec(report)));
+  }
+  process.stdout.write(`${renderText(report)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+
+  const missed = missedTargets(report.targets);
+  if (opts.check && missed.length > 0) {
+    progress(`--check: missed ${missed.map((t) => t.name).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Rewrites the chart and the results block of docs/benchmarks.md (`cpu` or `gpu` markers, by device). */
+async function writeDocs(report: BenchReport, chartName: string): Promise<void> {
+  const docs = path.join(REPO_ROOT, 'docs');
+  await writeFile(path.join(docs, chartName), renderBarChart(chartSpec(report)));
+  const file = path.join(docs, 'benchmarks.md');
+  const doc = await readFile(file, 'utf8');
+  const block = report.device === 'cpu' ? 'cpu' : 'gpu';
+  await writeFile(file, replaceBetweenMarkers(doc, block, renderMarkdown(report, chartName)));
+  progress(`wrote docs/${chartName} and the ${block} block of docs/benchmarks.md`);
+}
+
+process.exitCode = await main();
