@@ -126,6 +126,35 @@ async function decode(ctx: SuiteContext): Promise<SuiteResult> {
   };
 }
 
+async function enqueue(ctx: SuiteContext): Promise<SuiteResult> {
+  const { opts } = ctx;
+  const script = 'bench/enqueue.ts';
+  const json = (await run(ctx, script, ['--uris', opts.enqueueUris, '--repeats', opts.repeats], 'enqueue')) as {
+    shardSize?: number;
+    shards?: number;
+    redisBytesPerUri?: number;
+  };
+  const samples = samplesOf(json, 'samples', script);
+  const notes =
+    opts.enqueueUris < 1_000_000
+      ? [`enqueue measured on a ${opts.enqueueUris.toLocaleString('en-US')}-URI manifest, not 1,000,000 (--quick)`]
+      : [];
+  return {
+    metrics: {
+      enqueue_uris_s: {
+        ...summarize(samples),
+        detail: {
+          uris: opts.enqueueUris,
+          shard_size: json.shardSize,
+          shards: json.shards,
+          redis_bytes_per_uri: json.redisBytesPerUri,
+        },
+      },
+    },
+    notes,
+  };
+}
+
 async function notYet(ctx: SuiteContext, script: string): Promise<SuiteResult> {
   await run(ctx, script, [], script);
   throw new Error(`${script}: no adapter yet`);
@@ -135,7 +164,7 @@ async function notYet(ctx: SuiteContext, script: string): Promise<SuiteResult> {
 export const SUITE_RUNNERS: Record<Suite, (ctx: SuiteContext) => Promise<SuiteResult>> = {
   raw,
   decode,
-  enqueue: (ctx) => notYet(ctx, 'bench/enqueue.ts'),
+  enqueue,
   e2e: (ctx) => notYet(ctx, 'bench/e2e.ts'),
   transformersjs,
 };
