@@ -95,7 +95,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const options = await loadEnqueueOptions(flags);
       const ctx = await setup();
       const progress = createProgressView({ tty: io.tty, stream: io.stderr, log: ctx.log });
-      const result = await runEnqueue(ctx, options, { progress, pollMs: ctx.env.METACLIP_POLL_MS });
+      const result = await runEnqueue(ctx, options, {
+        progress,
+        pollMs: ctx.env.METACLIP_POLL_MS,
+        storage: { env: io.env },
+      });
       const { state, ...outcome } = result;
       if (flags.json && !options.wait) printJson({ ...outcome, status: state.status });
       else if (!flags.json) {
@@ -258,7 +262,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async () => {
       const ctx = await setup();
       const metrics = createMetrics({ app: 'producer' });
-      const scheduler = startScheduler(ctx, { metrics });
+      const scheduler = startScheduler(ctx, { metrics, storage: { env: io.env } });
       const server =
         ctx.env.METRICS_PORT === undefined
           ? null

@@ -39,4 +39,4 @@ export {
 } from './schemas';
 export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject } from './select';
 export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan';
-export { objectDigest, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
+export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';

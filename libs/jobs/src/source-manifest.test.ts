@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDigests, objectDigest, SourceManifest } from './source-manifest';
+import { encodeDigests, SourceManifest } from './source-manifest';
 
 describe('SourceManifest', () => {
   const objs = Array.from({ length: 5000 }, (_, i) => ({ uri: `s3://b/img-${i}.jpg`, etag: `e${i}` }));
@@ -13,7 +13,9 @@ describe('SourceManifest', () => {
   });
 
   it('digests URI and fingerprint together and rejects corrupt chunks', () => {
-    expect(objectDigest({ uri: 'a', etag: 'b' })).not.toBe(objectDigest({ uri: 'a', etag: 'c' }));
+    const m = SourceManifest.fromChunks([encodeDigests(objs)]);
+    expect(objs.every((o) => m.isNewOrChanged({ ...o, etag: `${o.etag}x` }))).toBe(true);
+    expect(objs.every((o) => m.isNewOrChanged({ ...o, uri: `${o.uri}x` }))).toBe(true);
     expect(SourceManifest.fromChunks([]).size).toBe(0);
     expect(() => SourceManifest.fromChunks([new Uint8Array(7)])).toThrow(RangeError);
   });

@@ -2,6 +2,8 @@ import { createQueue, shortHash } from '@metaclip-batch/jobs';
 import type { StorageOptions } from '@metaclip-batch/storage';
 import type { Metrics } from '@metaclip-batch/telemetry';
 import { type Job, type JobSchedulerJson, type Queue, Worker } from 'bullmq';
+// CommonJS without named ESM exports: Node only offers its default export.
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError, type EnqueueOptions, EnqueueOptionsSchema } from '../config';
 import type { Context } from '../context';
@@ -44,6 +46,7 @@ export async function schedule(
   opts: { name: string; cron: string; tz?: string; options: EnqueueOptions },
 ): Promise<JobSchedulerJson<ScheduledEnqueue>> {
   if (opts.options.runId) throw new ConfigError(['--run-id: each firing names its own run; leave it out']);
+  validateCron(opts.cron, opts.tz);
   const queue = controlQueue(ctx);
   try {
     const data: ScheduledEnqueue = { options: { ...opts.options, incremental: true, wait: false } };
@@ -56,13 +59,25 @@ export async function schedule(
     if (!registered) throw new Error(`job scheduler ${opts.name} was not registered`);
     ctx.log.info({ name: opts.name, cron: opts.cron, tz: opts.tz, next: registered.next }, 'schedule registered');
     return registered;
-  } catch (err) {
-    if (err instanceof Error && /cron|pattern|time ?zone|invalid/i.test(err.message)) {
-      throw new ConfigError([`--cron/--tz: ${err.message} (example: --cron "0 2 * * *" --tz Europe/Paris)`]);
-    }
-    throw err;
   } finally {
     await queue.close();
+  }
+}
+
+/**
+ * Check a cron pattern and time zone with the parser BullMQ uses (same version), computing one firing as BullMQ will,
+ * so a typo fails at `schedule` time with a clear message instead of inside Redis later.
+ *
+ * @throws {@link ConfigError}
+ */
+export function validateCron(pattern: string, tz?: string): void {
+  try {
+    cronParser.parseExpression(pattern, tz ? { tz } : {}).next();
+  } catch (err) {
+    throw new ConfigError([
+      `--cron/--tz: "${pattern}"${tz ? ` in ${tz}` : ''} is not a valid schedule (${(err as Error).message}); ` +
+        'example: --cron "0 2 * * *" --tz Europe/Paris',
+    ]);
   }
 }
 
