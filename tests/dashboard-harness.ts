@@ -12,6 +12,7 @@ import {
   RunStore,
   type ShardQueue,
   type SourceObject,
+  shortHash,
 } from '@metaclip-batch/jobs';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -104,17 +105,26 @@ export async function fixtureObjects(missing = 1): Promise<SourceObject[]> {
 }
 
 /**
- * A private corner of the shared Redis: a run-store prefix and a queue no other test uses, removed by {@link cleanup}.
+ * Runs of this test in the shared Redis: a queue no other test uses and run ids of its own, under a private run-store
+ * prefix by default (or a shared one, such as the workers' `metaclip`); {@link cleanup} removes exactly those.
  */
 export class DashboardFixture {
-  readonly prefix = `dash-test-${randomUUID().slice(0, 8)}`;
-  readonly queueName = `${this.prefix}-queue`;
+  /** Unique per fixture: names the queue and, by default, the run-store prefix. */
+  readonly tag = `dash-test-${randomUUID().slice(0, 8)}`;
+  readonly prefix: string;
+  readonly queueName = `${this.tag}-queue`;
   readonly redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  readonly store = new RunStore(this.redis, this.prefix);
+  readonly store: RunStore;
   readonly queue: ShardQueue = createQueue(this.queueName, this.redis);
   private readonly workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   /** Takes jobs only when asked, as a worker process does per shard. */
   private readonly taker = new Worker(this.queueName, null, { connection: this.workerConnection });
+  private readonly runs: { runId: string; source: string }[] = [];
+
+  constructor(opts: { prefix?: string } = {}) {
+    this.prefix = opts.prefix ?? this.tag;
+    this.store = new RunStore(this.redis, this.prefix);
+  }
 
   /** Enqueue a run of the fixture images through the real producer path (`enqueueRun`). */
   async enqueue(runId: string, opts: { shardSize: number; labels?: string[] }): Promise<void> {
@@ -122,7 +132,7 @@ export class DashboardFixture {
       runId,
       queue: this.queueName,
       source: `file://${imagesDir}/`,
-      output: `file:///tmp/${this.prefix}/${runId}/`,
+      output: `file:///tmp/${this.tag}/${runId}/`,
       model: path.resolve(repoRoot, '../shared/fixtures/tiny-clip'),
       labels: opts.labels ?? ['astronaut', 'coins', 'camera', 'moon', 'chessboard', 'cell'],
       templates: ['a photo of a {}.'],
@@ -135,6 +145,7 @@ export class DashboardFixture {
     async function* list() {
       yield* objects;
     }
+    this.runs.push({ runId, source: spec.source });
     await enqueueRun({ queue: this.queue, store: this.store, spec, objects: list(), highWater: 1000 });
   }
 
@@ -171,17 +182,24 @@ export class DashboardFixture {
     return true;
   }
 
-  /** Remove every key of this fixture and close its connections. */
+  /** Remove this fixture's queue and runs (keys and index entries) and close its connections. */
   async cleanup(): Promise<void> {
     await this.taker.close();
     await this.queue.obliterate({ force: true });
     await this.queue.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const { runId, source } of this.runs) {
+      const run = `${this.prefix}:run:${runId}`;
+      const keys = [run];
+      let cursor = '0';
+      do {
+        const [next, found] = await this.redis.scan(cursor, 'MATCH', `${run}:*`, 'COUNT', 500);
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      await this.redis.del(...keys);
+      await this.redis.zrem(`${this.prefix}:runs`, runId);
+      await this.redis.zrem(`${this.prefix}:source:${shortHash(source)}:runs`, runId);
+    }
     this.workerConnection.disconnect();
     this.redis.disconnect();
   }
