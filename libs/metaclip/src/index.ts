@@ -62,6 +62,8 @@ export {
   loadVendoredClipVocabulary,
   writeClipTokenizerFiles,
 } from './tokenizer/vocab-files';
+export type { TextEmbeddingModel, ZeroShotBenchmark } from './zero-shot';
+export { buildLabelSet, zeroShotBenchmark } from './zero-shot';
 export type { ClassifyOptions, LabelScore, LabelSet } from './zero-shot-scoring';
 export {
   buildPrompts,
