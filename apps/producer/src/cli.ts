@@ -1,7 +1,8 @@
 import { JobsError, type RunState } from '@metaclip-batch/jobs';
 import { closeStorage } from '@metaclip-batch/storage';
 import { createLogger, createMetrics, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { addEnqueueOptions, ENQUEUE_EXAMPLES, write } from './cli-options';
 import { cancelRun } from './commands/cancel';
 import { followRun, runEnqueue } from './commands/enqueue';
 import { retryRun } from './commands/retry';
@@ -26,42 +27,6 @@ export interface CliIo {
 
 /** Exit code of a run that failed or was cancelled, or of any other runtime failure. */
 export const EXIT_FAILED = 1;
-
-const ENQUEUE_EXAMPLES = `
-Examples:
-  $ metaclip-producer enqueue --source s3://photos/2024/ --output s3://embeddings/2024/ \\
-      --model facebook/metaclip-b16-fullcc2.5b --labels cat,dog,car --wait
-  $ metaclip-producer enqueue --source ./images --output ./out --model ./models/tiny-clip \\
-      --labels-file labels.txt --template "a photo of a {}." --template "a drawing of a {}." --top-k 3
-  $ metaclip-producer enqueue --source uris.jsonl --output s3://b/out/ --model ./m --labels a,b --run-id nightly-1
-
-Sources: an S3 prefix, a local folder (recursive; images kept by extension) or a manifest file (.txt: one URI or path
-per line; .jsonl: {"uri": ..., "etag": ...} per line). Without --run-id the run id is
-<source>-<UTC date>-<hash of the options>: the same command on the same day names the same run and adds nothing.
-Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL, METACLIP_PREFIX, AWS_* for S3.`;
-
-function addEnqueueOptions(cmd: Command): Command {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
-  return cmd
-    .option('--source <uri>', 'S3 prefix, local folder or manifest file (.txt, .jsonl) of images')
-    .option('--output <uri>', 'where workers write embeddings and labels (S3 prefix or folder)')
-    .option('--model <ref>', 'model folder, ONNX folder or Hugging Face hub id')
-    .option('--labels <list>', 'comma-separated zero-shot labels')
-    .option('--labels-file <file>', 'labels, one per line (or a JSON array)')
-    .option('--template <text>', 'prompt template with {} for the label (repeatable)', collect)
-    .option('--top-k <k>', 'labels kept per image (default min(5, labels))')
-    .option('--queue <name>', 'BullMQ queue (default: one per model)')
-    .option('--run-id <id>', 'run id (default: derived from source, date and options)')
-    .option('--shard-size <n>', 'images per shard job (default 1000)')
-    .option('--since <date>', 'only objects modified at or after this date (ISO 8601)')
-    .option('--incremental', 'only objects new or changed since the last completed run over this source')
-    .addOption(new Option('--embed-dtype <dtype>', 'embedding dtype written').choices(['float32', 'float16']))
-    .option('--high-water <n>', 'pause listing while the queue holds this many jobs (default 2000)');
-}
-
-function write(stream: NodeJS.WritableStream, text: string): void {
-  stream.write(text.endsWith('\n') ? text : `${text}\n`);
-}
 
 /**
  * Run the `metaclip-producer` command line. Returns the exit code: 0 success, 1 a failed or cancelled run (or another

@@ -55,44 +55,45 @@ export function createProgressView(opts: { tty: boolean; stream: NodeJS.Writable
   }
   let bar: cliProgress.SingleBar | null = null;
   let mode: 'enqueue' | 'run' | null = null;
-  const switchTo = (next: 'enqueue' | 'run', format: string, total: number) => {
-    if (mode === next && bar) return bar;
-    bar?.stop();
-    bar = new cliProgress.SingleBar(
-      { format, stream: opts.stream, hideCursor: true, fps: 5 },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0);
-    mode = next;
-    return bar;
+  const show = (next: 'enqueue' | 'run', format: string, value: number, total: number, payload: object) => {
+    if (mode !== next || !bar) {
+      bar?.stop();
+      bar = new cliProgress.SingleBar(
+        { format, stream: opts.stream, hideCursor: true, fps: 5 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, value, payload);
+      mode = next;
+      return;
+    }
+    bar.setTotal(total);
+    bar.update(value, payload);
   };
   return {
     enqueue(p) {
-      switchTo(
+      show(
         'enqueue',
         'enqueue | {listed} listed | {selected} selected | {shards} shards | {added} jobs | {rate} URIs/s',
         0,
-      ).update(0, {
-        listed: formatCount(p.listed),
-        selected: formatCount(p.selected),
-        shards: formatCount(p.shards),
-        added: formatCount(p.added),
-        rate: formatCount(perSecond(p.listed)),
-      });
+        0,
+        {
+          listed: formatCount(p.listed),
+          selected: formatCount(p.selected),
+          shards: formatCount(p.shards),
+          added: formatCount(p.added),
+          rate: formatCount(perSecond(p.listed)),
+        },
+      );
     },
     run(s) {
       const p = progress(s, Date.now());
-      const b = switchTo(
+      show(
         'run',
         'run {bar} {percentage}% | {value}/{total} shards | {failed} failed | {rate} img/s | ETA {eta}',
+        s.shardsDone + s.shardsFailed,
         Math.max(1, s.shardsTotal),
+        { failed: formatCount(s.shardsFailed), rate: formatCount(p.rate), eta: formatDuration(p.etaSeconds) },
       );
-      b.setTotal(Math.max(1, s.shardsTotal));
-      b.update(s.shardsDone + s.shardsFailed, {
-        failed: formatCount(s.shardsFailed),
-        rate: formatCount(p.rate),
-        eta: formatDuration(p.etaSeconds),
-      });
     },
     stop() {
       bar?.stop();
