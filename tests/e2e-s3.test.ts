@@ -77,26 +77,36 @@ describe('end to end over S3 with three workers, one killed mid-run', () => {
     const args = ['--model', tinyModelDir, '--queue', id, '--concurrency', '2', '--max-batch', '8'];
     // Short locks so the killed worker's shard comes back within seconds.
     const locks = ['--lock-duration-ms', '4000', '--stalled-interval-ms', '2000'];
-    for (const n of [0, 1, 2]) workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks], workerEnv));
+    // The first worker, the one to be killed, waits 2 s for batches its two shards can never fill: it is surely
+    // mid-shard when it dies (a later flag wins).
+    const slow = ['--max-batch', '32', '--max-delay-ms', '2000'];
+    for (const n of [0, 1, 2]) {
+      workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks, ...(n === 0 ? slow : [])], workerEnv));
+    }
     await Promise.all(workers.map((w) => w.ready));
 
     const victim = workers[0] as WorkerProcess;
     const queue = createQueue(id, redis);
     const store = new RunStore(redis);
     try {
+      let held: string | undefined;
       await until(async () => {
-        const active = await queue.getActive();
-        const state = await store.require(id);
-        return state.shardsDone >= 1 && active.some((job) => job.processedBy === victim.name);
+        if ((await store.require(id)).shardsDone < 1) return false;
+        held = (await queue.getActive()).find((job) => job.processedBy === victim.name)?.id;
+        return held !== undefined;
       }, 'the first worker to hold a shard mid-run');
+      victim.proc.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
+
+      const state = await waitForRun(redis, id);
+      expect(state.status).toBe('completed');
+      // The shard the dead worker held was recovered as stalled and finished by another worker.
+      const redone = await queue.getJob(held as string);
+      expect(redone?.finishedOn).toBeDefined();
+      expect(redone?.processedBy).not.toBe(victim.name);
     } finally {
       await queue.close();
     }
-    victim.proc.kill('SIGKILL');
-    expect((await victim.exited).signal).toBe('SIGKILL');
-
-    const state = await waitForRun(redis, id);
-    expect(state.status).toBe('completed');
 
     const out = await readRunOutput(OUTPUT, id, { env: s3.env });
     const uriOf = (file: string) => `${SOURCE}${path.basename(file)}`;

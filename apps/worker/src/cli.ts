@@ -28,7 +28,7 @@ function workerOptions(cmd: Command): Command {
     .option('--queue <name>', "BullMQ queue (default: the model's own queue, as the producer names it)")
     .option('--device <device>', `cpu, cuda, cuda:N or webgpu (default: ${DEFAULTS.device})`)
     .option('--dtype <dtype>', `fp32 or fp16 compute (default: ${DEFAULTS.dtype})`)
-    .option('--redis <url>', `Redis URL (default: ${DEFAULTS.redisUrl})`)
+    .option('--redis-url <url>', `Redis URL (default: ${DEFAULTS.redisUrl})`)
     .option('--max-batch <n>', `largest model batch (default: ${DEFAULTS.maxBatch})`)
     .option('--max-delay-ms <ms>', `longest wait to fill a batch (default: ${DEFAULTS.maxDelayMs})`)
     .option('--max-queue <n>', 'images queued for the model before fetching pauses (default: 2 x max batch)')

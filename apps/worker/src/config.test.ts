@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defaultQueueName } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from './cli';
-import { ConfigError, DEFAULTS, pixelSlots, resolveConfig } from './config';
+import { ConfigError, DEFAULTS, pixelSlots, resolveConfig, SETTINGS } from './config';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
@@ -77,6 +77,12 @@ describe('buildCli', () => {
     expect(await parse(['--model', 'm', '--max-batch', '16', '--threads', '1'])).toEqual([
       ['run', { model: 'm', maxBatch: '16', threads: '1' }],
     ]);
+  });
+
+  it('gives every setting a flag that lands on its own config key', async () => {
+    const argv = Object.values(SETTINGS).flatMap(({ flag }) => [flag, '1']);
+    const [[, flags]] = (await parse(argv)) as [[string, Record<string, unknown>]];
+    expect(Object.keys(flags).sort()).toEqual(Object.keys(SETTINGS).sort());
   });
 
   it('parses launch with its GPU list and the worker flags', async () => {

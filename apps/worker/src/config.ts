@@ -16,7 +16,7 @@ export const SETTINGS = {
   queue: { flag: '--queue', env: 'METACLIP_QUEUE' },
   device: { flag: '--device', env: 'METACLIP_DEVICE' },
   dtype: { flag: '--dtype', env: 'METACLIP_DTYPE' },
-  redisUrl: { flag: '--redis', env: 'REDIS_URL' },
+  redisUrl: { flag: '--redis-url', env: 'REDIS_URL' },
   maxBatch: { flag: '--max-batch', env: 'METACLIP_MAX_BATCH' },
   maxDelayMs: { flag: '--max-delay-ms', env: 'METACLIP_MAX_DELAY_MS' },
   maxQueue: { flag: '--max-queue', env: 'METACLIP_MAX_QUEUE' },
