@@ -29,6 +29,7 @@ function workerOptions(cmd: Command): Command {
     .option('--device <device>', `cpu, cuda, cuda:N or webgpu (default: ${DEFAULTS.device})`)
     .option('--dtype <dtype>', `fp32 or fp16 compute (default: ${DEFAULTS.dtype})`)
     .option('--redis-url <url>', `Redis URL (default: ${DEFAULTS.redisUrl})`)
+    .option('--key-prefix <prefix>', `run store key prefix, as the producer's (default: ${DEFAULTS.keyPrefix})`)
     .option('--max-batch <n>', `largest model batch (default: ${DEFAULTS.maxBatch})`)
     .option('--max-delay-ms <ms>', `longest wait to fill a batch (default: ${DEFAULTS.maxDelayMs})`)
     .option('--max-queue <n>', 'images queued for the model before fetching pauses (default: 2 x max batch)')

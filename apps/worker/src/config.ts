@@ -17,6 +17,7 @@ export const SETTINGS = {
   device: { flag: '--device', env: 'METACLIP_DEVICE' },
   dtype: { flag: '--dtype', env: 'METACLIP_DTYPE' },
   redisUrl: { flag: '--redis-url', env: 'REDIS_URL' },
+  keyPrefix: { flag: '--key-prefix', env: 'METACLIP_PREFIX' },
   maxBatch: { flag: '--max-batch', env: 'METACLIP_MAX_BATCH' },
   maxDelayMs: { flag: '--max-delay-ms', env: 'METACLIP_MAX_DELAY_MS' },
   maxQueue: { flag: '--max-queue', env: 'METACLIP_MAX_QUEUE' },
@@ -37,6 +38,7 @@ export const DEFAULTS = {
   device: 'cpu',
   dtype: 'fp32',
   redisUrl: 'redis://127.0.0.1:6379',
+  keyPrefix: 'metaclip',
   maxBatch: 32,
   maxDelayMs: 20,
   inflight: 1,
@@ -66,6 +68,8 @@ export const WorkerConfigSchema = z
     device: z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu'),
     dtype: z.enum(['fp32', 'fp16']),
     redisUrl: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://...'),
+    /** Key prefix of the run store, as the producer and dashboard use it. */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
     maxBatch: int(1),
     maxDelayMs: z.coerce.number().min(0),
     /** Default: twice the batch, so the next batch assembles while one runs. */

@@ -1,4 +1,3 @@
-export { AsyncLru } from './async-lru';
 export { buildCli, type CliActions } from './cli';
 export {
   ConfigError,

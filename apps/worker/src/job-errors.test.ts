@@ -4,7 +4,6 @@ import { BatchResultError } from '@metaclip-batch/pipeline';
 import { NotFoundError, RetriesExhaustedError, RetryableStorageError } from '@metaclip-batch/storage';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { AsyncLru } from './async-lru';
 import { isFinalAttempt, isPermanentFailure, toJobError } from './job-errors';
 
 describe('job errors', () => {
@@ -33,27 +32,5 @@ describe('job errors', () => {
     expect(isFinalAttempt(outage, 4, 5)).toBe(true);
     expect(isFinalAttempt(outage, 0, undefined)).toBe(true);
     expect(isFinalAttempt(new UnrecoverableError('x'), 0, 5)).toBe(true);
-  });
-});
-
-describe('AsyncLru', () => {
-  it('computes a key once for concurrent callers, forgets failures, evicts the least recently used', async () => {
-    const lru = new AsyncLru<string>(2);
-    let computed = 0;
-    const make = (v: string) => async () => {
-      computed++;
-      return v;
-    };
-    const [a, b] = await Promise.all([lru.get('a', make('A')), lru.get('a', make('A2'))]);
-    expect([a, b, computed]).toEqual(['A', 'A', 1]);
-
-    await expect(lru.get('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await lru.get('bad', make('ok'))).toBe('ok');
-
-    await lru.get('a', make('A3')); // touch a: bad is now least recently used
-    await lru.get('c', make('C'));
-    expect(lru.size).toBe(2);
-    expect(await lru.get('a', make('A4'))).toBe('A');
-    expect(await lru.get('bad', make('again'))).toBe('again');
   });
 });

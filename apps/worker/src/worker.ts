@@ -1,23 +1,12 @@
 import { RunStore } from '@metaclip-batch/jobs';
-import {
-  buildPrompts,
-  ensembleLabelEmbeddings,
-  ImageDecodeError,
-  type LabelSet,
-  loadModel,
-  type MetaClipModel,
-} from '@metaclip-batch/metaclip';
+import { buildLabelSet, ImageDecodeError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
 import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AsyncLru } from './async-lru';
 import { pixelSlots, type WorkerConfig } from './config';
 import { createShardHandler } from './shard-handler';
-
-/** Label sets a worker keeps (one per distinct label list and templates among recent runs). */
-const LABEL_SETS_CACHED = 16;
 
 /** A started worker. */
 export interface RunningWorker {
@@ -67,19 +56,15 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
     },
   });
-  const labelSets = new AsyncLru<LabelSet>(LABEL_SETS_CACHED);
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
 
   const handler = createShardHandler({
     modelKey: config.modelKey,
     embedDim: model.embedDim,
-    store: new RunStore(connection),
-    labelSetFor: (labels, templates) =>
-      labelSets.get(JSON.stringify([labels, templates]), () => {
-        log.info({ labels: labels.length, templates: templates.length }, 'embedding labels');
-        return embedLabels(model, labels, templates);
-      }),
+    store: new RunStore(connection, config.keyPrefix),
+    // Cached per (model, labels, templates) by the model library: labels are embedded once per run per worker.
+    labelSetFor: (labels, templates) => buildLabelSet(model, labels, templates),
     runner: {
       storageFor: (uri) => storageFor(uri),
       processor: model.processor,
@@ -134,15 +119,4 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       closeStorage();
     },
   };
-}
-
-/** Template-averaged, normalised label embeddings (prompt ensembling as MetaCLIP's evaluation does it). */
-async function embedLabels(
-  model: MetaClipModel,
-  labels: readonly string[],
-  templates: readonly string[],
-): Promise<LabelSet> {
-  const prompts = buildPrompts(labels, templates);
-  const embeddings = ensembleLabelEmbeddings(await model.embedTexts(prompts), labels.length);
-  return { labels, templates, dim: model.embedDim, embeddings, logitScale: model.logitScale };
 }

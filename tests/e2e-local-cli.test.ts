@@ -1,0 +1,82 @@
+/**
+ * The README's command, as a user types it, on local folders: two `metaclip-worker` processes, then
+ * `metaclip-producer enqueue ... --wait`, which returns 0 once the workers have written the run.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
+import {
+  cleanupRedis,
+  killAll,
+  REDIS_URL,
+  readRunOutput,
+  repoRoot,
+  spawnWorker,
+  tinyModelDir,
+  type WorkerProcess,
+  writtenUris,
+} from './helpers/worker-harness';
+
+const id = `e2e-local-cli-${process.pid}-${Date.now()}`;
+const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
+
+describe('README command on local folders', () => {
+  let tmp: string;
+  let corpus: ImageCorpus;
+  let source: string;
+  let redis: Redis;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'e2e-local-cli-'));
+    corpus = await makeImageCorpus(tmp, { limit: 40 });
+    source = path.join(tmp, 'images');
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  });
+
+  afterAll(async () => {
+    await killAll(workers);
+    await cleanupRedis(redis, id, id, source);
+    redis.disconnect();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('metaclip-producer enqueue --wait completes with two metaclip-worker processes', async () => {
+    const env = { METACLIP_CACHE: path.join(tmp, 'model-cache') };
+    for (const n of [0, 1]) workers.push(spawnWorker(`${id}-w${n}`, ['--model', tinyModelDir, '--queue', id], env));
+    await Promise.all(workers.map((w) => w.ready));
+
+    const output = path.join(tmp, 'out');
+    const producer = spawn(
+      process.execPath,
+      [
+        PRODUCER_BIN,
+        ...['enqueue', '--source', source, '--output', output, '--model', tinyModelDir, '--labels', 'a,b'],
+        ...['--queue', id, '--run-id', id, '--shard-size', '8', '--wait'],
+      ],
+      { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let said = '';
+    producer.stdout.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    producer.stderr.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    const [code] = await once(producer, 'exit');
+    expect(code, said).toBe(0);
+
+    const out = await readRunOutput(output, id);
+    expect(writtenUris(out)).toEqual({ images: corpus.valid, errors: corpus.bad });
+    expect(out.manifest).toMatchObject({
+      status: 'completed',
+      labels: ['a', 'b'],
+      counts: { imagesDone: corpus.valid.length, imagesFailed: corpus.bad.length, shardsFailed: 0 },
+    });
+  });
+});
