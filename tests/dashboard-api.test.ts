@@ -37,11 +37,13 @@ describe('without credentials, on loopback', () => {
     await dash.stop();
   });
 
-  it('listens on 127.0.0.1 and answers /healthz', async () => {
+  it('listens on 127.0.0.1 and answers /healthz and /readyz', async () => {
     expect(new URL(dash.url).hostname).toBe('127.0.0.1');
-    const res = await get(`${dash.url}healthz`);
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toEqual({ status: 'ok' });
+    const health = await get(`${dash.url}healthz`);
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
+    const ready = await get(`${dash.url}readyz`);
+    expect(JSON.parse(ready.text)).toEqual({ status: 'ready' });
   });
 
   it('serves the runs as JSON with live counters', async () => {
@@ -128,18 +130,35 @@ describe('with credentials', () => {
     expect((await get(`${url}api/runs`, { authorization: `Basic ${wrongPassword}` })).status).toBe(401);
   });
 
-  it('accepts the bearer token and basic credentials, and leaves /healthz open for probes', async () => {
+  it('accepts the bearer token and basic credentials, and leaves the probes open', async () => {
     const url = dash.url.replace('0.0.0.0', '127.0.0.1');
     expect((await get(`${url}api/runs`, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
     const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
     expect((await get(`${url}queues`, { authorization: `Basic ${basic}` })).status).toBe(200);
     expect((await get(`${url}healthz`)).status).toBe(200);
+    expect((await get(`${url}readyz`)).status).toBe(200);
   });
 
   it('never logs the secrets', () => {
     const out = dash.output();
     expect(out).toContain('dashboard listening');
     for (const secret of [TOKEN, PASSWORD]) expect(out).not.toContain(secret);
+  });
+});
+
+describe('without Redis', () => {
+  it('stays alive but not ready, and says why', async () => {
+    // Nothing listens on port 1: the dashboard starts, keeps reconnecting, and answers the probes.
+    const dash = await spawnDashboard(['--redis-url', 'redis://127.0.0.1:1']);
+    try {
+      expect((await get(`${dash.url}healthz`)).status).toBe(200);
+      const ready = await get(`${dash.url}readyz`);
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.text)).toEqual({ status: 'unavailable', reason: 'redis unreachable' });
+      expect((await get(`${dash.url}api/runs`)).status).toBe(500);
+    } finally {
+      await dash.stop();
+    }
   });
 });
 

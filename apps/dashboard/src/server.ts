@@ -15,6 +15,18 @@ const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** How many per-image error samples and failed shards a run's detail shows. */
 export const DETAIL_SAMPLES = 25;
 
+/** How long `/readyz` waits for Redis before answering 503 (probes time out soon after). */
+const READY_TIMEOUT_MS = 2000;
+
+/** `promise`, or a rejection after `ms` naming `what`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** What the HTTP app needs; every part is owned (and closed) by the caller. */
 export interface DashboardAppDeps {
   auth: AuthConfig;
@@ -44,7 +56,7 @@ const RUNS_PAGE_CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * Build the dashboard's HTTP app: `/healthz` (open, for probes), then behind auth the runs page at `/`, its assets,
+ * Build the dashboard's HTTP app: `/healthz` and `/readyz` (open, for probes), then behind auth the runs page at `/`, its assets,
  * `/api/runs`, `/api/runs/:id`, `/api/queues` and Bull Board at `/queues`.
  */
 export function createDashboardApp(deps: DashboardAppDeps): Express {
@@ -54,12 +66,17 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   app.disable('x-powered-by');
   app.use(baseHeaders);
 
-  app.get('/healthz', async (_req, res) => {
+  // Open routes for probes. Liveness says only that the process serves HTTP, so a Redis outage does not restart the
+  // dashboard in a loop; readiness adds Redis, without which no page can answer.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
     try {
-      await deps.redis.ping();
-      res.json({ status: 'ok' });
+      await withTimeout(deps.redis.ping(), READY_TIMEOUT_MS, 'redis ping');
+      res.json({ status: 'ready' });
     } catch (err) {
-      logger.warn({ err }, 'health check: redis unreachable');
+      logger.warn({ err }, 'not ready: redis unreachable');
       res.status(503).json({ status: 'unavailable', reason: 'redis unreachable' });
     }
   });
