@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast unit tests beside the code, and integration suites under tests/ that talk to a real Redis,
-// a real S3-API server and spawn worker processes. Integration files run one at a time (2 cores here).
+// a real S3-API server and spawn worker processes. Files run one at a time: the integration suites start worker
+// processes that each want a core, and this machine has two.
 export default defineConfig({
   test: {
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -18,7 +20,6 @@ export default defineConfig({
           include: ['tests/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
           globalSetup: ['tests/setup/global.ts'],
         },
       },
