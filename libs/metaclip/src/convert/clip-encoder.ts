@@ -96,25 +96,25 @@ function attention(
   const headDim = d / config.numHeads;
   const proj = (p: string) => w.linear(`${name}.self_attn.${p}`, d, d);
   const q = scaleLinear(proj('q_proj'), headDim ** -0.5);
+  const k = proj('k_proj');
+  const v = proj('v_proj');
   let query: string;
   let key: string;
   let value: string;
-  let bias: LinearWeights;
   if (firstOnly) {
     // Keys and values still come from every token; only the query is the first token's.
-    const kv = concatLinear([proj('k_proj'), proj('v_proj')]);
+    const kv = concatLinear([k, v]);
     query = matmul(b, firstToken(b, h), q, `${name}.self_attn.q_proj`, !options.fused);
     [key, value] = split(b, matmul(b, h, kv, `${name}.self_attn.kv_proj`, !options.fused), [d, d]) as [string, string];
-    bias = concatLinear([q, kv]);
   } else {
-    const qkv = concatLinear([q, proj('k_proj'), proj('v_proj')]);
-    const packed = matmul(b, h, qkv, `${name}.self_attn.qkv_proj`, !options.fused);
+    const packed = matmul(b, h, concatLinear([q, k, v]), `${name}.self_attn.qkv_proj`, !options.fused);
     [query, key, value] = split(b, packed, [d, d, d]) as [string, string, string];
-    bias = qkv;
   }
   if (options.fused) {
     const attrs = { num_heads: { i: config.numHeads }, scale: { f: 1 }, unidirectional: { i: options.causal ? 1 : 0 } };
-    const biasName = b.weight(`${name}.self_attn.qkv_bias`, [3 * d], bias.bias as Float32Array);
+    // MultiHeadAttention adds the Q, K and V biases itself.
+    const bias = Float32Array.from([...(q.bias ?? []), ...(k.bias ?? []), ...(v.bias ?? [])]);
+    const biasName = b.weight(`${name}.self_attn.qkv_bias`, [3 * d], bias);
     return b.op('MultiHeadAttention', [query, key, value, biasName], attrs, { domain: MS });
   }
   const heads = b.int64([0, 0, config.numHeads, headDim]);

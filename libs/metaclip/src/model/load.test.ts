@@ -2,7 +2,7 @@
  * loadModel + MetaClipModel end to end on fixtures/tiny-clip: real conversion, real onnxruntime sessions, the real
  * tokenizer and image processor, checked against the golden outputs of Hugging Face transformers.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,16 @@ describe('loadModel failures', () => {
   it('rejects a folder that is not a model', async () => {
     await expect(loadModel(IMAGES, { cacheDir })).rejects.toBeInstanceOf(ModelLoadError);
     await expect(loadModel(path.join(cacheDir, 'nothing-here'), { cacheDir })).rejects.toThrow(/no config.json/);
+  });
+
+  it('rejects a preprocessor whose crop does not match the vision tower', async () => {
+    const dir = path.join(cacheDir, 'crop-mismatch');
+    await cp(model.dir, dir, { recursive: true });
+    const file = path.join(dir, 'preprocessor_config.json');
+    const config = JSON.parse(await readFile(file, 'utf8'));
+    config.crop_size = { height: 112, width: 112 };
+    await writeFile(file, JSON.stringify(config));
+    await expect(loadModel(dir, { cacheDir })).rejects.toThrow(/crops to 112 px but the vision tower takes 224 px/);
   });
 
   it('refuses a disposed model', async () => {

@@ -14,7 +14,7 @@ import { convertModel, readManifest } from '../convert/convert';
 import { ModelLoadError } from '../errors';
 import { ImageProcessor } from '../image/processor';
 import { resolveModelDir } from '../resolve/resolve';
-import { type Device, formatDevice, parseDevice } from '../runtime/device';
+import { formatDevice, parseDevice } from '../runtime/device';
 import { createSession } from '../runtime/session';
 import { cosine } from '../similarity';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
@@ -74,8 +74,17 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
         ? Promise.all([open(files.vision), open(files.text)]).then(([v, t]): Towers => new SeparateTowers(v, t))
         : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, [49406n, 49407n])),
     ]);
+    if (processor.size !== config.vision.imageSize) {
+      throw new ModelLoadError(
+        `${onnxDir}: preprocessor_config.json crops to ${processor.size} px but the vision tower takes ` +
+          `${config.vision.imageSize} px`,
+        { path: path.join(onnxDir, 'preprocessor_config.json') },
+      );
+    }
     const logitScale =
-      manifest?.logitScale ?? (await probeLogitScale(files, device, log)) ?? Math.exp(config.logitScaleInit);
+      manifest?.logitScale ??
+      (await probeLogitScale(files.combined, towers, open, log)) ??
+      Math.exp(config.logitScaleInit);
     log?.info({ dir: onnxDir, layout: files.kind, logitScale }, 'model loaded');
     return new MetaClipModel({
       ref,
@@ -122,37 +131,40 @@ function suffixOf(dtype: LoadOptions['dtype']): string {
  * A third-party ONNX folder does not record its trained logit scale (config.json only has the initial value), but
  * `model.onnx` applies it: one run on a dummy pair gives it as `logits_per_image / cosine(image, text)`.
  */
-async function probeLogitScale(files: OnnxFiles, device: Device, log: Logger | undefined): Promise<number | undefined> {
-  if (!files.combined) {
+async function probeLogitScale(
+  combined: string | undefined,
+  towers: Towers,
+  open: (file: string) => Promise<ort.InferenceSession>,
+  log: Logger | undefined,
+): Promise<number | undefined> {
+  if (!combined) {
     log?.warn('no onnx/model.onnx to read the logit scale from; using config logit_scale_init_value');
     return undefined;
   }
-  const session = await createSession(files.combined, { device });
-  try {
-    const meta = session.inputMetadata.find((m) => m.name === 'pixel_values');
-    const dims = meta?.isTensor ? meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 224)) : [3, 224, 224];
-    const pixels = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
-    const ids = BigInt64Array.from([49406n, 320n, 1125n, 49407n]);
-    const feeds: Record<string, ort.Tensor> = {
-      pixel_values: new ort.Tensor('float32', pixels, [1, ...dims]),
-      input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
-    };
-    if (session.inputNames.includes('attention_mask'))
-      feeds.attention_mask = new ort.Tensor(
-        'int64',
-        ids.map(() => 1n),
-        [1, ids.length],
-      );
-    const out = await session.run(feeds);
-    const logit = (out.logits_per_image?.data as Float32Array | undefined)?.[0];
-    const image = out.image_embeds?.data as Float32Array | undefined;
-    const text = out.text_embeds?.data as Float32Array | undefined;
-    if (logit === undefined || !image || !text) return undefined;
-    const cos = cosine(image, text);
-    return Math.abs(cos) > 1e-3 ? Math.fround(logit / cos) : undefined;
-  } finally {
-    await session.release();
+  const session = towers instanceof CombinedTowers ? towers.session : await open(combined);
+  const meta = session.inputMetadata.find((m) => m.name === 'pixel_values');
+  const dims = meta?.isTensor ? meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 224)) : [3, 224, 224];
+  const pixels = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
+  const ids = BigInt64Array.from([49406n, 320n, 1125n, 49407n]);
+  const feeds: Record<string, ort.Tensor> = {
+    pixel_values: new ort.Tensor('float32', pixels, [1, ...dims]),
+    input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
+  };
+  if (session.inputNames.includes('attention_mask')) {
+    feeds.attention_mask = new ort.Tensor(
+      'int64',
+      ids.map(() => 1n),
+      [1, ids.length],
+    );
   }
+  const out = await session.run(feeds);
+  if (!(towers instanceof CombinedTowers)) await session.release();
+  const logit = (out.logits_per_image?.data as Float32Array | undefined)?.[0];
+  const image = out.image_embeds?.data as Float32Array | undefined;
+  const text = out.text_embeds?.data as Float32Array | undefined;
+  if (logit === undefined || !image || !text) return undefined;
+  const cos = cosine(image, text);
+  return Math.abs(cos) > 1e-3 ? Math.fround(logit / cos) : undefined;
 }
 
 async function isFile(file: string): Promise<boolean> {

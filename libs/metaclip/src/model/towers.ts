@@ -42,7 +42,8 @@ export class SeparateTowers implements Towers {
 /** Only `model.onnx`: both inputs on every run, the unwanted side a single dummy row. */
 export class CombinedTowers implements Towers {
   constructor(
-    private readonly session: ort.InferenceSession,
+    /** The `model.onnx` session (also read once by loadModel, for the logit scale). */
+    readonly session: ort.InferenceSession,
     private readonly imageShape: readonly [number, number, number],
     private readonly dummyIds: readonly bigint[],
   ) {}
