@@ -1,5 +1,5 @@
 /**
- * Our ONNX graphs of MetaCLIP ViT-B/16 (random weights, real architecture), standard opset 17 vs fused
+ * Our ONNX graphs of MetaCLIP ViT-B/16 (random weights, real architecture; `--preset tiny` for a smoke run), standard opset 17 vs fused
  * com.microsoft ops, fp32 and fp16:
  * - conversion time of the Hugging Face checkpoint, cold and as a cache hit;
  * - images/s of the vision tower (`embedPixels`) per batch size on a device, plus CPU-seconds per image (all
@@ -9,7 +9,8 @@
  *
  * Usage: npx tsx bench/model-graphs.ts [--device cpu|cuda|cuda:N|webgpu] [--dtypes fp32,fp16]
  *        [--variants standard,fused] [--batches 1,8,32] [--repeats 3] [--min-ms 0] [--threads N] [--parity]
- *        [--work <dir>]   (the random checkpoint is written there once and reused; default $TMPDIR/metaclip-b16)
+ *        [--preset b16|tiny] [--work <dir>]   (the random checkpoint is written there once and reused; default
+ *        $TMPDIR/metaclip-<preset>)
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -29,7 +30,8 @@ const { values } = parseArgs({
     'min-ms': { type: 'string', default: '0' },
     threads: { type: 'string' },
     parity: { type: 'boolean', default: false },
-    work: { type: 'string', default: path.join(tmpdir(), 'metaclip-b16') },
+    preset: { type: 'string', default: 'b16' },
+    work: { type: 'string' },
   },
 });
 const list = (s: string) => s.split(',').filter(Boolean);
@@ -37,8 +39,10 @@ const batches = list(values.batches).map(Number);
 const repeats = Number(values.repeats);
 const minMs = Number(values['min-ms']);
 const threads = values.threads === undefined ? undefined : Number(values.threads);
-const hfDir = path.join(values.work, 'hf');
-const cacheDir = path.join(values.work, 'cache');
+const preset = values.preset as 'tiny' | 'b16';
+const work = values.work ?? path.join(tmpdir(), `metaclip-${preset}`);
+const hfDir = path.join(work, 'hf');
+const cacheDir = path.join(work, 'cache');
 const TEXTS = ['a photo of a cat.', 'a bad photo of a dog.', 'an astronaut', 'This is a photo of coins.'];
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -65,8 +69,8 @@ const flatTexts = async (model: MetaClipModel) =>
   Float32Array.from((await model.embedTexts(TEXTS)).flatMap((t) => [...t]));
 
 if (!existsSync(path.join(hfDir, 'model.safetensors'))) {
-  const [, ms] = await time(() => writeRandomModel(hfDir, 'b16', { seed: 16 }));
-  console.log(`random B/16 checkpoint written in ${seconds(ms)}`);
+  const [, ms] = await time(() => writeRandomModel(hfDir, preset, { seed: 16 }));
+  console.log(`random ${preset} checkpoint written in ${seconds(ms)}`);
 }
 
 let reference: { images: Float32Array; texts: Float32Array } | undefined;
