@@ -22,7 +22,7 @@ import { SafetensorsFile } from './safetensors';
  */
 export const CONVERTER_VERSION = 'metaclip-batch-onnx/1';
 
-/** Whether fused com.microsoft ops are emitted when the caller does not say (chosen by measurement, see README). */
+/** Whether fused com.microsoft ops are emitted when the caller does not say (chosen by measurement, see convert/README.md). */
 export const DEFAULT_FUSED = true;
 
 /** Files copied verbatim from the source folder when present (everything transformers.js and we read). */
