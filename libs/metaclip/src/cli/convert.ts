@@ -1,0 +1,95 @@
+/** `metaclip convert`: a checkpoint -> ONNX folder, or a random checkpoint for tests and benchmarks. */
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CLIP_PRESETS, type ClipPreset } from '../config/clip-config';
+import { convertModel } from '../convert/convert';
+import { writeRandomModel } from '../convert/random-model';
+import { resolveModelDir } from '../resolve/resolve';
+import { clipTokenizerJson } from '../tokenizer/clip-tokenizer-json';
+import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN, loadVendoredClipVocabulary } from '../tokenizer/vocab-files';
+import type { CliContext } from './context';
+import { examples, UsageError } from './options';
+
+interface ConvertFlags {
+  model?: string;
+  revision?: string;
+  out: string;
+  dtype: 'fp32' | 'fp16';
+  format: 'onnx' | 'transformersjs';
+  random?: boolean;
+  config?: ClipPreset;
+  seed: number;
+}
+
+/** Registers the command on `program`. */
+export function registerConvert(program: Command, ctx: CliContext): void {
+  program
+    .command('convert')
+    .summary('convert a checkpoint to ONNX, or write a random one')
+    .description(
+      'With --model: converts a Hugging Face checkpoint (config.json + model.safetensors; a folder or a hub id) into\n' +
+        'an ONNX folder in transformers.js layout (onnx/vision_model.onnx, onnx/text_model.onnx, onnx/model.onnx).\n' +
+        '--format onnx (default) uses onnxruntime fused ops, fastest with onnxruntime-node as the workers run it;\n' +
+        '--format transformersjs uses standard ONNX ops only and adds tokenizer.json, so transformers.js and\n' +
+        'onnxruntime-web load it too.\n' +
+        'With --random: writes a checkpoint with random weights (seeded) in the Hugging Face layout, with the shapes\n' +
+        'of --config (b16: MetaCLIP ViT-B/16; tiny: the test fixture). Prints {"out",...}.',
+    )
+    .addOption(new Option('--model <ref>', 'checkpoint folder or hub id org/name[@revision]').conflicts('random'))
+    .addOption(new Option('--revision <rev>', 'hub branch, tag or commit'))
+    .requiredOption('--out <dir>', 'output folder')
+    .addOption(
+      new Option('--dtype <dtype>', 'compute precision of the graphs').choices(['fp32', 'fp16']).default('fp32'),
+    )
+    .addOption(new Option('--format <format>', 'graph flavour').choices(['onnx', 'transformersjs']).default('onnx'))
+    .addOption(new Option('--random', 'write a random checkpoint instead of converting one'))
+    .addOption(new Option('--config <preset>', 'shapes of the random checkpoint').choices(Object.keys(CLIP_PRESETS)))
+    .addOption(new Option('--seed <n>', 'seed of the random weights').argParser(nonNegativeInt).default(0))
+    .addHelpText(
+      'after',
+      examples([
+        'metaclip convert --model facebook/metaclip-b16-fullcc2.5b --out ./metaclip-b16-onnx',
+        'metaclip convert --model ./metaclip-b16 --out ./metaclip-b16-web --dtype fp16 --format transformersjs',
+        'metaclip convert --random --config tiny --out ./tiny-random --seed 7',
+      ]),
+    )
+    .action(async (flags: ConvertFlags) => {
+      const out = path.resolve(flags.out);
+      if (flags.random) {
+        if (!flags.config)
+          throw new UsageError(`--random needs --config (one of: ${Object.keys(CLIP_PRESETS).join(', ')})`);
+        await writeRandomModel(out, flags.config, { seed: flags.seed });
+        await ctx.out.write({ out, source: `random:${flags.config}`, seed: flags.seed });
+        return;
+      }
+      if (!flags.model)
+        throw new UsageError('give --model to convert, or --random --config to write a random checkpoint');
+      const dir = await resolveModelDir(flags.model, { revision: flags.revision, logger: ctx.logger });
+      if (!(await stat(path.join(dir, 'model.safetensors')).catch(() => null))) {
+        throw new UsageError(`${dir} has no model.safetensors: it is not a Hugging Face checkpoint (already ONNX?)`);
+      }
+      const fused = flags.format === 'onnx';
+      await convertModel(dir, { dtype: flags.dtype, fused, outDir: out, logger: ctx.logger });
+      if (flags.format === 'transformersjs') await ensureTokenizerJson(out);
+      await ctx.out.write({ out, source: flags.model, format: flags.format, dtype: flags.dtype });
+    });
+}
+
+/**
+ * transformers.js loads tokenizers from tokenizer.json only; checkpoints that ship vocab.json + merges.txt get one
+ * built from the CLIP vocabulary, which every MetaCLIP checkpoint uses.
+ */
+async function ensureTokenizerJson(dir: string): Promise<void> {
+  const file = path.join(dir, 'tokenizer.json');
+  if (await stat(file).catch(() => null)) return;
+  const { vocab, merges } = await loadVendoredClipVocabulary();
+  const specials = { bos: CLIP_BOS_TOKEN, eos: CLIP_EOS_TOKEN, pad: CLIP_EOS_TOKEN, unk: CLIP_EOS_TOKEN };
+  await writeFile(file, JSON.stringify(clipTokenizerJson(Object.fromEntries(vocab), merges, specials)));
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer.');
+  return n;
+}

@@ -1,0 +1,65 @@
+/**
+ * The `metaclip` command: builds the program, runs it, and turns every outcome into one of the documented exit
+ * statuses. Imported (and thereby run) by `bin/metaclip.js`.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ModelLoadError, ProviderUnavailableError } from '../errors';
+import { registerClassify } from './classify';
+import type { CliContext } from './context';
+import { registerConvert } from './convert';
+import { registerEmbed } from './embed';
+import { EXIT, EXIT_HELP, stderrLogger, UsageError } from './options';
+import { JsonLines } from './output';
+import { registerSimilarity } from './similarity';
+import { registerTokenize } from './tokenize';
+
+/** Builds the program; commands record their exit status in `ctx`. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('metaclip')
+    .description('MetaCLIP on onnxruntime: zero-shot labels, embeddings, similarity, tokens and model conversion.')
+    .addOption(
+      new Option('--log-level <level>', 'stderr log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_HELP)
+    .hook('preAction', (cmd) => {
+      ctx.logger = stderrLogger(cmd.opts().logLevel as string);
+    });
+  // Subcommands made with .command() inherit exitOverride and output settings from here.
+  registerClassify(program, ctx);
+  registerEmbed(program, ctx);
+  registerSimilarity(program, ctx);
+  registerTokenize(program, ctx);
+  registerConvert(program, ctx);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`) and returns the exit status. */
+export async function runCli(argv: string[]): Promise<number> {
+  const ctx: CliContext = { out: new JsonLines(), logger: stderrLogger('info'), exitCode: EXIT.OK };
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return ctx.exitCode;
+  } catch (err) {
+    // Commander has already printed its own message (or the help, with exit code 0).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    const { status, hint } = classifyError(err);
+    process.stderr.write(`metaclip: ${(err as Error).message ?? String(err)}${hint}\n`);
+    if (status === EXIT.INTERNAL) ctx.logger.error({ err }, 'unexpected error');
+    return status;
+  }
+}
+
+function classifyError(err: unknown): { status: number; hint: string } {
+  if (err instanceof UsageError) return { status: EXIT.USAGE, hint: ' (add --help for usage)' };
+  if (err instanceof ModelLoadError) return { status: EXIT.MODEL, hint: '' };
+  if (err instanceof ProviderUnavailableError) {
+    return { status: EXIT.DEVICE, hint: ' (use --device cpu, or see docs/GPU.md for the GPU providers)' };
+  }
+  return { status: EXIT.INTERNAL, hint: '' };
+}
+
+process.exitCode = await runCli(process.argv);

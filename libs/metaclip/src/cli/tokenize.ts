@@ -1,0 +1,30 @@
+/** `metaclip tokenize`: CLIP token ids of texts, as the model's tokenizer produces them. */
+import type { Command } from 'commander';
+import { resolveModelDir } from '../resolve/resolve';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
+import type { CliContext } from './context';
+import { addModelOptions, examples, type ModelFlags } from './options';
+
+/** Registers the command on `program`. */
+export function registerTokenize(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('tokenize')
+    .summary('print the token ids of texts')
+    .description(
+      'Prints {"text","input_ids"} per text: unpadded, with <|startoftext|> and <|endoftext|>, truncated to the\n' +
+        "model's context length (keeping <|endoftext|>). Loads the tokenizer only, not the model.",
+    )
+    .argument('<text...>', 'texts to tokenize (quote each)');
+  addModelOptions(cmd).addHelpText(
+    'after',
+    examples([
+      'metaclip tokenize --model facebook/metaclip-b16-fullcc2.5b "a photo of a cat" "a dog"',
+      'metaclip tokenize --model ./models/metaclip-b16 "$(cat caption.txt)"',
+    ]),
+  );
+  cmd.action(async (texts: string[], flags: ModelFlags) => {
+    const dir = await resolveModelDir(flags.model, { revision: flags.revision, logger: ctx.logger });
+    const tokenizer = await ClipTokenizer.fromDir(dir);
+    for (const text of texts) await ctx.out.write({ text, input_ids: tokenizer.encode(text) });
+  });
+}
