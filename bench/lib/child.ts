@@ -60,21 +60,34 @@ export function runJsonScript(script: string, args: readonly string[], opts: Run
     });
     child.stderr.on('data', forward);
     let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    // SIGTERM to the whole group first (a worker the script started finishes its shard and exits), SIGKILL if
+    // anything is still there after a grace period.
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        // The group is already gone: nothing left to stop.
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      signal('SIGTERM');
+      killer = setTimeout(() => signal('SIGKILL'), 15_000);
     }, opts.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       reject(new SubBenchmarkError(`${script}: ${err.message}`, script, tail.join('\n')));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       const lines = stdout.split('\n').filter((l) => l.trim());
       for (const l of lines.slice(0, -1)) forward(Buffer.from(l));
       const fail = (why: string) => reject(new SubBenchmarkError(`${script}: ${why}`, script, tail.join('\n')));
       if (timedOut) return fail(`timed out after ${opts.timeoutMs} ms`);
-      if (code !== 0) return fail(`exited with ${code ?? signal}`);
+      if (code !== 0) return fail(`exited with ${code ?? sig}`);
       const last = lines.at(-1);
       if (!last) return fail('printed nothing on stdout');
       try {

@@ -10,7 +10,7 @@ import type { BenchModel } from './model';
 import type { BenchOptions, Suite } from './options';
 import type { BenchReport, Metric, MetricName } from './report';
 import type { RssSample, RssTrend, Summary } from './stats';
-import { summarize } from './stats';
+import { downsample, rssTrend, summarize } from './stats';
 import { REPO_ROOT } from './workload';
 
 /** What a measurement gets. */
@@ -155,9 +155,38 @@ async function enqueue(ctx: SuiteContext): Promise<SuiteResult> {
   };
 }
 
-async function notYet(ctx: SuiteContext, script: string): Promise<SuiteResult> {
-  await run(ctx, script, [], script);
-  throw new Error(`${script}: no adapter yet`);
+async function e2e(ctx: SuiteContext): Promise<SuiteResult> {
+  const { opts, model, report } = ctx;
+  const script = 'bench/e2e.ts';
+  // The worker is tuned as a deployment would be: its largest batch is the raw sweep's best.
+  const maxBatch = Number(report.metrics.raw_model_img_s?.detail?.batch ?? FALLBACK_BATCH);
+  // At least four shards, so the batcher really mixes shards; at most 64 images each.
+  const shardSize = Math.max(4, Math.min(64, Math.floor(opts.e2eImages / 4)));
+  const json = (await run(
+    ctx,
+    script,
+    [
+      ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', opts.repeats, '--threads', opts.threads],
+      ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
+    ],
+    'e2e',
+  )) as { peakRssMiB?: unknown; rss?: { tMs: number; mib: number }[]; concurrency?: number };
+  const samples = samplesOf(json, 'samples', script);
+  const result: SuiteResult = {
+    metrics: {
+      e2e_img_s: {
+        ...summarize(samples),
+        detail: { images: opts.e2eImages, max_batch: maxBatch, shard_size: shardSize, concurrency: json.concurrency },
+      },
+    },
+  };
+  if (typeof json.peakRssMiB === 'number') {
+    result.metrics.worker_peak_rss_mib = { ...summarize([json.peakRssMiB]), detail: { source: 'VmHWM' } };
+  }
+  const rss = (json.rss ?? []).map((s) => ({ tMs: s.tMs, rssMiB: s.mib }));
+  if (rss.length >= 4) result.rss = { ...rssTrend(rss), samples: downsample(rss, 120) };
+  else result.notes = [`worker RSS: only ${rss.length} samples, too few to judge flatness (run longer)`];
+  return result;
 }
 
 /** Every measurement, by name. */
@@ -165,6 +194,6 @@ export const SUITE_RUNNERS: Record<Suite, (ctx: SuiteContext) => Promise<SuiteRe
   raw,
   decode,
   enqueue,
-  e2e: (ctx) => notYet(ctx, 'bench/e2e.ts'),
+  e2e,
   transformersjs,
 };
