@@ -36,7 +36,8 @@ pack() {
     --exclude='node_modules/vite' --exclude='node_modules/rollup' --exclude='node_modules/@rollup' \
     --exclude='node_modules/@types' --exclude='node_modules/s3rver' --exclude='node_modules/@img/sharp-libvips-linuxmusl-x64' \
     --exclude='node_modules/@img/sharp-linuxmusl-x64' --exclude='node_modules/.cache' --exclude='*.map' \
-    --exclude='*.d.ts' node_modules | xz -T0 -6 >"$work/node_modules.tar.xz"
+    --exclude='*.d.ts' node_modules $(ls -d apps/*/node_modules libs/*/node_modules 2>/dev/null) |
+    xz -T0 -6 >"$work/node_modules.tar.xz"
 
   mkdir -p "$work/redis/lib"
   cp "$(readlink -f "$(command -v redis-server)")" "$work/redis/redis-server"
@@ -71,7 +72,13 @@ pack() {
 
 unpack() {
   mkdir -p "$STAGE/chunks"
-  for p in .gpu/p*; do [ -d "$p" ] && cp "$p"/* "$STAGE/chunks/"; done
+  # Parts carried by earlier calls stay in the (ignored) .gpu/ here: copy only chunks of archives not yet unpacked.
+  for chunk in .gpu/p*/*.chunk.*; do
+    [ -e "$chunk" ] || continue
+    local archive
+    archive=$(basename "$chunk") && archive=${archive%.chunk.*}
+    [ -e "$STAGE/done.$archive" ] || cp "$chunk" "$STAGE/chunks/"
+  done
   # An archive is complete once all its chunks are here; unpack each complete one exactly once.
   for first in "$STAGE"/chunks/*.xz.chunk.00; do
     [ -e "$first" ] || continue
@@ -100,7 +107,11 @@ run() {
     [ -e "$STAGE/done.$piece" ] || { echo "gpu.sh: $piece is missing: carry all parts (bench/gpu.sh pack)" >&2; exit 2; }
   done
   export PATH="$STAGE/bin:$PATH"
-  [ -e node_modules ] || ln -s "$STAGE/node_modules/node_modules" node_modules
+  # Moved, not linked: the workspace packages in them are relative links into this checkout's libs/ and apps/.
+  # The archive holds the root node_modules and the workspaces' own (their versions differ from the hoisted ones).
+  for nm in $(cd "$STAGE/node_modules" && find . -maxdepth 3 -name node_modules -type d -prune); do
+    [ -e "$nm" ] || mv "$STAGE/node_modules/$nm" "$nm"
+  done
   local ort=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
   cp -n "$STAGE"/cuda/libonnxruntime_providers_*.so "$ort/"
   local py=/opt/torch/.venv/lib/python3.12/site-packages/nvidia

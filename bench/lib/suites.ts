@@ -72,14 +72,15 @@ async function raw(ctx: SuiteContext): Promise<SuiteResult> {
       ...['--threads', opts.threads, '--device', opts.device, '--dtype', opts.dtype],
     ],
     'raw',
-  )) as { byBatch?: Record<string, unknown> };
+  )) as { byBatch?: Record<string, unknown>; cpuSecondsPerImage?: Record<string, number> };
   const rawByBatch: Record<string, Summary> = {};
   for (const batch of Object.keys(json.byBatch ?? {})) {
     rawByBatch[batch] = summarize(samplesOf(json.byBatch, batch, script));
   }
   const best = Object.entries(rawByBatch).sort((a, b) => b[1].median - a[1].median)[0];
   if (!best) throw new Error(`${script}: measured no batch size`);
-  return { metrics: { raw_model_img_s: { ...best[1], detail: { batch: Number(best[0]) } } }, rawByBatch };
+  const detail = { batch: Number(best[0]), cpu_s_per_img: json.cpuSecondsPerImage?.[best[0]] };
+  return { metrics: { raw_model_img_s: { ...best[1], detail } }, rawByBatch };
 }
 
 async function transformersjs(ctx: SuiteContext): Promise<SuiteResult> {
