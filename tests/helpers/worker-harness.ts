@@ -92,9 +92,11 @@ export interface EnqueueOptions {
   shardSize: number;
   storage?: StorageOptions;
   embedDtype?: RunSpec['embedDtype'];
+  /** Default: the tiny fixture model. */
+  model?: string;
 }
 
-/** Lists `source` (images only) and enqueues it as a run of the tiny model, as the producer does. */
+/** Lists `source` (images only) and enqueues it as a run, as the producer does. */
 export async function enqueueSource(opts: EnqueueOptions): Promise<RunState> {
   const store = new RunStore(opts.redis);
   const queue = createQueue(opts.queue, opts.redis);
@@ -108,7 +110,7 @@ export async function enqueueSource(opts: EnqueueOptions): Promise<RunState> {
       queue: opts.queue,
       source: opts.source,
       output: opts.output,
-      model: modelKey(tinyModelDir),
+      model: modelKey(opts.model ?? tinyModelDir),
       labels: opts.labels,
       templates: [...DEFAULT_TEMPLATES],
       topK: Math.min(3, opts.labels.length),

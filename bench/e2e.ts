@@ -1,0 +1,147 @@
+/**
+ * End-to-end throughput and worker memory: a folder of images is enqueued as a run (the producer's `enqueueRun`) into
+ * BullMQ on Redis, one real `metaclip-worker` process pulls the shards, reads, decodes and preprocesses the files,
+ * batches them across shards, runs the model, scores the labels and writes npy + parquet to local disk. Timed from
+ * the enqueue to the run store saying the run completed; the worker's start-up, model load and label embedding are
+ * outside the clock (an untimed warm-up run pays them, as a long run pays them once).
+ *
+ * Prints one JSON object as its last stdout line:
+ * `{ samples: number[] /* img/s per repeat *\/, images, shardSize, maxBatch, concurrency, threads, device,
+ *    peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
+ *
+ * Usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] [--threads N] [--device cpu] [--dtype fp32]
+ *          [--max-batch 32] [--concurrency 4] [--shard-size 64]
+ * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379).
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import {
+  cleanupRedis,
+  enqueueSource,
+  REDIS_URL,
+  spawnWorker,
+  type WorkerProcess,
+  waitForRun,
+} from '../tests/helpers/worker-harness';
+import { rate } from './lib/stats';
+import { BENCH_LABELS, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workload';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    images: { type: 'string', default: '256' },
+    repeats: { type: 'string', default: '3' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    device: { type: 'string', default: 'cpu' },
+    dtype: { type: 'string', default: 'fp32' },
+    'max-batch': { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '4' },
+    'shard-size': { type: 'string', default: '64' },
+  },
+});
+if (!values.model) throw new Error('usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] ...');
+const images = Number(values.images);
+const repeats = Number(values.repeats);
+const shardSize = Number(values['shard-size']);
+const progress = (msg: string) => process.stderr.write(`e2e: ${msg}\n`);
+
+/** `count` copies of the fixture photographs (cycling), under unique names, in `dir`. */
+async function writeImages(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const files = cycle(fixtureImages(FIXTURE_IMAGES), count);
+  await Promise.all(files.map((file, i) => copyFile(file, path.join(dir, `${i}-${path.basename(file)}`))));
+}
+
+/** A `/proc/<pid>/status` field in MiB (VmRSS: now, VmHWM: peak). */
+async function procMiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+const tmp = await mkdtemp(path.join(tmpdir(), 'bench-e2e-'));
+const queue = `bench-e2e-${process.pid}`;
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const runIds: string[] = [];
+let worker: WorkerProcess | undefined;
+try {
+  const source = path.join(tmp, 'images');
+  const warmup = path.join(tmp, 'warmup');
+  await Promise.all([writeImages(source, images), writeImages(warmup, Math.min(images, 2 * shardSize))]);
+
+  worker = spawnWorker(
+    `${queue}-worker`,
+    [
+      ...['--model', values.model, '--queue', queue, '--threads', values.threads, '--device', values.device],
+      ...['--dtype', values.dtype, '--max-batch', values['max-batch'], '--concurrency', values.concurrency],
+      ...['--metrics-port', '-1'],
+    ],
+    { METACLIP_CACHE: process.env.METACLIP_CACHE ?? path.join(tmp, 'model-cache') },
+  );
+  await worker.ready;
+  const pid = worker.proc.pid as number;
+  progress(`worker ${pid} ready`);
+
+  const run = async (name: string, dir: string) => {
+    const runId = `${queue}-${name}`;
+    runIds.push(runId);
+    const t0 = performance.now();
+    const labels = [...BENCH_LABELS];
+    const output = path.join(tmp, 'out');
+    await enqueueSource({ redis, runId, queue, source: dir, output, labels, shardSize, model: values.model });
+    const state = await waitForRun(redis, runId, 3_600_000);
+    const ms = performance.now() - t0;
+    if (state.status !== 'completed') throw new Error(`run ${runId} ended ${state.status}`);
+    return { ms, images: state.imagesDone };
+  };
+  await run('warmup', warmup);
+
+  const rss: { tMs: number; mib: number }[] = [];
+  const start = performance.now();
+  const sampler = setInterval(() => {
+    procMiB(pid, 'VmRSS').then(
+      (mib) => rss.push({ tMs: Math.round(performance.now() - start), mib }),
+      () => {},
+    );
+  }, 250);
+  const samples: number[] = [];
+  try {
+    for (let r = 0; r < repeats; r++) {
+      const { ms, images: done } = await run(`r${r}`, source);
+      samples.push(rate(done, ms));
+      progress(`repeat ${r + 1}/${repeats}: ${done} images in ${(ms / 1000).toFixed(1)} s = ${samples.at(-1)} img/s`);
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const peakRssMiB = await procMiB(pid, 'VmHWM');
+  process.stdout.write(
+    `${JSON.stringify({
+      samples,
+      images,
+      shardSize,
+      maxBatch: Number(values['max-batch']),
+      concurrency: Number(values.concurrency),
+      threads: Number(values.threads),
+      device: values.device,
+      peakRssMiB,
+      rss,
+    })}\n`,
+  );
+} finally {
+  try {
+    if (worker && worker.proc.exitCode === null) {
+      worker.proc.kill('SIGTERM');
+      await worker.exited;
+    }
+    for (const runId of runIds) {
+      await cleanupRedis(redis, queue, runId, path.join(tmp, runId.endsWith('warmup') ? 'warmup' : 'images'));
+    }
+  } finally {
+    redis.disconnect();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

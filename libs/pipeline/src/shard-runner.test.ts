@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildLabelSet, cosine, type LabelSet, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Semaphore } from './bounded';
+import type { DynamicBatcher } from './dynamic-batcher';
+import { createEmbedBatcher, createPixelPool, type EmbedItem, type EmbedResult } from './embed-batch';
+import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner';
+
+const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
+const images = path.join(shared, 'fixtures', 'images');
+const photo = (name: string) => path.join(images, name);
+
+describe('runShard with the tiny model on real files', () => {
+  let tmp: string;
+  let model: MetaClipModel;
+  let labelSet: LabelSet;
+  let batcher: DynamicBatcher<EmbedItem, EmbedResult>;
+  let deps: ShardRunnerDeps;
+  const batchSizes: number[] = [];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'shard-runner-'));
+    model = await loadModel(path.join(shared, 'fixtures', 'tiny-clip'), { cacheDir: tmp, intraOpThreads: 1 });
+    labelSet = await buildLabelSet(model, ['an astronaut', 'a coin', 'a clock']);
+    batcher = createEmbedBatcher({
+      model,
+      policy: { maxBatch: 4, maxDelayMs: 5 },
+      maxQueue: 4,
+      onBatch: (s) => batchSizes.push(s.size),
+    });
+    deps = {
+      storageFor: (uri) => storageFor(uri),
+      processor: model.processor,
+      batcher,
+      // Fewer slots than a shard has images: the shard must recycle them.
+      pixels: createPixelPool(6, model.imageSize),
+      fetchLimiter: new Semaphore(2),
+      labelSet,
+      topK: 2,
+    };
+  });
+
+  afterAll(async () => {
+    await batcher?.close();
+    await model?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('returns one row per URI in shard order, bad images as error rows, embeddings equal to the library', async () => {
+    const notAnImage = path.join(tmp, 'notes.jpg');
+    await writeFile(notAnImage, 'plain text');
+    const a = [photo('astronaut.jpg'), photo('coins.jpg'), path.join(tmp, 'missing.png'), photo('camera.webp')];
+    const b = [photo('clock_motion.png'), notAnImage, photo('astronaut.bmp'), photo('moon.jpg'), photo('page.jpg')];
+    const [ra, rb] = await Promise.all([
+      runShard({ runId: 'r', shard: 0, uris: a }, deps),
+      runShard({ runId: 'r', shard: 1, uris: b }, deps),
+    ]);
+    expect(ra.rows.map((r) => r.uri)).toEqual(a);
+    expect(rb.rows.map((r) => r.uri)).toEqual(b);
+    const failed = (rows: ImageRow[]) => rows.flatMap((r, i) => (r.ok ? [] : [[i, r.error.split(':')[0]]]));
+    expect(failed(ra.rows)).toEqual([[2, 'NotFoundError']]);
+    expect(failed(rb.rows)).toEqual([[1, 'ImageInputError']]);
+
+    const good = [...ra.rows, ...rb.rows].filter((r): r is Extract<ImageRow, { ok: true }> => r.ok);
+    const reference = await model.embedImages(good.map((r) => r.uri));
+    good.forEach((row, i) => {
+      expect(cosine(row.embedding, reference[i] as Float32Array)).toBeGreaterThanOrEqual(0.9999);
+      expect(Math.hypot(...row.embedding)).toBeCloseTo(1, 5);
+      expect(row.labels).toHaveLength(2);
+      expect(row.width).toBeGreaterThan(0);
+    });
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(4);
+    expect(deps.pixels.available).toBe(deps.pixels.size);
+  });
+
+  it('fails the shard retryably when storage stays unreachable, releasing every slot', async () => {
+    const unreachable = {
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+    };
+    const run = runShard(
+      { runId: 'r', shard: 2, uris: [photo('astronaut.jpg'), 's3://bucket/a.jpg', photo('coins.jpg')] },
+      {
+        ...deps,
+        storageFor: (uri) => storageFor(uri, { env: unreachable, maxAttempts: 1 }),
+        fetchRetry: { attempts: 2, baseMs: 1, maxMs: 2 },
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(RetryableStorageError);
+    expect(deps.pixels.available).toBe(deps.pixels.size);
+  });
+});
