@@ -29,10 +29,3 @@ export class BatchResultError extends PipelineError {
     super('BATCH_RESULT_MISMATCH', `batch run returned ${got} results for ${expected} items`, false);
   }
 }
-
-/** Something in the shard's input or run is wrong in a way that retrying cannot fix (e.g. a model mismatch). */
-export class PermanentShardError extends PipelineError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('SHARD_PERMANENT', message, false, options);
-  }
-}

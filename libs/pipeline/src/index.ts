@@ -16,7 +16,7 @@ export {
   type PixelModel,
   pixelsPerImage,
 } from './embed-batch';
-export { BatcherClosedError, BatchResultError, PermanentShardError, PipelineError } from './errors';
+export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
 export { buildManifest, type RunManifest, writeManifest } from './manifest';
 export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
 export {
