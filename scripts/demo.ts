@@ -49,7 +49,18 @@ for (let i = 0; i < Number(values.workers); i++) {
   workers.push(
     spawn(
       process.execPath,
-      [bin('apps/worker/bin/metaclip-worker.js'), '--model', values.model, '--queue', queue, '--threads', '1'],
+      // Each worker needs its own metrics port (default 9464); 0 lets each pick a free one.
+      [
+        bin('apps/worker/bin/metaclip-worker.js'),
+        '--model',
+        values.model,
+        '--queue',
+        queue,
+        '--threads',
+        '1',
+        '--metrics-port',
+        '0',
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     ),
   );
