@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropOffset, normalisationTables, resizeTarget, writeChw } from './preprocess';
+import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw } from './preprocess';
 
 describe('resizeTarget', () => {
   it('sets the short side and truncates the long side like transformers', () => {
@@ -29,6 +29,14 @@ describe('cropOffset', () => {
   });
 });
 
+describe('cropRegion', () => {
+  it('is the centre crop inside the image, and the whole axis where the image is shorter', () => {
+    expect(cropRegion({ width: 583, height: 224 }, 224)).toEqual({ left: 179, top: 0, width: 224, height: 224 });
+    expect(cropRegion({ width: 224, height: 784 }, 224)).toEqual({ left: 0, top: 280, width: 224, height: 224 });
+    expect(cropRegion({ width: 5, height: 12 }, 8)).toEqual({ left: 0, top: 2, width: 5, height: 8 });
+  });
+});
+
 describe('normalisationTables', () => {
   it('rescales then normalises per channel in float32', () => {
     const [r, g] = normalisationTables({ rescaleFactor: 1 / 255, mean: [0.5, 0, 0], std: [0.5, 1, 1] });
@@ -49,6 +57,17 @@ describe('writeChw', () => {
     const out = new Float32Array(1 + 3 * 4).fill(-7);
     writeChw(src, { width: 4, height: 2 }, 2, identity, out, 1);
     expect(Array.from(out)).toEqual([-7, 10, 20, 11, 21, 110, 120, 111, 121, 201, 202, 201, 202]);
+  });
+
+  it('reads the crop from pixels that hold only a region of the image', () => {
+    // 6x3 image, pixel (x, y) = 10x + y in every channel; crop 2 is x 2..3, y 0..1. `src` holds x 1..4, y 0..2.
+    const held = { left: 1, top: 0, width: 4, height: 3 };
+    const src = new Uint8Array(4 * 3 * 3);
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 4; x++) src.fill(10 * (x + 1) + y, (y * 4 + x) * 3, (y * 4 + x) * 3 + 3);
+    const out = new Float32Array(3 * 4);
+    writeChw(src, { width: 6, height: 3 }, 2, identity, out, 0, held);
+    expect(Array.from(out.subarray(0, 4))).toEqual([20, 30, 21, 31]);
   });
 
   it('pads a smaller image with zeros around it, as transformers does', () => {

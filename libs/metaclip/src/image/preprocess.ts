@@ -10,6 +10,12 @@ export interface Dimensions {
   height: number;
 }
 
+/** A rectangle inside an image, in its pixels. */
+export interface Region extends Dimensions {
+  left: number;
+  top: number;
+}
+
 /**
  * The size transformers resizes a `width`x`height` image to (`get_resize_output_image_size` with
  * `default_to_square=False`): the short side becomes `shortestEdge`, the long side `int(edge * long / short)`,
@@ -39,23 +45,35 @@ export function cropOffset(from: number, to: number): number {
 }
 
 /**
- * One lookup table per channel from a 0..255 value to the model's input, computed in float32 in transformers'
- * order: `float32(v * rescale)`, then `(x - mean) / std`.
+ * The part of a `resized` image that a centre crop to `size` keeps: all of it along an axis shorter than the crop.
+ */
+export function cropRegion(resized: Dimensions, size: number): Region {
+  const left = Math.max(0, cropOffset(resized.width, size));
+  const top = Math.max(0, cropOffset(resized.height, size));
+  return { left, top, width: Math.min(size, resized.width), height: Math.min(size, resized.height) };
+}
+
+/**
+ * One lookup table per channel from a 0..255 value to the model's input, in float32 the way transformers' golden
+ * pixels were computed: rescale folded into the normalisation, `(v - mean / rescale) / (std / rescale)` (the
+ * unfused `(v * rescale - mean) / std` is off by an ulp in most entries).
  */
 export function normalisationTables(spec: Pick<PreprocessSpec, 'rescaleFactor' | 'mean' | 'std'>): Float32Array[] {
+  const unscale = Math.fround(1 / spec.rescaleFactor);
   return [0, 1, 2].map((c) => {
-    const mean = Math.fround(spec.mean[c] ?? 0);
-    const std = Math.fround(spec.std[c] ?? 1);
+    const mean = Math.fround(Math.fround(spec.mean[c] ?? 0) * unscale);
+    const std = Math.fround(Math.fround(spec.std[c] ?? 1) * unscale);
     const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = Math.fround(Math.fround(v * spec.rescaleFactor) - mean) / std;
+    for (let v = 0; v < 256; v++) table[v] = Math.fround(v - mean) / std;
     return table;
   });
 }
 
 /**
- * Centre-crops packed RGB (`src`, `width`x`height`, 3 bytes per pixel) to `size`x`size`, normalises it with
- * `tables` and writes it as CHW float32 at `out[offset .. offset + 3*size*size)`. Pixels outside the image are
- * transformers' zero padding (the value 0 before normalisation).
+ * Centre-crops a `width`x`height` RGB image to `size`x`size`, normalises it with `tables` and writes it as CHW
+ * float32 at `out[offset .. offset + 3*size*size)`. `src` holds `held` of the image as packed RGB (3 bytes per
+ * pixel): all of it by default, at least {@link cropRegion} of it. Pixels outside the image are transformers' zero
+ * padding (the value 0 before normalisation).
  */
 export function writeChw(
   src: Uint8Array,
@@ -64,6 +82,7 @@ export function writeChw(
   tables: Float32Array[],
   out: Float32Array,
   offset: number,
+  held: Region = { left: 0, top: 0, width, height },
 ): void {
   const top = cropOffset(height, size);
   const left = cropOffset(width, size);
@@ -79,7 +98,7 @@ export function writeChw(
         out.fill(pad, row, row + size);
         continue;
       }
-      const srcRow = sy * width;
+      const srcRow = (sy - held.top) * held.width - held.left;
       for (let x = 0; x < size; x++) {
         const sx = x + left;
         out[row + x] = sx < 0 || sx >= width ? pad : (table[src[(srcRow + sx) * 3 + c] as number] as number);
