@@ -33,6 +33,7 @@ const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 /**
  * PIL resampling codes -> sharp kernels. Bicubic (3, what CLIP uses) is Catmull-Rom in both; of sharp's kernels,
  * `cubic` came closest to transformers' golden pixels (mean abs. error ~0.0025 vs 0.007..0.025 for the others).
+ * That is for shrinking: enlargements are resampled with PIL's own filter instead (`pilFilterFor` in decode.ts).
  */
 const KERNELS: Record<number, ResizeKernel> = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic' };
 

@@ -1,23 +1,27 @@
 /**
- * Encoded bytes -> resized 8-bit sRGB RGB, with sharp (libvips) on libuv's thread pool, as PIL would see the image
- * after `convert("RGB")`: EXIF orientation applied, first frame only, alpha dropped (not blended), embedded ICC
- * profiles ignored, grey / palette / CMYK / 16-bit turned into 8-bit RGB.
+ * Encoded bytes -> resized 8-bit sRGB RGB, as PIL would see the image after `convert("RGB")`: EXIF orientation
+ * applied, first frame only, alpha dropped (not blended), embedded ICC profiles ignored, grey / palette / CMYK /
+ * 16-bit turned into 8-bit RGB. sharp (libvips, on libuv's thread pool) decodes and shrinks; enlargements, where
+ * libvips and PIL part ways, are resampled by {@link pilResize}.
  */
 import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
 import { decodeBmpToRgb } from './bmp';
 import { classifyDecoderError, explainReason, ImageInputError } from './image-input-error';
 import type { ImageLimits } from './limits';
-import type { Dimensions } from './preprocess';
+import { type PilFilter, pilResize } from './pil-resample';
+import { cropRegion, type Dimensions, type Region } from './preprocess';
 import { type ImageFormat, looksTruncated, sniffImageFormat } from './sniff';
 
-/** A decoded image: its original (oriented) size and the packed RGB of its resized version. */
+/** A decoded image: its original (oriented) size and the packed RGB of (part of) its resized version. */
 export interface DecodedImage {
   /** Size of the image as displayed, after EXIF orientation, before resizing. */
   original: Dimensions;
-  /** Size of `rgb`. */
+  /** Size of the resized image. */
   resized: Dimensions;
+  /** The part of the resized image that `rgb` holds: all of it, or at least the centre crop asked for. */
+  region: Region;
   /** 3 bytes per pixel, rows top to bottom. */
-  rgb: Buffer;
+  rgb: Uint8Array;
 }
 
 /** How to decode: limits, the resize kernel, and the target size as a function of the original size. */
@@ -27,8 +31,29 @@ export interface DecodeOptions {
   kernel: keyof KernelEnum;
   /** The resized size for an original size, or `null` to keep it. */
   target: (original: Dimensions) => Dimensions | null;
+  /** Side of the centre crop the caller will take: pixels outside it need not be computed. */
+  crop?: number | undefined;
   /** Path or URI for error messages. */
   source?: string | undefined;
+}
+
+/** The PIL filters that config.ts's sharp kernels stand in for. */
+const PIL_FILTERS: Partial<Record<keyof KernelEnum, PilFilter>> = {
+  linear: 'bilinear',
+  cubic: 'bicubic',
+  lanczos3: 'lanczos',
+};
+
+/**
+ * The PIL filter to resize `original` to `target` with ourselves, or `null` to let libvips do it. Enlargements go to
+ * {@link pilResize}: libvips' upsampling puts samples elsewhere than PIL (200 -> 224 px with `cubic` was 7 levels
+ * off on average, up to 136), while its shrinking agrees within ~0.2 levels on average, several times faster, and
+ * off the main thread. An enlargement's source is smaller than its target and only the centre crop is computed, so
+ * it costs a few milliseconds of JavaScript.
+ */
+export function pilFilterFor(kernel: keyof KernelEnum, original: Dimensions, target: Dimensions): PilFilter | null {
+  const enlarges = target.width > original.width || target.height > original.height;
+  return enlarges ? (PIL_FILTERS[kernel] ?? null) : null;
 }
 
 /**
@@ -44,22 +69,30 @@ export async function decodeImage(buf: Buffer, opts: DecodeOptions): Promise<Dec
   try {
     const { image, original } = format === 'bmp' ? fromBmp(buf, opts) : await fromEncoded(buf, opts);
     const target = opts.target(original);
+    if (target && target.width * target.height > opts.limits.maxPixels) {
+      // A sliver (say 1 x 100000) "resized" to a short side of 224 would be billions of pixels.
+      const message = `resizing to ${target.width}x${target.height} exceeds the limit of ${opts.limits.maxPixels} pixels`;
+      throw new ImageInputError('TOO_MANY_PIXELS', message, { source: opts.source });
+    }
+    const filter = target && pilFilterFor(opts.kernel, original, target);
     // Shrink-on-load (libjpeg / libwebp scaling while decoding) is faster but not PIL: it put WebP 5x further from
     // transformers' pixels (mean abs. error 0.012 instead of 0.0024).
-    if (target) image.resize({ ...target, kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
+    if (target && !filter) image.resize({ ...target, kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
     const { data, info } = await image
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .timeout({ seconds: opts.limits.timeoutSeconds })
       .toBuffer({ resolveWithObject: true });
-    const resized = target ?? original;
-    if (info.channels !== 3 || info.width !== resized.width || info.height !== resized.height) {
+    const decoded = filter ? original : (target ?? original);
+    if (info.channels !== 3 || info.width !== decoded.width || info.height !== decoded.height) {
       throw new Error(
-        `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${resized.width}x${resized.height}x3`,
+        `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${decoded.width}x${decoded.height}x3`,
       );
     }
-    return { original, resized, rgb: data };
+    if (!target || !filter) return { original, resized: decoded, region: { left: 0, top: 0, ...decoded }, rgb: data };
+    const region = opts.crop ? cropRegion(target, opts.crop) : { left: 0, top: 0, ...target };
+    return { original, resized: target, region, rgb: pilResize(data, original, target, filter, region) };
   } catch (err) {
     throw asInputError(err, format, buf, opts.source);
   }

@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError, ModelLoadError } from '../errors';
 import type { ImageDecodeReason, ImageInputError } from './image-input-error';
+import { pilResize } from './pil-resample';
+import { normalisationTables, resizeTarget, writeChw } from './preprocess';
 import { ImageProcessor } from './processor';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
@@ -103,6 +105,23 @@ describe('ImageProcessor matches transformers CLIPImageProcessor', () => {
     },
   );
 
+  it.each(['chessboard_RGB.jpg', 'page.jpg', 'text.png', 'astronaut-tall.png'])(
+    '%s (enlarged) is resized as PIL does, computing only the crop',
+    async (name) => {
+      const { data, info } = await sharp(path.join(IMAGES, name), { ignoreIcc: true })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const from = { width: info.width, height: info.height };
+      const to = resizeTarget(from.width, from.height, { shortestEdge: S }) ?? from;
+      expect(to.width * to.height).toBeGreaterThan(from.width * from.height);
+      const expected = new Float32Array(PER);
+      const tables = normalisationTables(processor.spec);
+      writeChw(pilResize(data, from, to, 'bicubic'), to, S, tables, expected, 0);
+      expect(sameFloats((await pixelsOf(path.join(IMAGES, name))).out, expected)).toBe(true);
+    },
+  );
+
   it('reads the model folder config: size and the output slot', () => {
     expect(processor.size).toBe(S);
     expect(processor.floatsPerImage).toBe(PER);
@@ -167,7 +186,8 @@ describe('every format decodes', () => {
     const { out } = await pixelsOf(path.join(IMAGES, 'astronaut-gray.jpg'));
     const [mr, mg] = processor.spec.mean;
     const [sr, sg] = processor.spec.std;
-    const level = (v: number | undefined, mean = 0, std = 1) => Math.round(((v ?? 0) * std + mean) * 255);
+    // `+ 0` turns the -0 of a level 0 that comes back a hair below zero into 0.
+    const level = (v: number | undefined, mean = 0, std = 1) => Math.round(((v ?? 0) * std + mean) * 255) + 0;
     for (const i of [0, 777, 30000]) expect(level(out[i], mr, sr)).toBe(level(out[S * S + i], mg, sg));
   });
 
@@ -237,6 +257,15 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
   it('an image above a configured pixel limit', async () => {
     const small = ImageProcessor.fromConfig({}, { maxPixels: 100_000 });
     expect(await reasonOf(jpg, small)).toBe('TOO_MANY_PIXELS');
+  });
+
+  it('a sliver whose resize would be above the pixel limit', async () => {
+    // 20x400 is 8000 pixels; with its short side at 224 it would be 224x4480, a million.
+    const sliver = await sharp({ create: { width: 20, height: 400, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
+    expect(await reasonOf(sliver, ImageProcessor.fromConfig({}, { maxPixels: 100_000 }))).toBe('TOO_MANY_PIXELS');
+    expect((await pixelsOf(sliver)).size).toEqual({ width: 20, height: 400 });
   });
 
   it.each(['astronaut.jpg', 'astronaut-progressive.jpg', 'brick.png', 'camera.webp', 'astronaut.gif', 'astronaut.bmp'])(

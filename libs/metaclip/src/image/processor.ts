@@ -86,9 +86,10 @@ export class ImageProcessor {
       limits: this.limits,
       kernel: this.spec.kernel,
       target: (original) => (resize ? resizeTarget(original.width, original.height, resize) : null),
+      crop: this.size,
       source: typeof input === 'string' ? input : undefined,
     });
-    writeChw(decoded.rgb, decoded.resized, this.size, this.#tables, out, offset);
+    writeChw(decoded.rgb, decoded.resized, this.size, this.#tables, out, offset, decoded.region);
     return decoded.original;
   }
 
