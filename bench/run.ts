@@ -9,7 +9,7 @@ import path from 'node:path';
 import { renderBarChart } from './lib/chart';
 import { describeMachine, ortVersion } from './lib/machine';
 import { ensureBenchModel } from './lib/model';
-import type { BenchOptions } from './lib/options';
+import type { BenchOptions, Suite } from './lib/options';
 import { parseOptions, USAGE, UsageError } from './lib/options';
 import type { BenchReport } from './lib/report';
 import {
@@ -22,8 +22,9 @@ import {
   renderText,
   replaceBetweenMarkers,
 } from './lib/report';
-import type { SuiteResult } from './lib/suites';
-import { SUITE_METRICS, SUITE_RUNNERS } from './lib/suites';
+import { addRound, bestBatch, emptyCollected, finish, worstRss } from './lib/rounds';
+import type { Tuning } from './lib/suites';
+import { FALLBACK_BATCH, SUITE_METRICS, SUITE_RUNNERS } from './lib/suites';
 import { REPO_ROOT } from './lib/workload';
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -66,24 +67,38 @@ async function main(): Promise<number> {
   const busy = contentionNote(report.machine);
   if (busy) report.notes.push(busy);
 
-  for (const suite of opts.suites) {
-    progress(`${suite}: running`);
-    const s0 = performance.now();
-    let result: SuiteResult;
-    try {
-      result = await SUITE_RUNNERS[suite]({ opts, model, report, progress });
-    } catch (err) {
-      // One failed measurement must not cost the others: it is reported as skipped, with the reason.
-      const reason = err instanceof Error ? err.message : String(err);
-      progress(`${suite}: FAILED: ${reason}`);
-      for (const metric of SUITE_METRICS[suite]) report.skipped.push({ metric, reason });
-      continue;
+  let collected = emptyCollected();
+  const tuning: Tuning = { batch: FALLBACK_BATCH, rawImgPerS: undefined };
+  const failed = new Set<Suite>();
+  for (let round = 0; round < opts.repeats; round++) {
+    for (const suite of opts.suites) {
+      if (failed.has(suite)) continue;
+      progress(`round ${round + 1}/${opts.repeats}: ${suite}`);
+      const s0 = performance.now();
+      try {
+        collected = addRound(collected, await SUITE_RUNNERS[suite]({ opts, model, tuning, round, progress }));
+      } catch (err) {
+        // One failed measurement must not cost the others: it is reported as skipped, with the reason.
+        const reason = err instanceof Error ? err.message : String(err);
+        progress(`${suite}: FAILED: ${reason}`);
+        failed.add(suite);
+        for (const metric of SUITE_METRICS[suite]) report.skipped.push({ metric, reason });
+        continue;
+      }
+      if (suite === 'raw' && round === 0) {
+        const best = bestBatch(collected.rawByBatch);
+        if (best) Object.assign(tuning, { batch: best.batch, rawImgPerS: best.imgPerS });
+      }
+      progress(
+        `round ${round + 1}/${opts.repeats}: ${suite} done in ${((performance.now() - s0) / 1000).toFixed(1)} s`,
+      );
     }
-    Object.assign(report.metrics, result.metrics);
-    Object.assign(report.rawByBatch, result.rawByBatch ?? {});
-    if (result.rss) report.rss = result.rss;
-    report.notes.push(...(result.notes ?? []));
-    progress(`${suite}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+  }
+  const { metrics, rawByBatch } = finish(collected);
+  Object.assign(report, { metrics, rawByBatch, rss: worstRss(collected.rss) });
+  report.notes.push(...collected.notes);
+  for (const [metric, m] of Object.entries(metrics)) {
+    if (m.n < opts.repeats) report.notes.push(`${metric}: ${m.n} of ${opts.repeats} rounds measured`);
   }
   report.ratios = computeRatios(report.metrics);
   report.targets = evaluateTargets(report);

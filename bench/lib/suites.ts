@@ -1,6 +1,6 @@
 /**
  * The measurements of a bench run: each runs one script in its own process (ours or a sub-benchmark another part of
- * the project owns) and turns its JSON line into report metrics. The adapters are where each script's output format
+ * the project owns) for one round and turns its JSON line into samples (bench/lib/rounds.ts collects the rounds). The adapters are where each script's output format
  * is known; nothing else in the bench depends on it.
  */
 import { existsSync } from 'node:fs';
@@ -8,26 +8,28 @@ import path from 'node:path';
 import { runJsonScript } from './child';
 import type { BenchModel } from './model';
 import type { BenchOptions, Suite } from './options';
-import type { BenchReport, Metric, MetricName } from './report';
-import type { RssSample, RssTrend, Summary } from './stats';
-import { downsample, rssTrend, summarize } from './stats';
+import type { MetricName } from './report';
+import type { RoundResult } from './rounds';
+import { bestBatch } from './rounds';
+import { summarize } from './stats';
 import { REPO_ROOT } from './workload';
+
+/** Settings later measurements take from the first round's raw sweep, fixed for the rest of the run. */
+export interface Tuning {
+  /** The raw sweep's best batch: the worker's largest batch and transformers.js's images per call. */
+  batch: number;
+  /** Raw img/s at that batch, when measured. */
+  rawImgPerS: number | undefined;
+}
 
 /** What a measurement gets. */
 export interface SuiteContext {
   opts: BenchOptions;
   model: BenchModel;
-  /** The report so far: later measurements read earlier ones (transformers.js uses the raw sweep's best batch). */
-  report: BenchReport;
+  tuning: Tuning;
+  /** 0 for the first round. */
+  round: number;
   progress: (msg: string) => void;
-}
-
-/** What a measurement adds to the report. */
-export interface SuiteResult {
-  metrics: Partial<Record<MetricName, Metric>>;
-  rawByBatch?: Record<string, Summary>;
-  rss?: RssTrend & { samples: RssSample[] };
-  notes?: string[];
 }
 
 /** Which metrics each measurement produces (so a failed one is reported as skipped metric by metric). */
@@ -39,17 +41,35 @@ export const SUITE_METRICS: Record<Suite, MetricName[]> = {
   transformersjs: ['transformersjs_img_s'],
 };
 
-/** Batch of transformers.js calls when the raw sweep did not run. */
-const FALLBACK_BATCH = 8;
+/** Batch size when the raw sweep did not run. */
+export const FALLBACK_BATCH = 8;
 
 /** Runs `script` (relative to the repo root) with the time limit of this run's size. */
-function run(ctx: SuiteContext, script: string, args: (string | number)[], label: string): Promise<unknown> {
+function run(
+  ctx: SuiteContext,
+  script: string,
+  args: (string | number)[],
+  label: string,
+  env: Record<string, string> = {},
+): Promise<unknown> {
   if (!existsSync(path.join(REPO_ROOT, script))) throw new Error(`${script} is not there`);
   return runJsonScript(script, args.map(String), {
     cwd: REPO_ROOT,
     timeoutMs: (ctx.opts.quick ? 10 : 60) * 60_000,
     label,
+    env: { ...process.env, ...env },
   });
+}
+
+/**
+ * The worker's batch delay, tuned like its batch size: about the time the model takes for one full batch (at least
+ * the worker's 20 ms default). Images decoded while a batch runs then fill the next batch instead of a shorter delay
+ * sending it off half empty — on a CPU, where one batch takes seconds, the 20 ms default ran batches of ~3 of 8
+ * images and halved the throughput (docs/benchmarks.md, "Where the time goes").
+ */
+export function batchDelayMs(maxBatch: number, rawImgPerS: number | undefined): number {
+  if (!rawImgPerS) return 20;
+  return Math.max(20, Math.round((1000 * maxBatch) / rawImgPerS));
 }
 
 /** Reads `key` of a sub-benchmark's JSON as a list of per-repeat rates. */
@@ -61,137 +81,137 @@ function samplesOf(json: unknown, key: string, script: string): number[] {
   return v;
 }
 
-async function raw(ctx: SuiteContext): Promise<SuiteResult> {
-  const { opts, model } = ctx;
+async function raw(ctx: SuiteContext): Promise<RoundResult> {
+  const { opts, model, tuning, round } = ctx;
   const script = 'bench/lib/raw-model.ts';
+  // The first round sweeps the batch sizes; later rounds repeat only the best one.
+  const batches = round === 0 ? opts.batchSizes : [tuning.batch];
   const json = (await run(
     ctx,
     script,
     [
-      ...['--model', model.onnxDir, '--batch-sizes', opts.batchSizes.join(','), '--repeats', opts.repeats],
-      ...['--threads', opts.threads, '--device', opts.device, '--dtype', opts.dtype],
+      ...['--model', model.onnxDir, '--batch-sizes', batches.join(','), '--repeats', 1, '--threads', opts.threads],
+      ...['--device', opts.device, '--dtype', opts.dtype],
     ],
     'raw',
   )) as { byBatch?: Record<string, unknown>; cpuSecondsPerImage?: Record<string, number> };
-  const rawByBatch: Record<string, Summary> = {};
-  for (const batch of Object.keys(json.byBatch ?? {})) {
-    rawByBatch[batch] = summarize(samplesOf(json.byBatch, batch, script));
-  }
-  const best = Object.entries(rawByBatch).sort((a, b) => b[1].median - a[1].median)[0];
+  const rawByBatch: Record<string, number[]> = {};
+  for (const batch of Object.keys(json.byBatch ?? {})) rawByBatch[batch] = samplesOf(json.byBatch, batch, script);
+  const best = round === 0 ? bestBatch(rawByBatch) : { batch: tuning.batch };
   if (!best) throw new Error(`${script}: measured no batch size`);
-  const detail = { batch: Number(best[0]), cpu_s_per_img: json.cpuSecondsPerImage?.[best[0]] };
-  return { metrics: { raw_model_img_s: { ...best[1], detail } }, rawByBatch };
+  return {
+    samples: { raw_model_img_s: rawByBatch[String(best.batch)] ?? [] },
+    detail: { raw_model_img_s: { batch: best.batch, cpu_s_per_img: json.cpuSecondsPerImage?.[String(best.batch)] } },
+    rawByBatch,
+  };
 }
 
-async function transformersjs(ctx: SuiteContext): Promise<SuiteResult> {
-  const { opts, model, report } = ctx;
-  const batch = Number(report.metrics.raw_model_img_s?.detail?.batch ?? FALLBACK_BATCH);
+async function transformersjs(ctx: SuiteContext): Promise<RoundResult> {
+  const { opts, model, tuning } = ctx;
   const json = await run(
     ctx,
     'bench/transformersjs.ts',
     [
-      ...['--model', model.onnxDir, '--images', opts.transformersjsImages, '--batch', batch],
-      ...['--repeats', opts.repeats, '--threads', opts.threads, '--device', opts.device],
+      ...['--model', model.onnxDir, '--images', opts.transformersjsImages, '--batch', tuning.batch],
+      ...['--repeats', 1, '--threads', opts.threads, '--device', opts.device],
     ],
     'transformers.js',
   );
-  const samples = samplesOf(json, 'samples', 'bench/transformersjs.ts');
   return {
-    metrics: { transformersjs_img_s: { ...summarize(samples), detail: { batch, images: opts.transformersjsImages } } },
+    samples: { transformersjs_img_s: samplesOf(json, 'samples', 'bench/transformersjs.ts') },
+    detail: { transformersjs_img_s: { batch: tuning.batch, images: opts.transformersjsImages } },
   };
 }
 
-async function decode(ctx: SuiteContext): Promise<SuiteResult> {
+async function decode(ctx: SuiteContext): Promise<RoundResult> {
   const { opts } = ctx;
   const script = 'bench/decode.ts';
-  // Batches as large as the raw sweep's best keep the decode pool as busy as the worker's batcher would.
-  const json = (await run(ctx, script, ['--images', opts.decodeImages, '--repeats', opts.repeats], 'decode')) as {
+  const json = (await run(ctx, script, ['--images', opts.decodeImages, '--repeats', 1], 'decode')) as {
     batch?: number;
     concurrency?: number;
     oneAtATime?: number[];
   };
-  const samples = samplesOf(json, 'samples', script);
   const single = json.oneAtATime ? summarize(samplesOf(json, 'oneAtATime', script)).median : undefined;
   return {
-    metrics: {
+    samples: { decode_img_s: samplesOf(json, 'samples', script) },
+    detail: {
       decode_img_s: {
-        ...summarize(samples),
-        detail: {
-          images: opts.decodeImages,
-          batch: json.batch,
-          concurrency: json.concurrency,
-          one_at_a_time: single === undefined ? undefined : Math.round(single * 10) / 10,
-        },
+        images: opts.decodeImages,
+        batch: json.batch,
+        concurrency: json.concurrency,
+        one_at_a_time: single === undefined ? undefined : Math.round(single * 10) / 10,
       },
     },
   };
 }
 
-async function enqueue(ctx: SuiteContext): Promise<SuiteResult> {
+async function enqueue(ctx: SuiteContext): Promise<RoundResult> {
   const { opts } = ctx;
   const script = 'bench/enqueue.ts';
-  const json = (await run(ctx, script, ['--uris', opts.enqueueUris, '--repeats', opts.repeats], 'enqueue')) as {
+  const json = (await run(ctx, script, ['--uris', opts.enqueueUris, '--repeats', 1], 'enqueue')) as {
     shardSize?: number;
     shards?: number;
     redisBytesPerUri?: number;
   };
-  const samples = samplesOf(json, 'samples', script);
-  const notes =
-    opts.enqueueUris < 1_000_000
-      ? [`enqueue measured on a ${opts.enqueueUris.toLocaleString('en-US')}-URI manifest, not 1,000,000 (--quick)`]
-      : [];
   return {
-    metrics: {
+    samples: { enqueue_uris_s: samplesOf(json, 'samples', script) },
+    detail: {
       enqueue_uris_s: {
-        ...summarize(samples),
-        detail: {
-          uris: opts.enqueueUris,
-          shard_size: json.shardSize,
-          shards: json.shards,
-          redis_bytes_per_uri: json.redisBytesPerUri,
-        },
+        uris: opts.enqueueUris,
+        shard_size: json.shardSize,
+        shards: json.shards,
+        redis_bytes_per_uri: json.redisBytesPerUri,
       },
     },
-    notes,
+    notes:
+      opts.enqueueUris < 1_000_000
+        ? [`enqueue measured on a ${opts.enqueueUris.toLocaleString('en-US')}-URI manifest, not 1,000,000 (--quick)`]
+        : [],
   };
 }
 
-async function e2e(ctx: SuiteContext): Promise<SuiteResult> {
-  const { opts, model, report } = ctx;
+async function e2e(ctx: SuiteContext): Promise<RoundResult> {
+  const { opts, model, tuning } = ctx;
   const script = 'bench/e2e.ts';
-  // The worker is tuned as a deployment would be: its largest batch is the raw sweep's best.
-  const maxBatch = Number(report.metrics.raw_model_img_s?.detail?.batch ?? FALLBACK_BATCH);
+  // The worker is tuned as a deployment would be: its largest batch is the raw sweep's best, its batch delay about
+  // one batch's model time.
+  const maxBatch = tuning.batch;
+  const maxDelayMs = batchDelayMs(maxBatch, tuning.rawImgPerS);
   // At least four shards, so the batcher really mixes shards; at most 64 images each.
   const shardSize = Math.max(4, Math.min(64, Math.floor(opts.e2eImages / 4)));
   const json = (await run(
     ctx,
     script,
     [
-      ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', opts.repeats, '--threads', opts.threads],
+      ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', 1, '--threads', opts.threads],
       ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
     ],
     'e2e',
+    // bench/e2e.ts passes no --max-delay-ms, so the worker it starts reads its environment.
+    { METACLIP_MAX_DELAY_MS: String(maxDelayMs) },
   )) as { peakRssMiB?: unknown; rss?: { tMs: number; mib: number }[]; concurrency?: number };
-  const samples = samplesOf(json, 'samples', script);
-  const result: SuiteResult = {
-    metrics: {
+  const result: RoundResult = {
+    samples: { e2e_img_s: samplesOf(json, 'samples', script) },
+    detail: {
       e2e_img_s: {
-        ...summarize(samples),
-        detail: { images: opts.e2eImages, max_batch: maxBatch, shard_size: shardSize, concurrency: json.concurrency },
+        images: opts.e2eImages,
+        max_batch: maxBatch,
+        max_delay_ms: maxDelayMs,
+        shard_size: shardSize,
+        concurrency: json.concurrency,
       },
     },
+    rss: (json.rss ?? []).map((s) => ({ tMs: s.tMs, rssMiB: s.mib })),
   };
   if (typeof json.peakRssMiB === 'number') {
-    result.metrics.worker_peak_rss_mib = { ...summarize([json.peakRssMiB]), detail: { source: 'VmHWM' } };
+    result.samples.worker_peak_rss_mib = [json.peakRssMiB];
+    result.detail = { ...result.detail, worker_peak_rss_mib: { source: 'VmHWM of the worker, per round' } };
   }
-  const rss = (json.rss ?? []).map((s) => ({ tMs: s.tMs, rssMiB: s.mib }));
-  if (rss.length >= 4) result.rss = { ...rssTrend(rss), samples: downsample(rss, 120) };
-  else result.notes = [`worker RSS: only ${rss.length} samples, too few to judge flatness (run longer)`];
   return result;
 }
 
 /** Every measurement, by name. */
-export const SUITE_RUNNERS: Record<Suite, (ctx: SuiteContext) => Promise<SuiteResult>> = {
+export const SUITE_RUNNERS: Record<Suite, (ctx: SuiteContext) => Promise<RoundResult>> = {
   raw,
   decode,
   enqueue,
