@@ -1,5 +1,11 @@
 import { RunStore } from '@metaclip-batch/jobs';
-import { buildLabelSet, ImageDecodeError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import {
+  buildLabelSet,
+  ImageDecodeError,
+  loadModel,
+  type MetaClipModel,
+  tuneSharpForThroughput,
+} from '@metaclip-batch/metaclip';
 import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
@@ -39,6 +45,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       : undefined;
   if (server) log.info({ port: server.port }, 'metrics on /metrics, /healthz, /readyz');
 
+  tuneSharpForThroughput();
   const model = await loadModel(config.model, {
     device: config.device,
     dtype: config.dtype,

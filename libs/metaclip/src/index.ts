@@ -35,6 +35,7 @@ export type { Dimensions } from './image/preprocess';
 export type { BatchOptions, PreprocessedBatch, SlotResult } from './image/processor';
 export { ImageProcessor } from './image/processor';
 export type { ImageInput } from './image/source';
+export { tuneSharpForThroughput } from './image/throughput';
 export type { LoadOptions } from './model/load';
 export { loadModel } from './model/load';
 export type { MetaClipModelParts } from './model/metaclip-model';

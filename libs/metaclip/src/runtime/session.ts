@@ -59,6 +59,8 @@ export async function createSession(modelPath: string, options: SessionOptions):
     // Warnings such as "some nodes were assigned to CPU" are expected with GPU providers; errors still surface.
     logSeverityLevel: 3,
   };
+  // On a GPU the CPU threads only launch kernels; spinning they would take cores from image decoding.
+  if (device.kind !== 'cpu') sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
   if (options.interOpThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpThreads;
   const started = performance.now();
