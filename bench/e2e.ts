@@ -38,7 +38,8 @@ const { values } = parseArgs({
     device: { type: 'string', default: 'cpu' },
     dtype: { type: 'string', default: 'fp32' },
     'max-batch': { type: 'string', default: '32' },
-    concurrency: { type: 'string', default: '4' },
+    // Shards in flight; a GPU worker wants more (the environment's setting, as the worker itself reads it).
+    concurrency: { type: 'string', default: process.env.METACLIP_CONCURRENCY ?? '4' },
     'shard-size': { type: 'string', default: '64' },
   },
 });
