@@ -42,6 +42,30 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const report = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as BenchReport) : await measure(opts);
+  const device = report.device;
+  const chartName = `benchmarks-${device === 'cpu' ? 'cpu' : `${device.replace(':', '')}-${report.dtype}`}.svg`;
+  if (opts.writeDocs) await writeDocs(report, chartName);
+  if (opts.out) {
+    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+    await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+    const base = opts.out.replace(/\.json$/, '');
+    await writeFile(`${base}.md`, `${renderMarkdown(report, path.basename(`${base}.svg`))}\n`);
+    await writeFile(`${base}.svg`, renderBarChart(chartSpec(report)));
+  }
+  process.stdout.write(`${renderText(report)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+
+  const missed = missedTargets(report.targets);
+  if (opts.check && missed.length > 0) {
+    progress(`--check: missed ${missed.map((t) => t.name).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Runs every selected measurement in rounds and returns the judged report. */
+async function measure(opts: BenchOptions): Promise<BenchReport> {
   const started = new Date();
   const t0 = performance.now();
   const model = await ensureBenchModel(path.join(REPO_ROOT, '.cache/bench'), opts, progress);
@@ -104,24 +128,7 @@ async function main(): Promise<number> {
   report.targets = evaluateTargets(report);
   report.durationS = Math.round((performance.now() - t0) / 100) / 10;
 
-  const chartName = `benchmarks-${opts.device === 'cpu' ? 'cpu' : `${opts.device.replace(':', '')}-${opts.dtype}`}.svg`;
-  if (opts.writeDocs) await writeDocs(report, chartName);
-  if (opts.out) {
-    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
-    await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-    const base = opts.out.replace(/\.json$/, '');
-    await writeFile(`${base}.md`, `${renderMarkdown(report, path.basename(`${base}.svg`))}\n`);
-    await writeFile(`${base}.svg`, renderBarChart(chartSpec(report)));
-  }
-  process.stdout.write(`${renderText(report)}\n`);
-  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-
-  const missed = missedTargets(report.targets);
-  if (opts.check && missed.length > 0) {
-    progress(`--check: missed ${missed.map((t) => t.name).join(', ')}`);
-    return 1;
-  }
-  return 0;
+  return report;
 }
 
 /** Rewrites the chart and the results block of docs/benchmarks.md (`cpu` or `gpu` markers, by device). */

@@ -36,6 +36,8 @@ export interface BenchOptions {
   seed: number;
   /** Also write the JSON report to this file (the GPU script points it into `$OUT`). */
   out: string | undefined;
+  /** Render this saved JSON report (a GPU run's, say) instead of measuring. */
+  from: string | undefined;
 }
 
 /** A bad command line: the message is meant for the person who typed it. */
@@ -64,7 +66,8 @@ Options:
   --images <n>          images per end-to-end repeat
   --uris <n>            URIs in the enqueue manifest (default 1,000,000)
   --seed <n>            seed of the random model weights (default 1)
-  --out <file>          also write the JSON report to this file
+  --out <file>          also write the JSON report to this file (+ .md and .svg beside it)
+  --from <file>         measure nothing: render a saved JSON report (with --write-docs: into the docs)
   -h, --help            this text
 `;
 
@@ -111,6 +114,7 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
     enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
     seed: values.seed ? nonNegative(values.seed) : 1,
     out: values.out,
+    from: values.from,
   };
 }
 
@@ -135,6 +139,7 @@ function parse(argv: readonly string[]) {
       uris: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      from: { type: 'string' },
     },
   });
 }

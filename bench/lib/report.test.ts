@@ -89,6 +89,8 @@ describe('renderings', () => {
     const md = renderMarkdown(report(), 'benchmarks-cpu.svg');
     expect(md).toContain('| `e2e_img_s` | 10 | 9.5 | 10.5 | 3 | img/s | images=64 |');
     expect(md).toContain('Raw model by batch size: 1 → 8, 8 → 11 img/s.');
+    expect(md).toContain('Ratios of medians: e2e/raw = 0.909, e2e/transformers.js = 2.');
+    expect(md).toContain('MetaCLIP B/16 shape');
     expect(md).toContain('![benchmark chart](benchmarks-cpu.svg)');
   });
 

@@ -204,17 +204,28 @@ export function renderText(r: BenchReport): string {
     '',
     `ratios: e2e/raw = ${r.ratios.e2e_vs_raw ?? '-'}, e2e/transformers.js = ${r.ratios.e2e_vs_transformersjs ?? '-'}`,
   );
-  if (r.rss) {
-    out.push(
-      `worker RSS: peak ${formatValue(r.rss.peakMiB)} MiB, growth after warm-up ${r.rss.growthMiB} MiB ` +
-        `over ${r.rss.steadySamples} samples (${r.rss.flat ? 'flat' : 'NOT flat'})`,
-    );
-  }
+  const rss = rssLine(r);
+  if (rss) out.push(rss);
   out.push('', 'targets:');
   for (const t of r.targets) out.push(`  ${t.name.padEnd(24)} ${t.want.padEnd(34)} ${verdict(t)}`);
   for (const s of r.skipped) out.push(`skipped ${s.metric}: ${s.reason}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
+}
+
+/** `b16` -> `B/16`, as MetaCLIP names its models. */
+export function modelName(shape: string): string {
+  const m = /^([a-z])(\d+)$/i.exec(shape);
+  return m ? `${m[1]?.toUpperCase()}/${m[2]}` : shape;
+}
+
+/** The RSS verdict in one line, or null when it was not measured. */
+function rssLine(r: BenchReport): string | null {
+  if (!r.rss) return null;
+  return (
+    `worker RSS: peak ${formatValue(r.rss.peakMiB)} MiB, growth after warm-up ${r.rss.growthMiB} MiB ` +
+    `over ${r.rss.steadySamples} samples (${r.rss.flat ? 'flat' : 'NOT flat'})`
+  );
 }
 
 /** The header of the GPU table in docs/benchmarks.md; {@link gpuTableRow} writes its rows. */
@@ -244,7 +255,7 @@ export function renderMarkdown(r: BenchReport, chartPath: string): string {
     `Measured ${r.startedAt.slice(0, 10)} on **${r.machine.cpu}, ${r.machine.cores} cores**` +
       `${r.machine.gpu ? `, ${r.machine.gpu}` : ''}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ` +
       `onnxruntime-node ${r.ortVersion}, device ${r.device}, ${r.dtype}, threads intra-op ${r.threads.intraOp} / ` +
-      `inter-op ${r.threads.interOp}; model: MetaCLIP ${r.model.shape.toUpperCase()} shape, random weights ` +
+      `inter-op ${r.threads.interOp}; model: MetaCLIP ${modelName(r.model.shape)} shape, random weights ` +
       `(seed ${r.model.seed}), ${r.model.imageSize}px, ${r.model.embedDim}-d embeddings` +
       `${r.quick ? '; `--quick` run' : ''}.`,
     '',
@@ -259,6 +270,13 @@ export function renderMarkdown(r: BenchReport, chartPath: string): string {
       `Raw model by batch size: ${batches.map(([b, s]) => `${b} → ${formatValue(s.median)}`).join(', ')} img/s.`,
     );
   }
+  out.push(
+    '',
+    `Ratios of medians: e2e/raw = ${r.ratios.e2e_vs_raw ?? '-'}, ` +
+      `e2e/transformers.js = ${r.ratios.e2e_vs_transformersjs ?? '-'}.`,
+  );
+  const rss = rssLine(r);
+  if (rss) out.push('', `${rss.charAt(0).toUpperCase()}${rss.slice(1)}.`);
   out.push('', '| target | want | got | holds |', '| --- | --- | ---: | --- |');
   for (const t of r.targets) {
     const holds = t.ok === null ? 'not measured' : t.ok ? 'yes' : '**no**';
@@ -303,7 +321,7 @@ export function chartSpec(r: BenchReport): ChartSpec {
   return {
     title: `metaclip-batch on ${r.machine.cpu}, ${r.machine.cores} cores (${r.device}, ${r.dtype})`,
     subtitle:
-      `MetaCLIP ${r.model.shape.toUpperCase()} shape, random weights, onnxruntime-node ${r.ortVersion}` +
+      `MetaCLIP ${modelName(r.model.shape)} shape, random weights, onnxruntime-node ${r.ortVersion}` +
       `${r.quick ? ', --quick' : ''}`,
     sections: sections.filter((s) => s.bars.length > 0),
   };
