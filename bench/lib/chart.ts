@@ -78,7 +78,7 @@ export function renderBarChart(spec: ChartSpec): string {
     }
   }
   y += PAD - BAR_GAP;
-  out.push(text(PAD, y + 4, 'bar: median of repeats; whisker: min..max', { size: 10, fill: '#6b7280' }));
+  out.push(text(PAD, y + 4, 'bar: median of rounds; whisker: min..max', { size: 10, fill: '#6b7280' }));
   const height = y + PAD;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,

@@ -94,10 +94,12 @@ describe('renderings', () => {
     expect(md).toContain('![benchmark chart](benchmarks-cpu.svg)');
   });
 
-  it('charts throughput and enqueue in separate sections, ours highlighted', () => {
-    const spec = chartSpec(report());
+  it('charts model throughput, decode and enqueue in separate sections, ours highlighted', () => {
+    const metrics = { ...report().metrics, decode_img_s: summarize([100]) };
+    const spec = chartSpec(report({ metrics }));
     expect(spec.sections.map((s) => s.bars.map((b) => b.label))).toEqual([
       ['metaclip-batch end to end', 'ORT session alone (batch 8)', 'transformers.js pipeline'],
+      ['fixture photographs'],
       ['producer, manifest'],
     ]);
     expect(spec.sections[0]?.bars[0]?.highlight).toBe(true);
