@@ -108,7 +108,7 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
     suites: SUITES.filter((s) => suites.includes(s)),
     threads: values.threads ? positive(values.threads) : cores,
     repeats: values.repeats ? positive(values.repeats) : quick ? 2 : 3,
-    e2eImages: values.images ? positive(values.images) : (quick ? 32 : 256) * scale,
+    e2eImages: values.images ? positive(values.images) : (quick ? 64 : 256) * scale,
     transformersjsImages: (quick ? 16 : 48) * scale,
     decodeImages: quick ? 64 : 256,
     enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
