@@ -145,7 +145,7 @@ function horizontalPass(src: Uint8Array, srcWidth: number, c: AxisCoefficients, 
 
 /**
  * The vertical pass: `c`'s output rows, `width` pixels each from column `left` on, of RGB `srcWidth` pixels wide
- * whose row 0 is source row `rowShift`. A whole row is accumulated tap by tap, which reads memory in order.
+ * whose row 0 is source row `rowShift`.
  */
 function verticalPass(
   src: Uint8Array,
@@ -158,18 +158,21 @@ function verticalPass(
   const { first, count, weights, taps, precision } = c;
   const rowBytes = width * 3;
   const out = new Uint8Array(first.length * rowBytes);
-  // Sums stay within 32 bits: 255 times weights of 16 bits that add up to about one.
-  const acc = new Int32Array(rowBytes);
   const half = 2 ** (precision - 1);
+  const stride = srcWidth * 3;
+  // Each output byte is summed in a local over its taps (rows already in cache), not in an accumulator array: this
+  // runs on the main thread for every enlarged image, and the array's loads and stores dominated it.
   for (let y = 0; y < first.length; y++) {
-    acc.fill(half);
-    for (let t = 0; t < (count[y] as number); t++) {
-      const w = weights[y * taps + t] as number;
-      const p0 = (((first[y] as number) - rowShift + t) * srcWidth + left) * 3;
-      for (let j = 0; j < rowBytes; j++) acc[j] = (acc[j] as number) + (src[p0 + j] as number) * w;
-    }
+    const n = count[y] as number;
+    const w0 = y * taps;
+    const p0 = ((first[y] as number) - rowShift) * stride + left * 3;
     const o = y * rowBytes;
-    for (let j = 0; j < rowBytes; j++) out[o + j] = clip8(acc[j] as number, precision);
+    for (let j = 0; j < rowBytes; j++) {
+      // Sums stay within 32 bits: 255 times weights of 16 bits that add up to about one.
+      let acc = half;
+      for (let t = 0, p = p0 + j; t < n; t++, p += stride) acc += (src[p] as number) * (weights[w0 + t] as number);
+      out[o + j] = clip8(acc, precision);
+    }
   }
   return out;
 }

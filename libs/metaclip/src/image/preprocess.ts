@@ -87,22 +87,34 @@ export function writeChw(
   const top = cropOffset(height, size);
   const left = cropOffset(width, size);
   const plane = size * size;
-  for (let c = 0; c < 3; c++) {
-    const table = tables[c] as Float32Array;
-    const pad = table[0] as number;
-    const base = offset + c * plane;
-    for (let y = 0; y < size; y++) {
-      const sy = y + top;
-      const row = base + y * size;
-      if (sy < 0 || sy >= height) {
-        out.fill(pad, row, row + size);
-        continue;
+  const [r, g, b] = tables as [Float32Array, Float32Array, Float32Array];
+  // Columns of the crop inside the image; the rest (when the image is narrower) is padding.
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(size, width - left);
+  // One sequential read of each source row feeds all three planes: this loop runs for every pixel of every image
+  // on the main thread, so it has no branch and no table lookup per channel beyond the one it needs.
+  for (let y = 0; y < size; y++) {
+    const sy = y + top;
+    const row = offset + y * size;
+    if (sy < 0 || sy >= height) {
+      for (let c = 0; c < 3; c++) {
+        const pad = (tables[c] as Float32Array)[0] as number;
+        out.fill(pad, row + c * plane, row + c * plane + size);
       }
-      const srcRow = (sy - held.top) * held.width - held.left;
-      for (let x = 0; x < size; x++) {
-        const sx = x + left;
-        out[row + x] = sx < 0 || sx >= width ? pad : (table[src[(srcRow + sx) * 3 + c] as number] as number);
+      continue;
+    }
+    if (x0 > 0 || x1 < size) {
+      for (let c = 0; c < 3; c++) {
+        const pad = (tables[c] as Float32Array)[0] as number;
+        out.fill(pad, row + c * plane, row + c * plane + x0);
+        out.fill(pad, row + c * plane + x1, row + c * plane + size);
       }
+    }
+    let p = ((sy - held.top) * held.width - held.left + x0 + left) * 3;
+    for (let x = x0, o = row + x0; x < x1; x++, o++, p += 3) {
+      out[o] = r[src[p] as number] as number;
+      out[o + plane] = g[src[p + 1] as number] as number;
+      out[o + 2 * plane] = b[src[p + 2] as number] as number;
     }
   }
 }
