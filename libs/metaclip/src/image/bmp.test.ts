@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import decodeBmp from 'decode-bmp';
 import { describe, expect, it } from 'vitest';
 import { decodeBmpToRgb, readBmpHeader } from './bmp';
 import { ImageInputError } from './image-input-error';
@@ -71,5 +74,35 @@ describe('decodeBmpToRgb', () => {
     const empty = encodeBmp(PIXELS, 3, 2);
     empty.writeInt32LE(0, 18);
     expect(reasonOf(() => readBmpHeader(empty, 1e6))).toBe('CORRUPT');
+  });
+});
+
+describe('decodeBmpToRgb on true colour', () => {
+  const IMAGES = path.resolve(import.meta.dirname, '../../../../../shared/fixtures/images');
+
+  /** decode-bmp's reading of a bottom-up BMP, as packed RGB: the reference the fast path must equal. */
+  const reference = (buf: Buffer): number[] => {
+    const { data } = decodeBmp(buf);
+    return Array.from(data).filter((_, i) => i % 4 !== 3);
+  };
+
+  it('unpacks the fixture photograph exactly as decode-bmp does', () => {
+    const bmp = readFileSync(path.join(IMAGES, 'astronaut.bmp'));
+    const image = decodeBmpToRgb(bmp, 1e8);
+    expect({ width: image.width, height: image.height }).toEqual({ width: 512, height: 512 });
+    expect(Buffer.compare(image.data, Buffer.from(reference(bmp)))).toBe(0);
+  });
+
+  it('drops the fourth byte of 32-bit pixels, like decode-bmp', () => {
+    const bmp = Buffer.alloc(54 + 3 * 2 * 4);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(3, 18);
+    bmp.writeInt32LE(2, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(32, 28);
+    for (let i = 54; i < bmp.length; i++) bmp[i] = (i * 37) % 256;
+    expect(Array.from(decodeBmpToRgb(bmp, 1e6).data)).toEqual(reference(bmp));
   });
 });
