@@ -11,17 +11,9 @@ import { describeMachine, ortVersion } from './lib/machine';
 import { ensureBenchModel } from './lib/model';
 import type { BenchOptions, Suite } from './lib/options';
 import { parseOptions, USAGE, UsageError } from './lib/options';
+import { chartSpec, renderMarkdown, renderText } from './lib/render';
 import type { BenchReport } from './lib/report';
-import {
-  chartSpec,
-  computeRatios,
-  contentionNote,
-  evaluateTargets,
-  missedTargets,
-  renderMarkdown,
-  renderText,
-  replaceBetweenMarkers,
-} from './lib/report';
+import { computeRatios, contentionNote, evaluateTargets, missedTargets, replaceBetweenMarkers } from './lib/report';
 import { addRound, bestBatch, emptyCollected, finish, worstRss } from './lib/rounds';
 import type { Tuning } from './lib/suites';
 import { FALLBACK_BATCH, SUITE_METRICS, SUITE_RUNNERS } from './lib/suites';
