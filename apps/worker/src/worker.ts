@@ -1,4 +1,4 @@
-import { RunStore } from '@metaclip-batch/jobs';
+import { queueDepth, RunStore } from '@metaclip-batch/jobs';
 import {
   buildLabelSet,
   ImageDecodeError,
@@ -9,10 +9,13 @@ import {
 import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pixelSlots, type WorkerConfig } from './config';
 import { createShardHandler } from './shard-handler';
+
+/** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
+const QUEUE_DEPTH_INTERVAL_MS = 5_000;
 
 /** A started worker. */
 export interface RunningWorker {
@@ -101,6 +104,14 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   await worker.waitUntilReady();
+  // The backlog, for dashboards and alerts (the autoscaler reads Redis itself); a Redis blip only skips a sample.
+  const queue = new Queue(config.queue, { connection });
+  const depthTimer = setInterval(() => {
+    queueDepth(queue).then(
+      (depth) => metrics.queueDepth.set({ queue: config.queue }, depth),
+      (err: unknown) => log.debug({ err }, 'queue depth not sampled'),
+    );
+  }, QUEUE_DEPTH_INTERVAL_MS).unref();
   ready = true;
   log.info(
     {
@@ -118,7 +129,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     metricsPort: server?.port,
     async close() {
       ready = false;
+      clearInterval(depthTimer);
       await worker.close();
+      await queue.close();
       await batcher.close();
       await model.dispose();
       await connection.quit();
