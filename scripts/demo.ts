@@ -7,8 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readParquet } from '@metaclip-batch/storage';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -61,7 +63,8 @@ for (let i = 0; i < Number(values.workers); i++) {
         '--metrics-port',
         '0',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      // Workers log JSON for machines; the demo's reader wants the progress bar and the result, so only warnings.
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
     ),
   );
 }
@@ -99,5 +102,19 @@ const producer = spawn(
 const code: number = await new Promise((resolve) => producer.on('exit', (c) => resolve(c ?? 1)));
 stopWorkers();
 await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.on('exit', r)))));
-if (code === 0) console.error(`demo: done. Labels and embeddings are in ${path.join(values.output, runId)}`);
+if (code === 0) {
+  const runDir = path.join(values.output, runId);
+  // A taste of the output: each image's best label, read back from the run's metadata shards.
+  const metaDir = path.join(runDir, 'metadata');
+  for (const file of (await readdir(metaDir)).sort()) {
+    for (const row of await readParquet(await readFile(path.join(metaDir, file)), ['image_path', 'label', 'score'])) {
+      console.log(
+        `${path.basename(String(row.image_path)).padEnd(28)} ${String(row.label).padEnd(16)} ${Number(row.score).toFixed(3)}`,
+      );
+    }
+  }
+  console.error(
+    `demo: done. Labels and embeddings are in ${runDir} (img_emb/*.npy, metadata/*.parquet, manifest.json)`,
+  );
+}
 process.exit(code);
