@@ -31,7 +31,10 @@ function workerOptions(cmd: Command): Command {
     .option('--redis-url <url>', `Redis URL (default: ${DEFAULTS.redisUrl})`)
     .option('--key-prefix <prefix>', `run store key prefix, as the producer's (default: ${DEFAULTS.keyPrefix})`)
     .option('--max-batch <n>', `largest model batch (default: ${DEFAULTS.maxBatch})`)
-    .option('--max-delay-ms <ms>', `longest wait to fill a batch (default: ${DEFAULTS.maxDelayMs})`)
+    .option(
+      '--max-delay-ms <ms|auto>',
+      `longest wait to fill a batch; auto follows the model's batch time (default: ${DEFAULTS.maxDelayMs})`,
+    )
     .option('--max-queue <n>', 'images queued for the model before fetching pauses (default: 2 x max batch)')
     .option('--inflight <n>', `model batches run at once (default: ${DEFAULTS.inflight})`)
     .option('--concurrency <n>', `shards in flight (default: ${DEFAULTS.concurrency})`)

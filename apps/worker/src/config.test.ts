@@ -19,6 +19,12 @@ describe('resolveConfig', () => {
     expect(config.threads).toBeUndefined();
   });
 
+  it('follows the model with --max-delay-ms auto (the default) or takes a fixed number', () => {
+    expect(resolveConfig({ model: 'm' }, {}).maxDelayMs).toBe('auto');
+    expect(resolveConfig({ model: 'm', maxDelayMs: '250' }, {}).maxDelayMs).toBe(250);
+    expect(() => resolveConfig({ model: 'm', maxDelayMs: 'soon' }, {})).toThrow(ConfigError);
+  });
+
   it('takes the environment when no flag is given, and a flag over the environment', () => {
     const env = { METACLIP_MODEL: 'facebook/metaclip-b16', METACLIP_MAX_BATCH: '64', REDIS_URL: 'redis://r:6380' };
     expect(resolveConfig({}, env)).toMatchObject({

@@ -40,7 +40,8 @@ export const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   keyPrefix: 'metaclip',
   maxBatch: 32,
-  maxDelayMs: 20,
+  // 'auto': the delay follows the model's batch time (see adaptBatchDelay), right on a GPU and on a CPU alike.
+  maxDelayMs: 'auto',
   inflight: 1,
   concurrency: 4,
   fetchConcurrency: 16,
@@ -71,7 +72,9 @@ export const WorkerConfigSchema = z
     /** Key prefix of the run store, as the producer and dashboard use it. */
     keyPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
     maxBatch: int(1),
-    maxDelayMs: z.coerce.number().min(0),
+    maxDelayMs: z.union([z.literal('auto'), z.coerce.number().min(0)], {
+      error: 'use a number of milliseconds, or auto to follow the model',
+    }),
     /** Default: twice the batch, so the next batch assembles while one runs. */
     maxQueue: int(1).optional(),
     inflight: int(1),

@@ -17,6 +17,9 @@ import { createShardHandler } from './shard-handler';
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
 const QUEUE_DEPTH_INTERVAL_MS = 5_000;
 
+/** `--max-delay-ms auto`: start at a GPU's few milliseconds, follow the model's batch time, never wait over 5 s. */
+const AUTO_DELAY = { startMs: 20, minMs: 2, maxMs: 5_000 } as const;
+
 /** A started worker. */
 export interface RunningWorker {
   model: MetaClipModel;
@@ -55,9 +58,11 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     intraOpThreads: config.threads,
     logger: log,
   });
+  const delay = config.maxDelayMs;
   const batcher = createEmbedBatcher({
     model,
-    policy: { maxBatch: config.maxBatch, maxDelayMs: config.maxDelayMs },
+    policy: { maxBatch: config.maxBatch, maxDelayMs: delay === 'auto' ? AUTO_DELAY.startMs : delay },
+    adaptiveDelay: delay === 'auto' ? AUTO_DELAY : undefined,
     maxQueue: config.maxQueue,
     inflight: config.inflight,
     onBatch: (stats) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideBatch, validateBatchPolicy } from './batch-policy';
+import { adaptBatchDelay, decideBatch, validateBatchPolicy } from './batch-policy';
 
 const policy = { maxBatch: 8, maxDelayMs: 10 };
 
@@ -45,5 +45,20 @@ describe('validateBatchPolicy', () => {
     expect(() => validateBatchPolicy({ maxBatch: 2, maxDelayMs: Number.NaN })).toThrow(RangeError);
     expect(() => validateBatchPolicy({ maxBatch: 2, maxDelayMs: 1, preferredSizes: [0] })).toThrow(RangeError);
     expect(() => validateBatchPolicy({ maxBatch: 2, maxDelayMs: 1, preferredSizes: [1, 2] })).not.toThrow();
+  });
+});
+
+describe('adaptBatchDelay', () => {
+  const bounds = { minMs: 2, maxMs: 5_000 };
+
+  it('moves halfway towards the last batch time', () => {
+    expect(adaptBatchDelay(20, 3_000, bounds)).toBe(1_510);
+    expect(adaptBatchDelay(1_510, 3_000, bounds)).toBe(2_255);
+    expect(adaptBatchDelay(40, 8, bounds)).toBe(24);
+  });
+
+  it('stays within its bounds', () => {
+    expect(adaptBatchDelay(5_000, 60_000, bounds)).toBe(5_000);
+    expect(adaptBatchDelay(2, 0, bounds)).toBe(2);
   });
 });

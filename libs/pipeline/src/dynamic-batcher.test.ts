@@ -46,6 +46,33 @@ describe('DynamicBatcher', () => {
     expect(await results).toEqual(['a#0', 'a#2', 'a#4', 'a#6']);
   });
 
+  it('with adaptiveDelay, lets a partial batch wait about as long as the last batch ran', async () => {
+    const batches: number[] = [];
+    const run = (batch: Item[]) =>
+      new Promise<string[]>((resolve) => {
+        batches.push(batch.length);
+        setTimeout(() => resolve(batch.map((it) => `${it.shard}#${it.index}`)), 100);
+      });
+    const batcher = new DynamicBatcher({
+      policy: { maxBatch: 8, maxDelayMs: 50 },
+      adaptiveDelay: { minMs: 1, maxMs: 1_000 },
+      maxQueue: 8,
+      run,
+    });
+    const first = batcher.submit({ shard: 'a', index: 0 });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(await first).toBe('a#0');
+    // 50 ms configured, 100 ms observed: halfway, 75 ms.
+    expect(batcher.delayMs).toBe(75);
+    const second = batcher.submit({ shard: 'b', index: 0 });
+    await vi.advanceTimersByTimeAsync(74);
+    expect(batches).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([1, 1]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await second).toBe('b#0');
+  });
+
   it('holds a partial batch until the oldest item has waited maxDelayMs', async () => {
     const { batches, run } = recorder();
     const batcher = new DynamicBatcher({ policy: { maxBatch: 8, maxDelayMs: 50 }, maxQueue: 8, run });

@@ -1,4 +1,4 @@
-import { type BatchPolicy, decideBatch, validateBatchPolicy } from './batch-policy';
+import { adaptBatchDelay, type BatchPolicy, type DelayBounds, decideBatch, validateBatchPolicy } from './batch-policy';
 import { BatcherClosedError, BatchResultError } from './errors';
 
 /** What one dispatched batch did; handed to `onBatch` for metrics. */
@@ -24,6 +24,11 @@ export interface DynamicBatcherOptions<T, R> {
   run: (items: T[]) => Promise<R[]>;
   /** Called after every batch, success or failure (for metrics); must not throw. */
   onBatch?: (stats: BatchStats) => void;
+  /**
+   * Let `policy.maxDelayMs` follow the model: after every batch it moves towards that batch's run time, within these
+   * bounds ({@link adaptBatchDelay}). Absent: the delay stays as configured.
+   */
+  adaptiveDelay?: DelayBounds;
 }
 
 interface Entry<T, R> {
@@ -41,7 +46,8 @@ interface Entry<T, R> {
  * run at once; a failed batch rejects its own items and no others. Modelled on Triton's dynamic batcher.
  */
 export class DynamicBatcher<T, R> {
-  readonly #policy: BatchPolicy;
+  #policy: BatchPolicy;
+  readonly #adaptiveDelay: DelayBounds | undefined;
   readonly #maxQueue: number;
   readonly #inflight: number;
   readonly #run: (items: T[]) => Promise<R[]>;
@@ -65,10 +71,16 @@ export class DynamicBatcher<T, R> {
       );
     }
     this.#policy = options.policy;
+    this.#adaptiveDelay = options.adaptiveDelay;
     this.#maxQueue = options.maxQueue;
     this.#inflight = inflight;
     this.#run = options.run;
     this.#onBatch = options.onBatch;
+  }
+
+  /** The delay a partial batch waits now (moves with the model when `adaptiveDelay` is set). */
+  get delayMs(): number {
+    return this.#policy.maxDelayMs;
   }
 
   /** Items waiting in the queue for a batch. */
@@ -173,6 +185,10 @@ export class DynamicBatcher<T, R> {
       outcome = { error };
     }
     this.#running--;
+    if (this.#adaptiveDelay) {
+      const maxDelayMs = adaptBatchDelay(this.#policy.maxDelayMs, Date.now() - started, this.#adaptiveDelay);
+      this.#policy = { ...this.#policy, maxDelayMs };
+    }
     const stats: BatchStats = { size: batch.length, queueMs, runMs: Date.now() - started };
     if ('error' in outcome) stats.error = outcome.error;
     this.#onBatch?.(stats);

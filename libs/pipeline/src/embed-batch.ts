@@ -1,5 +1,5 @@
 import { classify, type LabelScore, type LabelSet, l2NormalizeRows } from '@metaclip-batch/metaclip';
-import type { BatchPolicy } from './batch-policy';
+import type { BatchPolicy, DelayBounds } from './batch-policy';
 import { Pool } from './bounded';
 import { type BatchStats, DynamicBatcher } from './dynamic-batcher';
 
@@ -38,6 +38,8 @@ export interface EmbedBatcherOptions {
   /** Batches on the model at once (default 1). */
   inflight?: number;
   onBatch?: (stats: BatchStats) => void;
+  /** Let the batch delay follow the model's batch time within these bounds (see `DynamicBatcherOptions`). */
+  adaptiveDelay?: DelayBounds;
 }
 
 /** Floats in one preprocessed image of side `imageSize`. */
@@ -94,5 +96,6 @@ export function createEmbedBatcher(options: EmbedBatcherOptions): DynamicBatcher
     inflight: options.inflight,
     run,
     onBatch: options.onBatch,
+    adaptiveDelay: options.adaptiveDelay,
   });
 }

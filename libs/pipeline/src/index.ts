@@ -1,7 +1,9 @@
 export {
+  adaptBatchDelay,
   type BatchDecision,
   type BatchPolicy,
   type BatchState,
+  type DelayBounds,
   decideBatch,
   validateBatchPolicy,
 } from './batch-policy';
