@@ -2,7 +2,7 @@ import { createQueue, parseShardJob, RunStore, type ShardQueue, shardJobId } fro
 import { followRun } from '@metaclip-batch/producer';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanup, cli, enqueueArgs, imagesDir, isolation, redisUrl, spawnCli } from './producer-harness';
 
 const iso = isolation();
@@ -129,7 +129,11 @@ describe('status, runs, retry, cancel', () => {
     // The fake worker fails it once more.
     expect((await followRun(store, 'life-1', { pollMs: 20 })).status).toBe('failed');
 
-    await q.remove(shardJobId('life-1', 1));
+    // The run store hears of the failure before BullMQ moves the job out of active; a locked job can't be removed.
+    await vi.waitFor(async () => expect(await q.getJobState(shardJobId('life-1', 1))).toBe('failed'), {
+      timeout: 10_000,
+    });
+    expect(await q.remove(shardJobId('life-1', 1))).toBe(1);
     const second = await cli(['retry', 'life-1', '--json'], iso.env);
     expect(JSON.parse(second.stdout)).toMatchObject({ retried: [], recreated: [1], lost: [] });
     const final = await followRun(store, 'life-1', { pollMs: 20 });
