@@ -45,31 +45,13 @@ export const SUITE_METRICS: Record<Suite, MetricName[]> = {
 export const FALLBACK_BATCH = 8;
 
 /** Runs `script` (relative to the repo root) with the time limit of this run's size. */
-function run(
-  ctx: SuiteContext,
-  script: string,
-  args: (string | number)[],
-  label: string,
-  env: Record<string, string> = {},
-): Promise<unknown> {
+function run(ctx: SuiteContext, script: string, args: (string | number)[], label: string): Promise<unknown> {
   if (!existsSync(path.join(REPO_ROOT, script))) throw new Error(`${script} is not there`);
   return runJsonScript(script, args.map(String), {
     cwd: REPO_ROOT,
     timeoutMs: (ctx.opts.quick ? 10 : 60) * 60_000,
     label,
-    env: { ...process.env, ...env },
   });
-}
-
-/**
- * The worker's batch delay, tuned like its batch size: about the time the model takes for one full batch (at least
- * the worker's 20 ms default). Images decoded while a batch runs then fill the next batch instead of a shorter delay
- * sending it off half empty — on a CPU, where one batch takes seconds, the 20 ms default ran batches of ~3 of 8
- * images and halved the throughput (docs/benchmarks.md, "Where the time goes").
- */
-export function batchDelayMs(maxBatch: number, rawImgPerS: number | undefined): number {
-  if (!rawImgPerS) return 20;
-  return Math.max(20, Math.round((1000 * maxBatch) / rawImgPerS));
 }
 
 /** Reads `key` of a sub-benchmark's JSON as a list of per-repeat rates. */
@@ -173,10 +155,9 @@ async function enqueue(ctx: SuiteContext): Promise<RoundResult> {
 async function e2e(ctx: SuiteContext): Promise<RoundResult> {
   const { opts, model, tuning } = ctx;
   const script = 'bench/e2e.ts';
-  // The worker is tuned as a deployment would be: its largest batch is the raw sweep's best, its batch delay about
-  // one batch's model time.
+  // The worker runs as deployed: its largest batch is the raw sweep's best, its batch delay its default (`auto`,
+  // which follows the model's batch time).
   const maxBatch = tuning.batch;
-  const maxDelayMs = batchDelayMs(maxBatch, tuning.rawImgPerS);
   // At least four shards, so the batcher really mixes shards; at most 64 images each.
   const shardSize = Math.max(4, Math.min(64, Math.floor(opts.e2eImages / 4)));
   const json = (await run(
@@ -187,8 +168,6 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
       ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
     ],
     'e2e',
-    // bench/e2e.ts passes no --max-delay-ms, so the worker it starts reads its environment.
-    { METACLIP_MAX_DELAY_MS: String(maxDelayMs) },
   )) as { peakRssMiB?: unknown; rss?: { tMs: number; mib: number }[]; concurrency?: number };
   const result: RoundResult = {
     samples: { e2e_img_s: samplesOf(json, 'samples', script) },
@@ -196,7 +175,7 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
       e2e_img_s: {
         images: opts.e2eImages,
         max_batch: maxBatch,
-        max_delay_ms: maxDelayMs,
+        max_delay_ms: 'auto',
         shard_size: shardSize,
         concurrency: json.concurrency,
       },
