@@ -4,49 +4,19 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
-import {
-  cleanupRedis,
-  killAll,
-  REDIS_URL,
-  readRunOutput,
-  repoRoot,
-  spawnWorker,
-  tinyModelDir,
-  type WorkerProcess,
-  writtenUris,
-} from './helpers/worker-harness';
+import { describe, expect, it } from 'vitest';
+import { useLocalRun } from './helpers/local-run-fixture';
+import { readRunOutput, repoRoot, spawnWorker, tinyModelDir, writtenUris } from './helpers/worker-harness';
 
 const id = `e2e-local-cli-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
 
 describe('README command on local folders', () => {
-  let tmp: string;
-  let corpus: ImageCorpus;
-  let source: string;
-  let redis: Redis;
-  const workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'e2e-local-cli-'));
-    corpus = await makeImageCorpus(tmp, { limit: 40 });
-    source = path.join(tmp, 'images');
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  });
-
-  afterAll(async () => {
-    await killAll(workers);
-    await cleanupRedis(redis, id, id, source);
-    redis.disconnect();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const run = useLocalRun(id, { limit: 40 });
 
   it('metaclip-producer enqueue --wait completes with two metaclip-worker processes', async () => {
+    const { tmp, corpus, source, workers } = run;
     const env = { METACLIP_CACHE: path.join(tmp, 'model-cache') };
     for (const n of [0, 1]) workers.push(spawnWorker(`${id}-w${n}`, ['--model', tinyModelDir, '--queue', id], env));
     await Promise.all(workers.map((w) => w.ready));

@@ -1,48 +1,21 @@
 /**
  * SIGTERM: a worker stops taking shards, finishes the one it holds, and exits 0 within its grace period.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { shardOutputUris } from '@metaclip-batch/pipeline';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImageCorpus } from './helpers/image-corpus';
-import {
-  cleanupRedis,
-  enqueueSource,
-  killAll,
-  REDIS_URL,
-  spawnWorker,
-  tinyModelDir,
-  until,
-  type WorkerProcess,
-} from './helpers/worker-harness';
+import { describe, expect, it } from 'vitest';
+import { useLocalRun } from './helpers/local-run-fixture';
+import { enqueueSource, spawnWorker, tinyModelDir, until } from './helpers/worker-harness';
 
 const id = `worker-sigterm-${process.pid}-${Date.now()}`;
 
 describe('worker on SIGTERM', () => {
-  let tmp: string;
-  let source: string;
-  let redis: Redis;
-  const workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'worker-sigterm-'));
-    await makeImageCorpus(tmp, { limit: 48 });
-    source = path.join(tmp, 'images');
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  });
-
-  afterAll(async () => {
-    await killAll(workers);
-    await cleanupRedis(redis, id, id, source);
-    redis.disconnect();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const run = useLocalRun(id, { limit: 48 });
 
   it('finishes its in-flight shard, takes no other, and exits 0', async () => {
+    const { tmp, source, redis, workers } = run;
     const output = path.join(tmp, 'out');
     // 52 files in shards of 8: 7 shards, one at a time.
     const listed = await enqueueSource({
