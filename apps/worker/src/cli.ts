@@ -44,6 +44,16 @@ function workerOptions(cmd: Command): Command {
       `metrics server port; 0: any free port, -1: none (default: ${DEFAULTS.metricsPort})`,
     )
     .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime picks)')
+    .option(
+      '--preprocess-threads <n|auto>',
+      'worker threads that decode and preprocess images; 0: on the main thread. auto: 0 on a CPU, half the cores on ' +
+        `a GPU (default: ${DEFAULTS.preprocessThreads})`,
+    )
+    .option(
+      '--vision-threads <n|auto>',
+      'worker threads each running a model session, so batches never block the main thread; 0: on the main ' +
+        `thread. auto: 0 on a CPU, 2 on a GPU (default: ${DEFAULTS.visionThreads})`,
+    )
     .option('--grace-ms <ms>', `time to finish in-flight shards on SIGTERM (default: ${DEFAULTS.graceMs})`)
     .option(
       '--lock-duration-ms <ms>',

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defaultQueueName } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from './cli';
-import { ConfigError, DEFAULTS, pixelSlots, resolveConfig, SETTINGS } from './config';
+import { ConfigError, DEFAULTS, pixelSlots, resolveConfig, SETTINGS, threadPlan } from './config';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
@@ -61,6 +61,21 @@ describe('resolveConfig', () => {
 
   it('sizes the pixel pool for a full queue, the batches running and the fetches', () => {
     expect(pixelSlots({ maxQueue: 64, maxBatch: 32, inflight: 2, fetchConcurrency: 16 })).toBe(144);
+  });
+
+  it('keeps everything on the main thread on a CPU and moves it to threads on a GPU, unless told', () => {
+    const auto = (device: string, extra = {}) => threadPlan(resolveConfig({ model: 'm', device, ...extra }, {}), 16);
+    expect(auto('cpu')).toEqual({ preprocess: 0, vision: 0, inflight: 1 });
+    expect(auto('cuda:0')).toEqual({ preprocess: 8, vision: 2, inflight: 2 });
+    expect(threadPlan(resolveConfig({ model: 'm', device: 'cuda' }, {}), 2).preprocess).toBe(2);
+    expect(auto('cpu', { preprocessThreads: '3', visionThreads: '1', inflight: '2' })).toEqual({
+      preprocess: 3,
+      vision: 1,
+      inflight: 2,
+    });
+    expect(() => resolveConfig({ model: 'm', visionThreads: 'many' }, {})).toThrow(
+      /--vision-threads \(METACLIP_VISION_THREADS\): use a number of threads/,
+    );
   });
 });
 

@@ -26,6 +26,8 @@ export const SETTINGS = {
   fetchConcurrency: { flag: '--fetch-concurrency', env: 'METACLIP_FETCH_CONCURRENCY' },
   metricsPort: { flag: '--metrics-port', env: 'METACLIP_METRICS_PORT' },
   threads: { flag: '--threads', env: 'METACLIP_THREADS' },
+  preprocessThreads: { flag: '--preprocess-threads', env: 'METACLIP_PREPROCESS_THREADS' },
+  visionThreads: { flag: '--vision-threads', env: 'METACLIP_VISION_THREADS' },
   graceMs: { flag: '--grace-ms', env: 'METACLIP_GRACE_MS' },
   lockDurationMs: { flag: '--lock-duration-ms', env: 'METACLIP_LOCK_DURATION_MS' },
   stalledIntervalMs: { flag: '--stalled-interval-ms', env: 'METACLIP_STALLED_INTERVAL_MS' },
@@ -43,6 +45,9 @@ export const DEFAULTS = {
   // 'auto': the delay follows the model's batch time (see adaptBatchDelay), right on a GPU and on a CPU alike.
   maxDelayMs: 'auto',
   inflight: 1,
+  // 'auto': on this thread for a CPU (its cores run the model), on worker threads for a GPU (see threadPlan).
+  preprocessThreads: 'auto',
+  visionThreads: 'auto',
   concurrency: 4,
   fetchConcurrency: 16,
   metricsPort: 9464,
@@ -83,6 +88,8 @@ export const WorkerConfigSchema = z
     /** 0 picks a free port; -1 serves no metrics. */
     metricsPort: int(-1).max(65_535),
     threads: int(1).optional(),
+    preprocessThreads: z.union([z.literal('auto'), int(0)], { error: 'use a number of threads (0: none), or auto' }),
+    visionThreads: z.union([z.literal('auto'), int(0)], { error: 'use a number of threads (0: none), or auto' }),
     graceMs: int(0),
     lockDurationMs: int(1_000),
     stalledIntervalMs: int(1_000),
@@ -152,4 +159,34 @@ export function resolveConfig(
  */
 export function pixelSlots(config: Pick<WorkerConfig, 'maxQueue' | 'maxBatch' | 'inflight' | 'fetchConcurrency'>) {
   return config.maxQueue + config.inflight * config.maxBatch + config.fetchConcurrency;
+}
+
+/** Worker threads of a worker: 0 runs that step on the main thread. */
+export interface ThreadPlan {
+  /** Threads that decode and preprocess images. */
+  preprocess: number;
+  /** Threads that each own a model session. */
+  vision: number;
+  /** Model batches at once: `--inflight`, and at least one per vision thread. */
+  inflight: number;
+}
+
+/**
+ * Pure: what `auto` means for the thread settings. On a CPU the cores belong to the model's own threads, so both
+ * steps stay on the main thread (libuv already decodes in parallel). On a GPU the model outruns one thread's
+ * preprocessing and `session.run` blocks its caller: two vision threads (one batch gathered and launched while the
+ * other runs) and half the cores for preprocessing, leaving the rest to libvips' decoders.
+ */
+export function threadPlan(
+  config: Pick<WorkerConfig, 'device' | 'preprocessThreads' | 'visionThreads' | 'inflight'>,
+  cores: number,
+): ThreadPlan {
+  const gpu = config.device !== 'cpu';
+  const { preprocessThreads, visionThreads } = config;
+  const vision = visionThreads === 'auto' ? (gpu ? 2 : 0) : visionThreads;
+  return {
+    preprocess: preprocessThreads === 'auto' ? (gpu ? Math.max(2, Math.floor(cores / 2)) : 0) : preprocessThreads,
+    vision,
+    inflight: Math.max(config.inflight, vision),
+  };
 }

@@ -1,17 +1,20 @@
+import { availableParallelism } from 'node:os';
 import { queueDepth, RunStore } from '@metaclip-batch/jobs';
 import {
   buildLabelSet,
   ImageDecodeError,
   loadModel,
   type MetaClipModel,
+  PreprocessThreads,
   tuneSharpForThroughput,
+  VisionThreads,
 } from '@metaclip-batch/metaclip';
-import { createEmbedBatcher, createPixelPool, Semaphore } from '@metaclip-batch/pipeline';
+import { createEmbedBatcher, createPixelArena, inProcessSlotModel, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pixelSlots, type WorkerConfig } from './config';
+import { pixelSlots, threadPlan, type WorkerConfig } from './config';
 import { createShardHandler } from './shard-handler';
 
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
@@ -58,13 +61,41 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     intraOpThreads: config.threads,
     logger: log,
   });
+  const plan = threadPlan(config, availableParallelism());
+  const arena = createPixelArena(pixelSlots({ ...config, inflight: plan.inflight }), model.imageSize);
+  const onReplace = (err: Error) => log.error({ err }, 'a worker thread died; replaced it (its images are retried)');
+  const preprocess =
+    plan.preprocess > 0
+      ? await PreprocessThreads.start({
+          modelDir: model.dir,
+          limits: model.processor.limits,
+          arena: arena.buffer,
+          threads: plan.preprocess,
+          onReplace,
+        })
+      : undefined;
+  const vision =
+    plan.vision > 0
+      ? await VisionThreads.start({
+          onnxDir: model.dir,
+          device: config.device,
+          dtype: config.dtype,
+          intraOpThreads: config.threads,
+          arena: arena.buffer,
+          maxBatch: config.maxBatch,
+          threads: plan.vision,
+          embedDim: model.embedDim,
+          imageSize: model.imageSize,
+          onReplace,
+        })
+      : undefined;
   const delay = config.maxDelayMs;
   const batcher = createEmbedBatcher({
-    model,
+    model: vision ?? inProcessSlotModel(model, config.maxBatch, plan.inflight),
     policy: { maxBatch: config.maxBatch, maxDelayMs: delay === 'auto' ? AUTO_DELAY.startMs : delay },
     adaptiveDelay: delay === 'auto' ? AUTO_DELAY : undefined,
     maxQueue: config.maxQueue,
-    inflight: config.inflight,
+    inflight: plan.inflight,
     onBatch: (stats) => {
       metrics.batchSize.observe(stats.size);
       metrics.stageSeconds.observe({ stage: 'inference' }, stats.runMs / 1000);
@@ -82,9 +113,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     labelSetFor: (labels, templates) => buildLabelSet(model, labels, templates),
     runner: {
       storageFor: (uri) => storageFor(uri),
-      processor: model.processor,
+      processor: preprocess ?? model.processor,
       batcher,
-      pixels: createPixelPool(pixelSlots(config), model.imageSize),
+      pixels: arena.pool,
       fetchLimiter: new Semaphore(config.fetchConcurrency),
       onImageError: (uri, error) => {
         metrics.imagesFailed.inc({ reason: error instanceof ImageDecodeError ? 'decode' : 'fetch' });
@@ -125,6 +156,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       model: config.modelKey,
       device: model.device,
       concurrency: config.concurrency,
+      preprocessThreads: plan.preprocess,
+      visionThreads: plan.vision,
     },
     'worker ready',
   );
@@ -138,6 +171,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       await worker.close();
       await queue.close();
       await batcher.close();
+      await Promise.all([preprocess?.close(), vision?.close()]);
       await model.dispose();
       await connection.quit();
       await server?.close();

@@ -3,7 +3,7 @@ import type { BatchPolicy, DelayBounds } from './batch-policy';
 import { Pool } from './bounded';
 import { type BatchStats, DynamicBatcher } from './dynamic-batcher';
 
-/** The slice of `MetaClipModel` a batch needs (structural, so the batcher does not care how the model was loaded). */
+/** The slice of `MetaClipModel` the in-process path needs (structural, so tests can pass any loaded model). */
 export interface PixelModel {
   /** Embedding width D. */
   readonly embedDim: number;
@@ -13,9 +13,19 @@ export interface PixelModel {
   embedPixels(pixels: Float32Array, n: number): Promise<Float32Array>;
 }
 
+/**
+ * What the batcher runs a batch on: pixel slots in, `[n, D]` raw embeddings out. Either the model on this thread
+ * ({@link inProcessSlotModel}) or `VisionThreads`, which runs it on worker threads.
+ */
+export interface SlotModel {
+  /** Embedding width D. */
+  readonly embedDim: number;
+  embedSlots(slots: readonly Float32Array[]): Promise<Float32Array>;
+}
+
 /** One preprocessed image waiting for the model, with what to score it against. */
 export interface EmbedItem {
-  /** A pixel slot holding exactly `3 * S * S` floats (see {@link createPixelPool}). */
+  /** A pixel slot holding exactly `3 * S * S` floats (see {@link createPixelArena}). */
   pixels: Float32Array;
   /** The run's label embeddings; items of different runs may share a batch. */
   labelSet: LabelSet;
@@ -32,7 +42,7 @@ export interface EmbedResult {
 
 /** Options of {@link createEmbedBatcher}. */
 export interface EmbedBatcherOptions {
-  model: PixelModel;
+  model: SlotModel;
   policy: BatchPolicy;
   maxQueue: number;
   /** Batches on the model at once (default 1). */
@@ -47,41 +57,62 @@ export function pixelsPerImage(imageSize: number): number {
   return 3 * imageSize * imageSize;
 }
 
-/**
- * The pool images are preprocessed into: `size` slots of one image each. Every image in flight between its fetch and
- * its result holds one slot, so this pool is what bounds the worker's pixel memory.
- */
-export function createPixelPool(size: number, imageSize: number): Pool<Float32Array> {
-  const per = pixelsPerImage(imageSize);
-  return new Pool(Array.from({ length: size }, () => new Float32Array(per)));
+/** Pixel slots in one shared buffer, so that worker threads can write and read them without copies. */
+export interface PixelArena {
+  /** All slots, back to back: `size * 3 * S * S` floats. */
+  buffer: SharedArrayBuffer;
+  /** The slots as a pool: an image holds one from before its fetch until its result is back. */
+  pool: Pool<Float32Array>;
 }
 
 /**
- * The worker's one batcher in front of its one model session: gathers pixel slots from every shard in flight into
- * `[n, 3, S, S]` batches, runs the vision tower, L2-normalises the embeddings and scores each image against its own
- * run's labels.
+ * The pixels images are preprocessed into: `size` slots of one image each. Every image in flight between its fetch
+ * and its result holds one slot, so this arena is what bounds the worker's pixel memory.
+ */
+export function createPixelArena(size: number, imageSize: number): PixelArena {
+  const per = pixelsPerImage(imageSize);
+  const buffer = new SharedArrayBuffer(size * per * Float32Array.BYTES_PER_ELEMENT);
+  const slots = Array.from({ length: size }, (_, i) => new Float32Array(buffer, i * per * 4, per));
+  return { buffer, pool: new Pool(slots) };
+}
+
+/**
+ * The model on this thread: gathers a batch's slots into a reused tensor (onnxruntime-node takes no tensors over
+ * shared memory) and runs it. `inflight` tensors, one per batch that may run at once.
+ */
+export function inProcessSlotModel(model: PixelModel, maxBatch: number, inflight = 1): SlotModel {
+  const per = pixelsPerImage(model.imageSize);
+  const tensors = new Pool(Array.from({ length: inflight }, () => new Float32Array(maxBatch * per)));
+  return {
+    embedDim: model.embedDim,
+    async embedSlots(slots) {
+      const n = slots.length;
+      if (n > maxBatch)
+        throw new RangeError(`a batch of ${n} images is over the ${maxBatch} this model was set up for`);
+      const tensor = await tensors.acquire();
+      try {
+        slots.forEach((slot, i) => {
+          tensor.set(slot, i * per);
+        });
+        return await model.embedPixels(tensor.subarray(0, n * per), n);
+      } finally {
+        tensors.release(tensor);
+      }
+    },
+  };
+}
+
+/**
+ * The worker's one batcher in front of its model: gathers pixel slots from every shard in flight into batches, runs
+ * the vision tower on them, L2-normalises the embeddings and scores each image against its own run's labels.
  */
 export function createEmbedBatcher(options: EmbedBatcherOptions): DynamicBatcher<EmbedItem, EmbedResult> {
   const { model, policy } = options;
-  const per = pixelsPerImage(model.imageSize);
   const dim = model.embedDim;
-  // One batch tensor per batch that may run at once, reused: no per-batch allocation of up to maxBatch images.
-  const tensors = new Pool(
-    Array.from({ length: options.inflight ?? 1 }, () => new Float32Array(policy.maxBatch * per)),
-  );
 
   const run = async (items: EmbedItem[]): Promise<EmbedResult[]> => {
     const n = items.length;
-    const tensor = await tensors.acquire();
-    let raw: Float32Array;
-    try {
-      items.forEach((item, i) => {
-        tensor.set(item.pixels, i * per);
-      });
-      raw = await model.embedPixels(tensor.subarray(0, n * per), n);
-    } finally {
-      tensors.release(tensor);
-    }
+    const raw = await model.embedSlots(items.map((item) => item.pixels));
     const unit = l2NormalizeRows(raw, n, dim);
     return items.map((item, i) => {
       const embedding = unit.slice(i * dim, (i + 1) * dim);

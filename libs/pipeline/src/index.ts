@@ -11,12 +11,15 @@ export { mapBounded, Pool, Semaphore } from './bounded';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher';
 export {
   createEmbedBatcher,
-  createPixelPool,
+  createPixelArena,
   type EmbedBatcherOptions,
   type EmbedItem,
   type EmbedResult,
+  inProcessSlotModel,
+  type PixelArena,
   type PixelModel,
   pixelsPerImage,
+  type SlotModel,
 } from './embed-batch';
 export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
 export { buildManifest, type RunManifest, writeManifest } from './manifest';

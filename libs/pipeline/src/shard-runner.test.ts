@@ -2,42 +2,82 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildLabelSet, cosine, type LabelSet, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import {
+  buildLabelSet,
+  cosine,
+  type LabelSet,
+  loadModel,
+  type MetaClipModel,
+  PreprocessThreads,
+  VisionThreads,
+} from '@metaclip-batch/metaclip';
 import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Semaphore } from './bounded';
 import type { DynamicBatcher } from './dynamic-batcher';
-import { createEmbedBatcher, createPixelPool, type EmbedItem, type EmbedResult } from './embed-batch';
+import {
+  createEmbedBatcher,
+  createPixelArena,
+  type EmbedItem,
+  type EmbedResult,
+  inProcessSlotModel,
+} from './embed-batch';
 import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
 const images = path.join(shared, 'fixtures', 'images');
 const photo = (name: string) => path.join(images, name);
 
-describe('runShard with the tiny model on real files', () => {
+// The same shards with the model and the decoding on this thread, and on worker threads (the worker's GPU set-up).
+describe.each(['in process', 'on threads'])('runShard with the tiny model on real files, %s', (mode) => {
   let tmp: string;
   let model: MetaClipModel;
   let labelSet: LabelSet;
   let batcher: DynamicBatcher<EmbedItem, EmbedResult>;
   let deps: ShardRunnerDeps;
+  const closers: (() => Promise<void>)[] = [];
   const batchSizes: number[] = [];
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'shard-runner-'));
     model = await loadModel(path.join(shared, 'fixtures', 'tiny-clip'), { cacheDir: tmp, intraOpThreads: 1 });
     labelSet = await buildLabelSet(model, ['an astronaut', 'a coin', 'a clock']);
+    // Fewer slots than a shard has images: the shard must recycle them.
+    const arena = createPixelArena(6, model.imageSize);
+    let processor: ShardRunnerDeps['processor'] = model.processor;
+    let slotModel = inProcessSlotModel(model, 4);
+    if (mode === 'on threads') {
+      const common = { arena: arena.buffer, threads: 2 };
+      const pre = await PreprocessThreads.start({ ...common, modelDir: model.dir, limits: model.processor.limits });
+      const vision = await VisionThreads.start({
+        ...common,
+        onnxDir: model.dir,
+        device: 'cpu',
+        dtype: 'fp32',
+        intraOpThreads: 1,
+        maxBatch: 4,
+        embedDim: model.embedDim,
+        imageSize: model.imageSize,
+      });
+      closers.push(
+        () => pre.close(),
+        () => vision.close(),
+      );
+      processor = pre;
+      slotModel = vision;
+    }
     batcher = createEmbedBatcher({
-      model,
+      model: slotModel,
       policy: { maxBatch: 4, maxDelayMs: 5 },
       maxQueue: 4,
+      inflight: mode === 'on threads' ? 2 : 1,
       onBatch: (s) => batchSizes.push(s.size),
     });
     deps = {
       storageFor: (uri) => storageFor(uri),
-      processor: model.processor,
+      processor,
       batcher,
-      // Fewer slots than a shard has images: the shard must recycle them.
-      pixels: createPixelPool(6, model.imageSize),
+      pixels: arena.pool,
       fetchLimiter: new Semaphore(2),
       labelSet,
       topK: 2,
@@ -46,6 +86,7 @@ describe('runShard with the tiny model on real files', () => {
 
   afterAll(async () => {
     await batcher?.close();
+    for (const close of closers) await close();
     await model?.dispose();
     await rm(tmp, { recursive: true, force: true });
   });

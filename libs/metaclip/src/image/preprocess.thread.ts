@@ -1,0 +1,37 @@
+/**
+ * A preprocessing thread (started by {@link PreprocessThreads}): decodes images and writes their normalised pixels
+ * straight into the worker's shared pixel arena, so neither the pixels nor the decoding touch the main thread.
+ */
+import { serveTasks } from '../threads/serve';
+import type { ImageLimits } from './limits';
+import { ImageProcessor } from './processor';
+
+/** What every thread is set up with. */
+export interface PreprocessThreadData {
+  /** The model folder holding `preprocessor_config.json`. */
+  modelDir: string;
+  limits: ImageLimits;
+  /** The pixel arena: float32 slots that tasks name by offset. */
+  arena: SharedArrayBuffer;
+}
+
+/** One image: its encoded bytes and the float offset in the arena to write its pixels at. */
+export interface PreprocessTask {
+  bytes: Uint8Array;
+  offset: number;
+}
+
+/** The original size (after EXIF orientation). */
+export interface PreprocessResult {
+  width: number;
+  height: number;
+}
+
+await serveTasks<PreprocessThreadData, PreprocessTask, PreprocessResult>(async (data) => {
+  const processor = await ImageProcessor.fromDir(data.modelDir, data.limits);
+  const arena = new Float32Array(data.arena);
+  return async ({ bytes, offset }) => {
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { result: await processor.preprocess(input, arena, offset) };
+  };
+});

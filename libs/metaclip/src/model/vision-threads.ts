@@ -1,0 +1,77 @@
+/**
+ * The vision tower on worker threads, one onnxruntime session each: `embedSlots` hands a batch of pixel-arena slots
+ * to the least busy thread. With two threads on one GPU, one batch is gathered and launched while the other runs,
+ * and the main thread never blocks in `session.run`.
+ */
+import { ThreadPool } from '../threads/thread-pool';
+import type { VisionTask, VisionThreadData } from './vision.thread';
+
+/** Options of {@link VisionThreads.start}. */
+export interface VisionThreadsOptions {
+  /** The ONNX folder of the loaded model (`MetaClipModel.dir`). */
+  onnxDir: string;
+  device: string;
+  dtype: 'fp32' | 'fp16';
+  intraOpThreads?: number;
+  /** Every slot passed to {@link VisionThreads.embedSlots} must be a view of this buffer. */
+  arena: SharedArrayBuffer;
+  maxBatch: number;
+  threads: number;
+  /** Embedding width D and crop side S, as the main thread's model has them. */
+  embedDim: number;
+  imageSize: number;
+  onReplace?: (error: Error) => void;
+}
+
+/** Raw image embeddings of arena slots, computed on threads. */
+export class VisionThreads {
+  readonly embedDim: number;
+  readonly imageSize: number;
+  readonly #pool: ThreadPool<VisionTask, Float32Array>;
+  readonly #arena: SharedArrayBuffer;
+
+  private constructor(pool: ThreadPool<VisionTask, Float32Array>, options: VisionThreadsOptions) {
+    this.#pool = pool;
+    this.#arena = options.arena;
+    this.embedDim = options.embedDim;
+    this.imageSize = options.imageSize;
+  }
+
+  /**
+   * Starts the threads, each opening its own session on the device.
+   * @throws ProviderUnavailableError / ModelLoadError as `loadModel` would.
+   */
+  static async start(options: VisionThreadsOptions): Promise<VisionThreads> {
+    const { onnxDir, device, dtype, intraOpThreads, arena, maxBatch } = options;
+    const pool = await ThreadPool.start<VisionTask, Float32Array, VisionThreadData>({
+      module: new URL('./vision.thread.ts', import.meta.url),
+      size: options.threads,
+      data: { onnxDir, device, dtype, intraOpThreads, arena, maxBatch },
+      name: 'vision',
+      onReplace: options.onReplace,
+    });
+    return new VisionThreads(pool, options);
+  }
+
+  /** Threads (sessions) running: batches that can be on the device at once. */
+  get threads(): number {
+    return this.#pool.size;
+  }
+
+  /**
+   * Embeds the images in `slots` (each a `3 * S * S`-float view of the arena). Returns `[n, D]` raw embeddings.
+   * @throws RangeError when a slot is not a view of the arena.
+   */
+  embedSlots(slots: readonly Float32Array[]): Promise<Float32Array> {
+    const offsets = slots.map((slot) => {
+      if (slot.buffer !== this.#arena) throw new RangeError('embedSlots: every slot must be a view of the pixel arena');
+      return slot.byteOffset / 4;
+    });
+    return this.#pool.run({ offsets });
+  }
+
+  /** Stops the threads and releases their sessions. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

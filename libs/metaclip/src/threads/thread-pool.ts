@@ -1,0 +1,177 @@
+/**
+ * A fixed set of worker threads running one thread module (written with {@link serveTasks}), and the main-thread side
+ * of their task protocol. The worker uses it to take CPU-heavy steps off the thread that runs BullMQ and the batcher:
+ * image preprocessing, and onnxruntime-node's `session.run`, which blocks its thread for the whole run.
+ *
+ * Tasks go to the thread with the fewest unanswered ones. A thread that dies after its set-up fails only its own
+ * tasks (with the retryable {@link ThreadExitedError}) and is replaced; a set-up that fails fails the pool's start.
+ */
+import { type TransferListItem, Worker } from 'node:worker_threads';
+import { fromWire, type WireError } from './wire-error';
+
+/** main -> thread: one task. */
+export interface TaskMessage<T> {
+  id: number;
+  task: T;
+}
+
+/** thread -> main: set-up done or failed, then one message per task. */
+export type ThreadMessage<R> =
+  | { kind: 'ready' }
+  | { kind: 'failed'; error: WireError }
+  | { kind: 'done'; id: number; result: R }
+  | { kind: 'error'; id: number; error: WireError };
+
+/** A thread stopped (crashed, or ran out of memory) with tasks unanswered; running them again may succeed. */
+export class ThreadExitedError extends Error {
+  readonly retryable = true;
+
+  constructor(pool: string, detail: string) {
+    super(`a ${pool} thread stopped (${detail}) before answering; its tasks can be retried`);
+    this.name = 'ThreadExitedError';
+  }
+}
+
+/** Options of {@link ThreadPool.start}. */
+export interface ThreadPoolOptions<D> {
+  /** The thread module (`.ts` or `.js`); it must call `serveTasks`. */
+  module: URL;
+  /** Threads to run (at least 1). */
+  size: number;
+  /** Handed to each thread's set-up (structured clone: SharedArrayBuffers are shared, not copied). */
+  data: D;
+  /** Names the pool in thread names and errors, e.g. `preprocess`. */
+  name: string;
+  /** Told when a thread dies and is replaced (for logs). */
+  onReplace?: (error: Error) => void;
+}
+
+interface Pending<R> {
+  resolve: (result: R) => void;
+  reject: (error: Error) => void;
+}
+
+/** One thread and its unanswered tasks. */
+class Slot<R> {
+  readonly pending = new Map<number, Pending<R>>();
+  readonly ready: Promise<void>;
+  #wasReady = false;
+
+  constructor(
+    readonly worker: Worker,
+    pool: string,
+    onDeath: (slot: Slot<R>, error: Error, wasReady: boolean) => void,
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      const die = (error: Error) => {
+        reject(error);
+        for (const task of this.pending.values()) task.reject(error);
+        this.pending.clear();
+        onDeath(this, error, this.#wasReady);
+      };
+      worker.on('message', (message: ThreadMessage<R>) => {
+        if (message.kind === 'ready') {
+          this.#wasReady = true;
+          resolve();
+        } else if (message.kind === 'failed') {
+          reject(fromWire(message.error));
+        } else {
+          const task = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.kind === 'done') task?.resolve(message.result);
+          else task?.reject(fromWire(message.error));
+        }
+      });
+      worker.on('error', (error) => die(new ThreadExitedError(pool, error.message)));
+      worker.on('exit', (code) => {
+        if (this.pending.size > 0 || !this.#wasReady) die(new ThreadExitedError(pool, `exit code ${code}`));
+      });
+    });
+    // A set-up failure is reported by start(); a task never waits on a slot that failed before it was ready.
+    this.ready.catch(() => {});
+  }
+}
+
+/** Worker threads answering tasks of type `T` with results of type `R`. */
+export class ThreadPool<T, R> {
+  readonly #options: ThreadPoolOptions<unknown>;
+  #slots: Slot<R>[] = [];
+  #nextId = 0;
+  #closing = false;
+
+  private constructor(options: ThreadPoolOptions<unknown>) {
+    this.#options = options;
+  }
+
+  /**
+   * Starts `size` threads and waits for every set-up.
+   * @throws whatever a thread's set-up threw (rebuilt as its class, e.g. `ProviderUnavailableError`); the other
+   *   threads are stopped.
+   */
+  static async start<T, R, D>(options: ThreadPoolOptions<D>): Promise<ThreadPool<T, R>> {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new RangeError(`a thread pool needs at least 1 thread, got ${options.size}`);
+    }
+    const pool = new ThreadPool<T, R>(options as ThreadPoolOptions<unknown>);
+    pool.#slots = Array.from({ length: options.size }, (_, i) => pool.#spawn(i));
+    try {
+      await Promise.all(pool.#slots.map((slot) => slot.ready));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** Threads in the pool. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Tasks sent and not yet answered. */
+  get pending(): number {
+    return this.#slots.reduce((n, slot) => n + slot.pending.size, 0);
+  }
+
+  /**
+   * Runs `task` on the least busy thread. `transfer` lists buffers to move instead of copy (the caller must not use
+   * them afterwards).
+   * @throws what the thread's handler threw, rebuilt as its class; {@link ThreadExitedError} if the thread died.
+   */
+  async run(task: T, transfer: TransferListItem[] = []): Promise<R> {
+    if (this.#closing) throw new Error(`the ${this.#options.name} thread pool is closed`);
+    let slot = this.#slots[0] as Slot<R>;
+    for (const s of this.#slots) if (s.pending.size < slot.pending.size) slot = s;
+    // Counted as pending at once, so tasks sent together spread over the threads.
+    const id = this.#nextId++;
+    const result = new Promise<R>((resolve, reject) => slot.pending.set(id, { resolve, reject }));
+    // A thread that never comes up rejects its pending tasks when it exits.
+    await slot.ready.catch(() => {});
+    if (slot.pending.has(id)) slot.worker.postMessage({ id, task } satisfies TaskMessage<T>, transfer);
+    return result;
+  }
+
+  /** Stops every thread; tasks still unanswered fail with {@link ThreadExitedError}. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+  }
+
+  #spawn(index: number): Slot<R> {
+    const { module, name, data } = this.#options;
+    const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), {
+      name: `${name}-${index}`,
+      workerData: { module: module.href, data },
+      // The parent's loader flags (tsx's) would make Node 20 try, and fail, to load the .ts module itself.
+      execArgv: [],
+    });
+    return new Slot<R>(worker, name, (dead, error, wasReady) => {
+      // Replace a thread that died while working; one that never came up would only die again.
+      if (this.#closing || !wasReady) return;
+      const at = this.#slots.indexOf(dead);
+      if (at < 0) return;
+      this.#options.onReplace?.(error);
+      this.#slots[at] = this.#spawn(index);
+    });
+  }
+}
