@@ -7,7 +7,7 @@
  *
  * Prints one JSON object as its last stdout line:
  * `{ samples: number[] /* img/s per repeat *\/, images, shardSize, maxBatch, concurrency, threads, device,
- *    peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
+ *    mainThreadBusy /* 0..1 *\/, processCores, peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
  *
  * Usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] [--threads N] [--device cpu] [--dtype fp32]
  *          [--max-batch 32] [--concurrency 4] [--shard-size 64]
@@ -48,6 +48,19 @@ const images = Number(values.images);
 const repeats = Number(values.repeats);
 const shardSize = Number(values['shard-size']);
 const progress = (msg: string) => process.stderr.write(`e2e: ${msg}\n`);
+
+/** CPU seconds (user + system) of the worker's main thread and of the whole process, from /proc. */
+async function cpuSeconds(pid: number): Promise<{ main: number; total: number }> {
+  const ticks = async (file: string) => {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = (await readFile(file, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  };
+  const [main, total] = await Promise.all([ticks(`/proc/${pid}/task/${pid}/stat`), ticks(`/proc/${pid}/stat`)]);
+  return { main, total };
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
 
 /** `count` copies of the fixture photographs (cycling), under unique names, in `dir`. */
 async function writeImages(dir: string, count: number): Promise<void> {
@@ -109,6 +122,7 @@ try {
     );
   }, 250);
   const samples: number[] = [];
+  const cpu0 = await cpuSeconds(pid);
   try {
     for (let r = 0; r < repeats; r++) {
       const { ms, images: done } = await run(`r${r}`, source);
@@ -118,6 +132,12 @@ try {
   } finally {
     clearInterval(sampler);
   }
+  const cpu1 = await cpuSeconds(pid);
+  const wallS = (performance.now() - start) / 1000;
+  // Busy fraction of the worker's main thread (1 = saturated: the pipeline's limit) and cores used by the process.
+  const mainThreadBusy = Math.round(((cpu1.main - cpu0.main) / wallS) * 100) / 100;
+  const processCores = Math.round(((cpu1.total - cpu0.total) / wallS) * 100) / 100;
+  progress(`worker main thread busy ${mainThreadBusy}, process used ${processCores} cores`);
   const peakRssMiB = await procMiB(pid, 'VmHWM');
   process.stdout.write(
     `${JSON.stringify({
@@ -128,6 +148,8 @@ try {
       concurrency: Number(values.concurrency),
       threads: Number(values.threads),
       device: values.device,
+      mainThreadBusy,
+      processCores,
       peakRssMiB,
       rss,
     })}\n`,

@@ -8,14 +8,15 @@
 #                                         linux-x64-gpu@0.4.9, 221 MB, xz-compressed and split). Prints the carry plan.
 #   there:  bench/gpu.sh unpack        -> once per call, carrying one or more parts: unpacks whatever .gpu/p* came
 #                                         along into /tmp/mcb (kept while the machine stays warm: chain the calls).
-#   there:  bench/gpu.sh run [quick]   -> checks the pieces, puts the CUDA provider next to libonnxruntime.so.1, sets
+#   there:  bench/gpu.sh run [quick|pipeline] -> checks the pieces, puts the CUDA provider next to libonnxruntime.so.1, sets
 #                                         LD_LIBRARY_PATH as GPU.md says, starts redis, and runs bench/run.ts for
 #                                         cuda fp16 (raw model at batch 32..512, then e2e), cuda fp32 and webgpu fp32
 #                                         (raw model), writing bench-<device>-<dtype>.{json,md,svg,txt,log} and
 #                                         gpu-rows.md (the rows of docs/benchmarks.md's GPU table) into $OUT.
 #
 # Lean on purpose: the whole GPU budget is 15 minutes, machine start and the five transfers included. Use
-# `run quick` (2 rounds, 2,048 images per e2e round; about 4 minutes); `run` (3 rounds, 16,384 images) needs ~8.
+# `run quick` (2 rounds, 4,096 images per e2e round; about 4 minutes); `run` (3 rounds, 16,384 images) needs ~8;
+# `run pipeline` (quick rounds) measures the end-to-end pipeline three ways and transformers.js, skipping fp32/WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -134,15 +135,26 @@ run() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
   local quick=()
-  [ "$mode" = quick ] && quick=(--quick)
-  bench() { # device dtype suites batch-sizes time-limit-s
-    local tag="$1-$2"
+  [ "$mode" != full ] && quick=(--quick)
+  bench() { # device dtype suites batch-sizes time-limit-s [tag]
+    local tag="$1-$2${6:+-$6}"
     echo "gpu.sh: bench $tag (limit $5 s)" >&2
     timeout "$5" node --import tsx bench/run.ts --device "$1" --dtype "$2" --only "$3" --batch-sizes "$4" \
       "${quick[@]}" --json --out "$out/bench-$tag.json" >"$out/bench-$tag.txt" 2>"$out/bench-$tag.log" ||
       echo "gpu.sh: bench $tag failed ($?): see bench-$tag.log" >&2
     tail -n 30 "$out/bench-$tag.txt" >&2 || true
   }
+  if [ "$mode" = pipeline ]; then
+    # The whole pipeline at the production setting (cuda fp16, batch 256), with the worker's thread settings on auto,
+    # against transformers.js on the same GPU; then the same pipeline with everything on the main thread (the
+    # worker before its thread pools), and with more preprocessing threads.
+    [ $cuda = yes ] || { echo "gpu.sh: pipeline needs the CUDA provider" >&2; exit 2; }
+    bench cuda fp16 raw,decode,e2e,transformersjs 256 300
+    METACLIP_PREPROCESS_THREADS=0 METACLIP_VISION_THREADS=0 bench cuda fp16 raw,e2e 256 150 main-thread
+    METACLIP_PREPROCESS_THREADS=14 bench cuda fp16 raw,e2e 256 120 p14
+    cat "$out"/bench-*.md >"$out/gpu-rows.md" 2>/dev/null || true
+    return
+  fi
   # fp16 is the production setting: the full sweep and the whole pipeline. fp32 and WebGPU: the model alone, at the
   # batches that mattered in ../shared/docs/GPU.md (WebGPU peaked at 32 there).
   if [ $cuda = yes ]; then
@@ -158,5 +170,5 @@ case "${1:-}" in
   pack) pack ;;
   unpack) unpack ;;
   run) run "${2:-full}" ;;
-  *) echo "usage: bench/gpu.sh pack | unpack | run [quick]" >&2; exit 2 ;;
+  *) echo "usage: bench/gpu.sh pack | unpack | run [quick|pipeline]" >&2; exit 2 ;;
 esac

@@ -80,8 +80,11 @@ describe('end to end over S3 with three workers, one killed mid-run', () => {
     // The first worker, the one to be killed, waits 2 s for batches its two shards can never fill: it is surely
     // mid-shard when it dies (a later flag wins).
     const slow = ['--max-batch', '32', '--max-delay-ms', '2000'];
+    // The third decodes and runs the model on worker threads, as a GPU worker does: its rows must be the same.
+    const threaded = ['--preprocess-threads', '2', '--vision-threads', '1'];
     for (const n of [0, 1, 2]) {
-      workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks, ...(n === 0 ? slow : [])], workerEnv));
+      const extra = n === 0 ? slow : n === 2 ? threaded : [];
+      workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks, ...extra], workerEnv));
     }
     await Promise.all(workers.map((w) => w.ready));
 
@@ -104,6 +107,9 @@ describe('end to end over S3 with three workers, one killed mid-run', () => {
       const redone = await queue.getJob(held as string);
       expect(redone?.finishedOn).toBeDefined();
       expect(redone?.processedBy).not.toBe(victim.name);
+      // The threaded worker took its share (its rows are checked with everyone's below).
+      const completed = await queue.getCompleted(0, -1);
+      expect(completed.filter((job) => job.processedBy === workers[2]?.name).length).toBeGreaterThan(0);
     } finally {
       await queue.close();
     }

@@ -160,15 +160,25 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
   const maxBatch = tuning.batch;
   // At least four shards, so the batcher really mixes shards; at most 64 images each.
   const shardSize = Math.max(4, Math.min(64, Math.floor(opts.e2eImages / 4)));
+  // Enough shards in flight for four full batches (one running, one assembling, two decoding), as a GPU deployment
+  // would set --concurrency for its batch size; the worker's default, 4, where that is more.
+  const concurrency = Math.max(4, Math.ceil((4 * maxBatch) / shardSize));
   const json = (await run(
     ctx,
     script,
     [
       ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', 1, '--threads', opts.threads],
       ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
+      ...['--concurrency', concurrency],
     ],
     'e2e',
-  )) as { peakRssMiB?: unknown; rss?: { tMs: number; mib: number }[]; concurrency?: number };
+  )) as {
+    peakRssMiB?: unknown;
+    rss?: { tMs: number; mib: number }[];
+    concurrency?: number;
+    mainThreadBusy?: number;
+    processCores?: number;
+  };
   const result: RoundResult = {
     samples: { e2e_img_s: samplesOf(json, 'samples', script) },
     detail: {
@@ -178,6 +188,10 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
         max_delay_ms: 'auto',
         shard_size: shardSize,
         concurrency: json.concurrency,
+        main_thread_busy: json.mainThreadBusy,
+        process_cores: json.processCores,
+        preprocess_threads: process.env.METACLIP_PREPROCESS_THREADS ?? 'auto',
+        vision_threads: process.env.METACLIP_VISION_THREADS ?? 'auto',
       },
     },
     rss: (json.rss ?? []).map((s) => ({ tMs: s.tMs, rssMiB: s.mib })),
