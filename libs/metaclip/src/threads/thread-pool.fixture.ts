@@ -6,11 +6,7 @@ import { ImageInputError } from '../image/image-input-error';
 import { serveTasks } from './serve';
 
 /** What a test task asks the thread to do. */
-export type FixtureTask =
-  | { op: 'echo'; value: number }
-  | { op: 'bad-image' }
-  | { op: 'exit' }
-  | { op: 'thread-id' };
+export type FixtureTask = { op: 'echo'; value: number } | { op: 'bad-image' } | { op: 'exit' } | { op: 'thread-id' };
 
 await serveTasks<{ failSetup: boolean }, FixtureTask, number | string>(async ({ failSetup }) => {
   if (failSetup) throw new ImageInputError('CORRUPT', 'set-up failed on purpose');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImageInputError } from '../image/image-input-error';
-import type { FixtureTask } from './thread-pool.fixture';
 import { ThreadExitedError, ThreadPool } from './thread-pool';
+import type { FixtureTask } from './thread-pool.fixture';
 import { fromWire, toWire } from './wire-error';
 
 const module = new URL('./thread-pool.fixture.ts', import.meta.url);
