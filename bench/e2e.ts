@@ -7,7 +7,7 @@
  *
  * Prints one JSON object as its last stdout line:
  * `{ samples: number[] /* img/s per repeat *\/, images, shardSize, maxBatch, concurrency, threads, device,
- *    mainThreadBusy /* 0..1 *\/, processCores, peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
+ *    mainThreadBusy /* 0..1 *\/, processCores, meanBatch, stageMs /* mean ms per call by stage *\/, peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
  *
  * Usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] [--threads N] [--device cpu] [--dtype fp32]
  *          [--max-batch 32] [--concurrency 4] [--shard-size 64]
@@ -62,6 +62,21 @@ async function cpuSeconds(pid: number): Promise<{ main: number; total: number }>
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 
+/**
+ * Mean batch size and mean seconds per call of each pipeline stage, from the worker's Prometheus text: where the
+ * time goes when the pipeline is slower than the model.
+ */
+function stageMeans(text: string): { meanBatch: number; stageMs: Record<string, number> } {
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+  const meanBatch = value(/^metaclip_batch_size_sum\S* (\S+)/m) / value(/^metaclip_batch_size_count\S* (\S+)/m);
+  const stageMs: Record<string, number> = {};
+  for (const [, stage, sum] of text.matchAll(/^metaclip_stage_seconds_sum\{[^}]*stage="(\w+)"[^}]*\} (\S+)/gm)) {
+    const count = value(new RegExp(`^metaclip_stage_seconds_count\\{[^}]*stage="${stage}"[^}]*\\} (\\S+)`, 'm'));
+    stageMs[stage as string] = Math.round((Number(sum) / count) * 1e4) / 10;
+  }
+  return { meanBatch: Math.round(meanBatch * 10) / 10, stageMs };
+}
+
 /** `count` copies of the fixture photographs (cycling), under unique names, in `dir`. */
 async function writeImages(dir: string, count: number): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -91,7 +106,7 @@ try {
     [
       ...['--model', values.model, '--queue', queue, '--threads', values.threads, '--device', values.device],
       ...['--dtype', values.dtype, '--max-batch', values['max-batch'], '--concurrency', values.concurrency],
-      ...['--metrics-port', '-1'],
+      ...['--metrics-port', '0'],
     ],
     { METACLIP_CACHE: process.env.METACLIP_CACHE ?? path.join(tmp, 'model-cache') },
   );
@@ -139,6 +154,10 @@ try {
   const processCores = Math.round(((cpu1.total - cpu0.total) / wallS) * 100) / 100;
   progress(`worker main thread busy ${mainThreadBusy}, process used ${processCores} cores`);
   const peakRssMiB = await procMiB(pid, 'VmHWM');
+  // The port the worker picked (`--metrics-port 0`), from its start-up log line.
+  const port = worker.logs.map((line) => /"port":(\d+).*metrics on/.exec(line)?.[1]).find(Boolean);
+  const stages = port ? stageMeans(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) : undefined;
+  if (stages) progress(`mean batch ${stages.meanBatch}, mean ms per call ${JSON.stringify(stages.stageMs)}`);
   process.stdout.write(
     `${JSON.stringify({
       samples,
@@ -150,6 +169,7 @@ try {
       device: values.device,
       mainThreadBusy,
       processCores,
+      ...stages,
       peakRssMiB,
       rss,
     })}\n`,

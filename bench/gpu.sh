@@ -150,9 +150,12 @@ run() {
     # worker before its thread pools), and with more preprocessing threads.
     [ $cuda = yes ] || { echo "gpu.sh: pipeline needs the CUDA provider" >&2; exit 2; }
     bench cuda fp16 raw,decode,e2e,transformersjs 256 300
-    METACLIP_PREPROCESS_THREADS=0 METACLIP_VISION_THREADS=0 bench cuda fp16 raw,e2e 256 150 main-thread
+    [ -n "${PIPELINE_MAIN_THREAD:-}" ] &&
+      METACLIP_PREPROCESS_THREADS=0 METACLIP_VISION_THREADS=0 bench cuda fp16 raw,e2e 256 150 main-thread
     METACLIP_PREPROCESS_THREADS=14 bench cuda fp16 raw,e2e 256 120 p14
     cat "$out"/bench-*.md >"$out/gpu-rows.md" 2>/dev/null || true
+    # A call brings back only a few files: one archive holds them all.
+    (cd "$out" && tar -czf results.tgz --remove-files -- *.json *.log *.md *.txt *.svg 2>/dev/null) || true
     return
   fi
   # fp16 is the production setting: the full sweep and the whole pipeline. fp32 and WebGPU: the model alone, at the

@@ -53,7 +53,7 @@ for (let i = 0; i < Number(values.workers); i++) {
       process.execPath,
       // Each worker needs its own metrics port (default 9464); 0 lets each pick a free one.
       [
-        bin('apps/worker/bin/metaclip-worker.js'),
+        bin('apps/worker/bin/metaclip-worker.cjs'),
         '--model',
         values.model,
         '--queue',

@@ -263,7 +263,7 @@ describe('Dockerfiles', () => {
     expect(df).toContain('/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/');
     const lock = JSON.parse(read('package-lock.json')) as Doc;
     expect(lock.packages['node_modules/onnxruntime-node'].version).toBe('1.29.0');
-    expect(df).toMatch(/^ENTRYPOINT \["node", "apps\/worker\/bin\/metaclip-worker\.js"\]$/m);
+    expect(df).toMatch(/^ENTRYPOINT \["node", "apps\/worker\/bin\/metaclip-worker\.cjs"\]$/m);
   });
 
   it('builds the apps on slim Node 20 and keeps node_modules and secrets out of the context', () => {

@@ -29,7 +29,7 @@ export function helpOf(bin: string, ...args: string[]): Promise<string> {
   }
   return help;
 }
-export const WORKER_BIN = 'apps/worker/bin/metaclip-worker.js';
+export const WORKER_BIN = 'apps/worker/bin/metaclip-worker.cjs';
 
 /** The `--flags` of a command line. */
 export function flagsOf(args: readonly string[]): string[] {

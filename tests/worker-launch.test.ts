@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tinyModelDir } from './helpers/worker-harness';
 
-const BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.js');
+const BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.cjs');
 
 async function launch(args: string[], env: Record<string, string>) {
   const proc = spawn(process.execPath, [BIN, 'launch', ...args], {

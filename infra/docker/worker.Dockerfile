@@ -52,5 +52,5 @@ COPY --from=ort-cuda /ort/package/Plugins/Linux/x64/libonnxruntime_providers_cud
 RUN useradd --system --uid 10001 --home-dir /cache --create-home metaclip
 USER metaclip
 EXPOSE 9464
-ENTRYPOINT ["node", "apps/worker/bin/metaclip-worker.js"]
+ENTRYPOINT ["node", "apps/worker/bin/metaclip-worker.cjs"]
 CMD ["--help"]

@@ -25,7 +25,7 @@ export const repoRoot = path.resolve(here, '../..');
 export const sharedDir = path.resolve(repoRoot, '../shared');
 export const tinyModelDir = path.join(sharedDir, 'fixtures', 'tiny-clip');
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const WORKER_BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.js');
+const WORKER_BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.cjs');
 
 /** A spawned worker process. */
 export interface WorkerProcess {

@@ -86,7 +86,7 @@ async function nvidiaSmiList(): Promise<string | undefined> {
   }
 }
 
-const WORKER_BIN = fileURLToPath(new URL('../bin/metaclip-worker.js', import.meta.url));
+const WORKER_BIN = fileURLToPath(new URL('../bin/metaclip-worker.cjs', import.meta.url));
 
 /**
  * `metaclip-worker launch`: starts one worker process per selected GPU and supervises them. SIGTERM and SIGINT are

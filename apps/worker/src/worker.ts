@@ -98,6 +98,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     inflight: plan.inflight,
     onBatch: (stats) => {
       metrics.batchSize.observe(stats.size);
+      metrics.stageSeconds.observe({ stage: 'batch_wait' }, stats.queueMs / 1000);
       metrics.stageSeconds.observe({ stage: 'inference' }, stats.runMs / 1000);
       if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
     },

@@ -10,8 +10,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-/** Pipeline stages timed by {@link Metrics.stageSeconds}. */
-export type Stage = 'fetch' | 'decode' | 'inference' | 'write';
+/**
+ * Pipeline stages timed by {@link Metrics.stageSeconds}. `batch_wait` is how long a batch's oldest image waited for
+ * the batch to form: high with small batches means the model is starved, not slow.
+ */
+export type Stage = 'fetch' | 'decode' | 'batch_wait' | 'inference' | 'write';
 
 /** The project's metrics, all `metaclip_`-prefixed, registered in `registry`. */
 export interface Metrics {
@@ -73,7 +76,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     }),
     stageSeconds: new Histogram({
       name: 'metaclip_stage_seconds',
-      help: 'Seconds per pipeline stage call (fetch, decode, inference, write)',
+      help: 'Seconds per pipeline stage call (fetch, decode, batch_wait, inference, write)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
       registers,
