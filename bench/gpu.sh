@@ -145,14 +145,15 @@ run() {
     tail -n 30 "$out/bench-$tag.txt" >&2 || true
   }
   if [ "$mode" = pipeline ]; then
-    # The whole pipeline at the production setting (cuda fp16, batch 256), with the worker's thread settings on auto,
-    # against transformers.js on the same GPU; then the same pipeline with everything on the main thread (the
-    # worker before its thread pools), and with more preprocessing threads.
+    # The whole pipeline at the production setting (cuda fp16, batch 256) with the worker's defaults, and decoding
+    # alone (its ceiling on this host's cores); then fewer preprocessing threads and more fetches in flight.
+    # PIPELINE_TJS=1 adds transformers.js on the same GPU; PIPELINE_MAIN_THREAD=1 the worker without thread pools.
     [ $cuda = yes ] || { echo "gpu.sh: pipeline needs the CUDA provider" >&2; exit 2; }
-    bench cuda fp16 raw,decode,e2e,transformersjs 256 300
+    bench cuda fp16 "raw,decode,e2e${PIPELINE_TJS:+,transformersjs}" 256 200
     [ -n "${PIPELINE_MAIN_THREAD:-}" ] &&
       METACLIP_PREPROCESS_THREADS=0 METACLIP_VISION_THREADS=0 bench cuda fp16 raw,e2e 256 150 main-thread
-    METACLIP_PREPROCESS_THREADS=14 bench cuda fp16 raw,e2e 256 120 p14
+    METACLIP_PREPROCESS_THREADS=4 bench cuda fp16 raw,e2e 256 90 p4
+    METACLIP_FETCH_CONCURRENCY=512 bench cuda fp16 raw,e2e 256 90 f512
     cat "$out"/bench-*.md >"$out/gpu-rows.md" 2>/dev/null || true
     # A call brings back only a few files: one archive holds them all.
     (cd "$out" && tar -czf results.tgz --remove-files -- *.json *.log *.md *.txt *.svg 2>/dev/null) || true

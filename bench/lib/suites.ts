@@ -108,10 +108,13 @@ async function transformersjs(ctx: SuiteContext): Promise<RoundResult> {
 async function decode(ctx: SuiteContext): Promise<RoundResult> {
   const { opts } = ctx;
   const script = 'bench/decode.ts';
-  const json = (await run(ctx, script, ['--images', opts.decodeImages, '--repeats', 1], 'decode')) as {
+  const args = ['--model', ctx.model.hfDir, '--images', opts.decodeImages, '--repeats', 1];
+  const json = (await run(ctx, script, args, 'decode')) as {
     batch?: number;
     concurrency?: number;
     oneAtATime?: number[];
+    cpuMsPerImage?: number;
+    ceilingImgS?: number;
   };
   const single = json.oneAtATime ? summarize(samplesOf(json, 'oneAtATime', script)).median : undefined;
   return {
@@ -122,6 +125,8 @@ async function decode(ctx: SuiteContext): Promise<RoundResult> {
         batch: json.batch,
         concurrency: json.concurrency,
         one_at_a_time: single === undefined ? undefined : Math.round(single * 10) / 10,
+        cpu_ms_per_img: json.cpuMsPerImage,
+        ceiling_img_s: json.ceilingImgS,
       },
     },
   };

@@ -38,7 +38,10 @@ function workerOptions(cmd: Command): Command {
     .option('--max-queue <n>', 'images queued for the model before fetching pauses (default: 2 x max batch)')
     .option('--inflight <n>', `model batches run at once (default: ${DEFAULTS.inflight})`)
     .option('--concurrency <n>', `shards in flight (default: ${DEFAULTS.concurrency})`)
-    .option('--fetch-concurrency <n>', `image fetches at once (default: ${DEFAULTS.fetchConcurrency})`)
+    .option(
+      '--fetch-concurrency <n|auto>',
+      `image fetches at once; auto: 16 on a CPU, 128 on a GPU (default: ${DEFAULTS.fetchConcurrency})`,
+    )
     .option(
       '--metrics-port <port>',
       `metrics server port; 0: any free port, -1: none (default: ${DEFAULTS.metricsPort})`,

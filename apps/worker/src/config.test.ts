@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defaultQueueName } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from './cli';
-import { ConfigError, DEFAULTS, pixelSlots, resolveConfig, SETTINGS, threadPlan } from './config';
+import { ConfigError, DEFAULTS, pixelSlots, planRuntime, resolveConfig, SETTINGS } from './config';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
@@ -60,19 +60,17 @@ describe('resolveConfig', () => {
   });
 
   it('sizes the pixel pool for a full queue, the batches running and the fetches', () => {
-    expect(pixelSlots({ maxQueue: 64, maxBatch: 32, inflight: 2, fetchConcurrency: 16 })).toBe(144);
+    const plan = { preprocessThreads: 0, visionThreads: 0, inflight: 2, fetchConcurrency: 16 };
+    expect(pixelSlots({ maxQueue: 64, maxBatch: 32 }, plan)).toBe(144);
   });
 
   it('keeps everything on the main thread on a CPU and moves it to threads on a GPU, unless told', () => {
-    const auto = (device: string, extra = {}) => threadPlan(resolveConfig({ model: 'm', device, ...extra }, {}), 16);
-    expect(auto('cpu')).toEqual({ preprocess: 0, vision: 0, inflight: 1 });
-    expect(auto('cuda:0')).toEqual({ preprocess: 8, vision: 2, inflight: 2 });
-    expect(threadPlan(resolveConfig({ model: 'm', device: 'cuda' }, {}), 2).preprocess).toBe(2);
-    expect(auto('cpu', { preprocessThreads: '3', visionThreads: '1', inflight: '2' })).toEqual({
-      preprocess: 3,
-      vision: 1,
-      inflight: 2,
-    });
+    const auto = (device: string, extra = {}) => planRuntime(resolveConfig({ model: 'm', device, ...extra }, {}), 16);
+    expect(auto('cpu')).toEqual({ preprocessThreads: 0, visionThreads: 0, inflight: 1, fetchConcurrency: 16 });
+    expect(auto('cuda:0')).toEqual({ preprocessThreads: 8, visionThreads: 2, inflight: 2, fetchConcurrency: 128 });
+    expect(planRuntime(resolveConfig({ model: 'm', device: 'cuda' }, {}), 2).preprocessThreads).toBe(2);
+    const told = { preprocessThreads: '3', visionThreads: '1', inflight: '2', fetchConcurrency: '40' };
+    expect(auto('cpu', told)).toEqual({ preprocessThreads: 3, visionThreads: 1, inflight: 2, fetchConcurrency: 40 });
     expect(() => resolveConfig({ model: 'm', visionThreads: 'many' }, {})).toThrow(
       /--vision-threads \(METACLIP_VISION_THREADS\): use a number of threads/,
     );

@@ -14,7 +14,7 @@ import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pixelSlots, threadPlan, type WorkerConfig } from './config';
+import { pixelSlots, planRuntime, type WorkerConfig } from './config';
 import { createShardHandler } from './shard-handler';
 
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
@@ -61,21 +61,21 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     intraOpThreads: config.threads,
     logger: log,
   });
-  const plan = threadPlan(config, availableParallelism());
-  const arena = createPixelArena(pixelSlots({ ...config, inflight: plan.inflight }), model.imageSize);
+  const plan = planRuntime(config, availableParallelism());
+  const arena = createPixelArena(pixelSlots(config, plan), model.imageSize);
   const onReplace = (err: Error) => log.error({ err }, 'a worker thread died; replaced it (its images are retried)');
   const preprocess =
-    plan.preprocess > 0
+    plan.preprocessThreads > 0
       ? await PreprocessThreads.start({
           modelDir: model.dir,
           limits: model.processor.limits,
           arena: arena.buffer,
-          threads: plan.preprocess,
+          threads: plan.preprocessThreads,
           onReplace,
         })
       : undefined;
   const vision =
-    plan.vision > 0
+    plan.visionThreads > 0
       ? await VisionThreads.start({
           onnxDir: model.dir,
           device: config.device,
@@ -83,7 +83,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
           intraOpThreads: config.threads,
           arena: arena.buffer,
           maxBatch: config.maxBatch,
-          threads: plan.vision,
+          threads: plan.visionThreads,
           embedDim: model.embedDim,
           imageSize: model.imageSize,
           onReplace,
@@ -117,7 +117,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       processor: preprocess ?? model.processor,
       batcher,
       pixels: arena.pool,
-      fetchLimiter: new Semaphore(config.fetchConcurrency),
+      fetchLimiter: new Semaphore(plan.fetchConcurrency),
       onImageError: (uri, error) => {
         metrics.imagesFailed.inc({ reason: error instanceof ImageDecodeError ? 'decode' : 'fetch' });
         log.warn({ uri, err: error.message }, 'image skipped');
@@ -157,8 +157,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       model: config.modelKey,
       device: model.device,
       concurrency: config.concurrency,
-      preprocessThreads: plan.preprocess,
-      visionThreads: plan.vision,
+      preprocessThreads: plan.preprocessThreads,
+      visionThreads: plan.visionThreads,
+      fetchConcurrency: plan.fetchConcurrency,
     },
     'worker ready',
   );
