@@ -10,7 +10,7 @@
  *    mainThreadBusy /* 0..1 *\/, processCores, meanBatch, stageMs /* mean ms per call by stage *\/, peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
  *
  * Usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] [--threads N] [--device cpu] [--dtype fp32]
- *          [--max-batch 32] [--concurrency 4] [--shard-size 64]
+ *          [--max-batch 32] [--concurrency 4] [--shard-size 64] [--labels short|imagenet]
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379).
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import {
   waitForRun,
 } from '../tests/helpers/worker-harness';
 import { rate } from './lib/stats';
-import { BENCH_LABELS, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workload';
+import { benchLabels, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workload';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     // Shards in flight; a GPU worker wants more (the environment's setting, as the worker itself reads it).
     concurrency: { type: 'string', default: process.env.METACLIP_CONCURRENCY ?? '4' },
     'shard-size': { type: 'string', default: '64' },
+    // `short`: the bench's ten labels; `imagenet`: 1,000 class names (embedded once per run, outside the clock).
+    labels: { type: 'string', default: 'short' },
   },
 });
 if (!values.model) throw new Error('usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] ...');
@@ -48,6 +50,7 @@ const images = Number(values.images);
 const repeats = Number(values.repeats);
 const shardSize = Number(values['shard-size']);
 const progress = (msg: string) => process.stderr.write(`e2e: ${msg}\n`);
+const labels = await benchLabels(values.labels);
 
 /** CPU seconds (user + system) of the worker's main thread and of the whole process, from /proc. */
 async function cpuSeconds(pid: number): Promise<{ main: number; total: number }> {
@@ -118,7 +121,6 @@ try {
     const runId = `${queue}-${name}`;
     runIds.push(runId);
     const t0 = performance.now();
-    const labels = [...BENCH_LABELS];
     const output = path.join(tmp, 'out');
     await enqueueSource({ redis, runId, queue, source: dir, output, labels, shardSize, model: values.model });
     const state = await waitForRun(redis, runId, 3_600_000);
@@ -165,6 +167,7 @@ try {
       shardSize,
       maxBatch: Number(values['max-batch']),
       concurrency: Number(values.concurrency),
+      labels: labels.length,
       threads: Number(values.threads),
       device: values.device,
       mainThreadBusy,

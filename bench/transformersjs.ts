@@ -9,9 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { env, pipeline } from '@huggingface/transformers';
-import { zeroShotBenchmark } from '@metaclip-batch/metaclip';
 import { rate } from './lib/stats';
-import { BENCH_LABELS, BENCH_TEMPLATE, cycle, fixtureImages } from './lib/workload';
+import { BENCH_TEMPLATE, benchLabels, cycle, fixtureImages } from './lib/workload';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +42,7 @@ const classify = await pipeline('zero-shot-image-classification', values.model, 
   session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
 });
 const loadMs = performance.now() - t0;
-const labels = values.labels === 'short' ? [...BENCH_LABELS] : (await zeroShotBenchmark(values.labels)).labels;
+const labels = await benchLabels(values.labels);
 const images = cycle(fixtureImages(), count);
 
 /** One pass over `images` in calls of `batch` images, as a user with a list of files would write it. */

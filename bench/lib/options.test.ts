@@ -11,6 +11,7 @@ describe('parseOptions', () => {
       threads: 2,
       repeats: 3,
       enqueueUris: 1_000_000,
+      labels: 'short',
     });
     expect(o.batchSizes).toEqual([1, 4, 8, 16]);
     expect(o.suites).toEqual([...SUITES]);
@@ -36,6 +37,10 @@ describe('parseOptions', () => {
     expect(parseOptions(['--device', 'webgpu'], 16).device).toBe('webgpu');
   });
 
+  it('takes the ImageNet label list', () => {
+    expect(parseOptions(['--labels', 'imagenet'], 2).labels).toBe('imagenet');
+  });
+
   it('keeps --only in run order', () => {
     expect(parseOptions(['--only', 'transformersjs,raw'], 2).suites).toEqual(['raw', 'transformersjs']);
   });
@@ -46,6 +51,7 @@ describe('parseOptions', () => {
     [['--only', 'raw,gpu']],
     [['--batch-sizes', '8,0']],
     [['--threads', 'two']],
+    [['--labels', 'coco']],
     [['--frobnicate']],
     [['positional']],
   ])('rejects %j with a UsageError', (argv) => {

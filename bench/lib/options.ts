@@ -34,6 +34,11 @@ export interface BenchOptions {
   /** URIs in the enqueue manifest. */
   enqueueUris: number;
   seed: number;
+  /**
+   * Candidate labels of the e2e and transformers.js runs: `short` (the ten of workload.ts, a short list) or
+   * `imagenet` (1,000 class names, a typical dataset-labelling vocabulary).
+   */
+  labels: 'short' | 'imagenet';
   /** Also write the JSON report to this file (the GPU script points it into `$OUT`). */
   out: string | undefined;
   /** Render this saved JSON report (a GPU run's, say) instead of measuring. */
@@ -66,6 +71,7 @@ Options:
   --images <n>          images per end-to-end repeat
   --uris <n>            URIs in the enqueue manifest (default 1,000,000)
   --seed <n>            seed of the random model weights (default 1)
+  --labels <set>        candidate labels of e2e and transformers.js: short (10, default) | imagenet (1,000)
   --out <file>          also write the JSON report to this file (+ .md and .svg beside it)
   --from <file>         measure nothing: render a saved JSON report (with --write-docs: into the docs)
   -h, --help            this text
@@ -91,6 +97,10 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
   if (!DEVICE.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or webgpu, got '${device}'`);
   const dtype = values.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError(`--dtype must be fp32 or fp16, got '${dtype}'`);
+  const labels = values.labels ?? 'short';
+  if (labels !== 'short' && labels !== 'imagenet') {
+    throw new UsageError(`--labels must be short or imagenet, got '${labels}'`);
+  }
   const gpu = device !== 'cpu';
   const defaultBatches = gpu ? [32, 64, 128, 256, 512] : quick ? [4, 8] : [1, 4, 8, 16];
   const suites = values.only ? list(values.only, '--only').map(suite) : [...SUITES];
@@ -113,6 +123,7 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
     decodeImages: quick ? 64 : 256,
     enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
     seed: values.seed ? nonNegative(values.seed) : 1,
+    labels,
     out: values.out,
     from: values.from,
   };
@@ -138,6 +149,7 @@ function parse(argv: readonly string[]) {
       images: { type: 'string' },
       uris: { type: 'string' },
       seed: { type: 'string' },
+      labels: { type: 'string' },
       out: { type: 'string' },
       from: { type: 'string' },
     },

@@ -95,13 +95,19 @@ async function transformersjs(ctx: SuiteContext): Promise<RoundResult> {
     'bench/transformersjs.ts',
     [
       ...['--model', model.onnxDir, '--images', opts.transformersjsImages, '--batch', tuning.batch],
-      ...['--repeats', 1, '--threads', opts.threads, '--device', opts.device],
+      ...['--repeats', 1, '--threads', opts.threads, '--device', opts.device, '--labels', opts.labels],
     ],
     'transformers.js',
   );
   return {
     samples: { transformersjs_img_s: samplesOf(json, 'samples', 'bench/transformersjs.ts') },
-    detail: { transformersjs_img_s: { batch: tuning.batch, images: opts.transformersjsImages } },
+    detail: {
+      transformersjs_img_s: {
+        batch: tuning.batch,
+        images: opts.transformersjsImages,
+        labels: (json as { labels?: number }).labels,
+      },
+    },
   };
 }
 
@@ -174,13 +180,14 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
     [
       ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', 1, '--threads', opts.threads],
       ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
-      ...['--concurrency', concurrency],
+      ...['--concurrency', concurrency, '--labels', opts.labels],
     ],
     'e2e',
   )) as {
     peakRssMiB?: unknown;
     rss?: { tMs: number; mib: number }[];
     concurrency?: number;
+    labels?: number;
     mainThreadBusy?: number;
     processCores?: number;
   };
@@ -193,6 +200,7 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
         max_delay_ms: 'auto',
         shard_size: shardSize,
         concurrency: json.concurrency,
+        labels: json.labels,
         main_thread_busy: json.mainThreadBusy,
         process_cores: json.processCores,
         preprocess_threads: process.env.METACLIP_PREPROCESS_THREADS ?? 'auto',

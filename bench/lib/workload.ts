@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zeroShotBenchmark } from '@metaclip-batch/metaclip';
 
 /** The repository root (bench/lib/ is two levels down). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +29,14 @@ export const BENCH_LABELS = [
   'the sky',
   'a machine',
 ] as const;
+
+/**
+ * The labels of a bench run by name: `short` is {@link BENCH_LABELS}; any other name is a zero-shot benchmark's class
+ * list (`imagenet`: 1,000 classes), the size of a real dataset-labelling vocabulary.
+ */
+export async function benchLabels(name: string): Promise<string[]> {
+  return name === 'short' ? [...BENCH_LABELS] : (await zeroShotBenchmark(name)).labels;
+}
 
 /** The prompt template both sides use (transformers.js's default, with our `{}` placeholder syntax). */
 export const BENCH_TEMPLATE = 'This is a photo of {}.';
