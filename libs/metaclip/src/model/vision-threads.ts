@@ -6,16 +6,12 @@
 import { ThreadPool } from '../threads/thread-pool';
 import type { VisionTask, VisionThreadData } from './vision.thread';
 
-/** Options of {@link VisionThreads.start}. */
-export interface VisionThreadsOptions {
-  /** The ONNX folder of the loaded model (`MetaClipModel.dir`). */
-  onnxDir: string;
-  device: string;
-  dtype: 'fp32' | 'fp16';
-  intraOpThreads?: number;
-  /** Every slot passed to {@link VisionThreads.embedSlots} must be a view of this buffer. */
-  arena: SharedArrayBuffer;
-  maxBatch: number;
+/**
+ * Options of {@link VisionThreads.start}: what each thread is set up with (the ONNX folder of the loaded model,
+ * `MetaClipModel.dir`; device, dtype and threads; the pixel arena every slot passed to
+ * {@link VisionThreads.embedSlots} must be a view of; the largest batch), and the pool around them.
+ */
+export interface VisionThreadsOptions extends VisionThreadData {
   threads: number;
   /** Embedding width D and crop side S, as the main thread's model has them. */
   embedDim: number;
@@ -42,13 +38,13 @@ export class VisionThreads {
    * @throws ProviderUnavailableError / ModelLoadError as `loadModel` would.
    */
   static async start(options: VisionThreadsOptions): Promise<VisionThreads> {
-    const { onnxDir, device, dtype, intraOpThreads, arena, maxBatch } = options;
+    const { threads, embedDim, imageSize, onReplace, ...data } = options;
     const pool = await ThreadPool.start<VisionTask, Float32Array, VisionThreadData>({
       module: new URL('./vision.thread.ts', import.meta.url),
-      size: options.threads,
-      data: { onnxDir, device, dtype, intraOpThreads, arena, maxBatch },
+      size: threads,
+      data,
       name: 'vision',
-      onReplace: options.onReplace,
+      onReplace,
     });
     return new VisionThreads(pool, options);
   }
