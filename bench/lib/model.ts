@@ -5,15 +5,7 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  CLIP_BOS_TOKEN,
-  CLIP_EOS_TOKEN,
-  clipTokenizerJson,
-  convertModel,
-  loadVendoredClipVocabulary,
-  readManifest,
-  writeRandomModel,
-} from '@metaclip-batch/metaclip';
+import { convertModel, readManifest, writeRandomModel } from '@metaclip-batch/metaclip';
 
 /** A ready bench model. */
 export interface BenchModel {
@@ -47,7 +39,6 @@ export async function ensureBenchModel(
     progress(`writing a random MetaCLIP B/16 checkpoint (seed ${opts.seed}) to ${hfDir}`);
     await rm(hfDir, { recursive: true, force: true });
     await writeRandomModel(hfDir, 'b16', { seed: opts.seed });
-    await writeTokenizerJson(hfDir);
     await writeFile(path.join(hfDir, COMPLETE), `${new Date().toISOString()}\n`);
   }
   const t0 = performance.now();
@@ -65,15 +56,4 @@ export async function ensureBenchModel(
     imageSize: manifest.imageSize,
     embedDim: manifest.embedDim,
   };
-}
-
-/**
- * Adds the `tokenizer.json` a real MetaCLIP checkpoint ships: `writeRandomModel` writes only vocab.json + merges.txt,
- * which our tokenizer reads but transformers.js does not (its pipeline insists on tokenizer.json).
- */
-async function writeTokenizerJson(hfDir: string): Promise<void> {
-  const { vocab, merges } = await loadVendoredClipVocabulary();
-  const specials = { bos: CLIP_BOS_TOKEN, eos: CLIP_EOS_TOKEN, pad: CLIP_EOS_TOKEN, unk: CLIP_EOS_TOKEN };
-  const json = clipTokenizerJson(Object.fromEntries(vocab), merges, specials);
-  await writeFile(path.join(hfDir, 'tokenizer.json'), JSON.stringify(json));
 }

@@ -1,13 +1,11 @@
 /** `metaclip convert`: a checkpoint -> ONNX folder, or a random checkpoint for tests and benchmarks. */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CLIP_PRESETS, type ClipPreset } from '../config/clip-config';
 import { convertModel } from '../convert/convert';
 import { writeRandomModel } from '../convert/random-model';
 import { resolveModelDir } from '../resolve/resolve';
-import { clipTokenizerJson } from '../tokenizer/clip-tokenizer-json';
-import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN, loadVendoredClipVocabulary } from '../tokenizer/vocab-files';
 import type { CliContext } from './context';
 import { examples, UsageError } from './options';
 
@@ -29,10 +27,10 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .summary('convert a checkpoint to ONNX, or write a random one')
     .description(
       'With --model: converts a Hugging Face checkpoint (config.json + model.safetensors; a folder or a hub id) into\n' +
-        'an ONNX folder in transformers.js layout (onnx/vision_model.onnx, onnx/text_model.onnx, onnx/model.onnx).\n' +
+        'an ONNX folder in transformers.js layout (onnx/vision_model.onnx, onnx/text_model.onnx, onnx/model.onnx,\n' +
+        'and tokenizer.json, built from vocab.json + merges.txt when the checkpoint has none).\n' +
         '--format onnx (default) uses onnxruntime fused ops, fastest with onnxruntime-node as the workers run it;\n' +
-        '--format transformersjs uses standard ONNX ops only and adds tokenizer.json, so transformers.js and\n' +
-        'onnxruntime-web load it too.\n' +
+        '--format transformersjs uses standard ONNX ops only, so transformers.js and onnxruntime-web load it too.\n' +
         'With --random: writes a checkpoint with random weights (seeded) in the Hugging Face layout, with the shapes\n' +
         'of --config (b16: MetaCLIP ViT-B/16; tiny: the test fixture). Prints {"out",...}.',
     )
@@ -71,21 +69,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       }
       const fused = flags.format === 'onnx';
       await convertModel(dir, { dtype: flags.dtype, fused, outDir: out, logger: ctx.logger });
-      if (flags.format === 'transformersjs') await ensureTokenizerJson(out);
       await ctx.out.write({ out, source: flags.model, format: flags.format, dtype: flags.dtype });
     });
-}
-
-/**
- * transformers.js loads tokenizers from tokenizer.json only; checkpoints that ship vocab.json + merges.txt get one
- * built from the CLIP vocabulary, which every MetaCLIP checkpoint uses.
- */
-async function ensureTokenizerJson(dir: string): Promise<void> {
-  const file = path.join(dir, 'tokenizer.json');
-  if (await stat(file).catch(() => null)) return;
-  const { vocab, merges } = await loadVendoredClipVocabulary();
-  const specials = { bos: CLIP_BOS_TOKEN, eos: CLIP_EOS_TOKEN, pad: CLIP_EOS_TOKEN, unk: CLIP_EOS_TOKEN };
-  await writeFile(file, JSON.stringify(clipTokenizerJson(Object.fromEntries(vocab), merges, specials)));
 }
 
 function nonNegativeInt(value: string): number {

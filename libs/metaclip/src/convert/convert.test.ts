@@ -3,7 +3,7 @@
  * reproduce the golden embeddings of transformers 5.17, in every variant (fp32/fp16, standard/fused, both pooling
  * rules).
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -12,7 +12,11 @@ import { ModelLoadError } from '../errors';
 import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden, TINY_CLIP } from '../model/golden.fixture';
 import { createSession } from '../runtime/session';
 import { cosine } from '../similarity';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
+import { clipTokenizerJson } from '../tokenizer/clip-tokenizer-json';
+import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN, loadVendoredClipVocabulary } from '../tokenizer/vocab-files';
 import { COPIED_FILES, type ConvertOptions, convertModel, readManifest } from './convert';
+import { writeRandomModel } from './random-model';
 
 const golden = readGolden();
 const TEXTS = Object.keys(golden.text);
@@ -156,6 +160,40 @@ describe('convertModel on fixtures/tiny-clip', () => {
     await writeFile(path.join(foreign, 'precious.txt'), 'keep me');
     await expect(convertModel(TINY_CLIP, { cacheDir, outDir: foreign })).rejects.toThrow(/refusing to replace/);
     expect(await readFile(path.join(foreign, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+});
+
+describe('convertModel on a checkpoint with vocab.json + merges.txt and no tokenizer.json', () => {
+  let hfDir: string;
+  beforeAll(async () => {
+    hfDir = await writeRandomModel(path.join(cacheDir, 'random-tiny'), 'tiny', { seed: 1 });
+  });
+
+  it('writes the CLIP tokenizer.json, which our tokenizer runs with the ids of the vocabulary files', async () => {
+    const dir = await convertModel(hfDir, { cacheDir });
+    await expect(stat(path.join(hfDir, 'tokenizer.json'))).rejects.toThrow(/ENOENT/);
+    // The file the CLI and the bench used to write: the vendored vocabulary, start token, end token for the rest.
+    const { vocab, merges } = await loadVendoredClipVocabulary();
+    const specials = { bos: CLIP_BOS_TOKEN, eos: CLIP_EOS_TOKEN, pad: CLIP_EOS_TOKEN, unk: CLIP_EOS_TOKEN };
+    const written = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
+    expect(written).toEqual(clipTokenizerJson(Object.fromEntries(vocab), merges, specials));
+    const [fromVocab, fromJson] = await Promise.all([ClipTokenizer.fromDir(hfDir), ClipTokenizer.fromDir(dir)]);
+    for (const text of ['a photo of a cat.', "don't won't it's", 'naïve café 3.14', '<|endoftext|> literal']) {
+      expect(fromJson.encode(text), text).toEqual(fromVocab.encode(text));
+    }
+  });
+
+  it('copies a tokenizer.json the checkpoint ships unchanged, even beside vocab.json + merges.txt', async () => {
+    const withJson = path.join(cacheDir, 'random-tiny-with-tokenizer-json');
+    await mkdir(withJson);
+    for (const file of await readdir(hfDir)) await symlink(path.join(hfDir, file), path.join(withJson, file));
+    await symlink(path.join(TINY_CLIP, 'tokenizer.json'), path.join(withJson, 'tokenizer.json'));
+    const dir = await convertModel(withJson, { cacheDir });
+    const [copy, original] = await Promise.all([
+      readFile(path.join(dir, 'tokenizer.json')),
+      readFile(path.join(TINY_CLIP, 'tokenizer.json')),
+    ]);
+    expect(copy.equals(original)).toBe(true);
   });
 });
 

@@ -1,5 +1,7 @@
 /**
  * `convertModel`: a Hugging Face CLIP folder -> an ONNX folder in transformers.js layout, cached by content.
+ * transformers.js reads tokenizers from tokenizer.json only, so a checkpoint that ships just vocab.json + merges.txt
+ * gets the tokenizer.json transformers' CLIPTokenizerFast would build from them.
  *
  * The cache key covers the config, the weights, the tokenizer and preprocessor files, dtype, fusion and the
  * converter version, so any change converts again and nothing else does. Output is built in a temporary sibling
@@ -13,14 +15,16 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { ModelLoadError } from '../errors';
+import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files';
 import { type ExportDtype, exportClipOnnx } from './export-onnx';
 import { FingerprintMemo, sha256 } from './fingerprint';
 import { SafetensorsFile } from './safetensors';
 
 /**
- * Version of the graphs this converter emits. Bump it whenever the emitted ONNX changes, so caches convert again.
+ * Version of the folders this converter emits. Bump it whenever the emitted ONNX or the other files written change,
+ * so caches convert again (2: tokenizer.json generated from vocab.json + merges.txt).
  */
-export const CONVERTER_VERSION = 'metaclip-batch-onnx/1';
+export const CONVERTER_VERSION = 'metaclip-batch-onnx/2';
 
 /** Whether fused com.microsoft ops are emitted when the caller does not say (chosen by measurement, see convert/README.md). */
 export const DEFAULT_FUSED = true;
@@ -82,7 +86,8 @@ export function conversionKey(input: { dtype: ExportDtype; fused: boolean; sourc
 
 /**
  * Convert (or find in the cache) the Hugging Face CLIP model in `hfDir` and return the ONNX folder.
- * @throws ModelLoadError for a missing or bad config, missing or corrupt weights, or an unusable `outDir`.
+ * @throws ModelLoadError for a missing or bad config, missing or corrupt weights, malformed vocab.json / merges.txt /
+ * tokenizer configs when tokenizer.json must be built from them, or an unusable `outDir`.
  */
 export async function convertModel(hfDir: string, options: ConvertOptions = {}): Promise<string> {
   const dtype = options.dtype ?? 'fp32';
@@ -128,6 +133,9 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
     for (const name of Object.keys(source)) {
       if (name !== 'model.safetensors') await copyFile(path.join(hfDir, name), path.join(tmp, name));
     }
+    if (!source['tokenizer.json'] && source['vocab.json'] && source['merges.txt']) {
+      await writeTokenizerJson(hfDir, tmp);
+    }
     const { logitScale } = exportClipOnnx(weights, config, path.join(tmp, 'onnx'), {
       dtype,
       fused,
@@ -164,6 +172,17 @@ export async function readManifest(dir: string): Promise<ConversionManifest | un
   } catch {
     return undefined; // a damaged manifest means "not a usable conversion": convert again
   }
+}
+
+/**
+ * Writes into `outDir` the tokenizer.json of `hfDir`'s vocab.json + merges.txt and special tokens, built by the same
+ * code `ClipTokenizer` runs for that folder, so transformers.js and our tokenizer give the same ids.
+ * Reads from `hfDir`, not the copies, so an error names the user's file.
+ */
+async function writeTokenizerJson(hfDir: string, outDir: string): Promise<void> {
+  const { specials } = await readTokenizerConfig(hfDir);
+  const json = await clipTokenizerJsonFromVocabFiles(hfDir, specials);
+  await writeFile(path.join(outDir, 'tokenizer.json'), JSON.stringify(json));
 }
 
 async function findWeights(dir: string): Promise<string> {

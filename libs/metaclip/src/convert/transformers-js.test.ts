@@ -2,14 +2,16 @@
  * Our converted folder is a valid transformers.js model: `@huggingface/transformers` loads `onnx/model.onnx` with its
  * own tokenizer and processor, and its logits match transformers (Python) on the golden pixel values.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer, CLIPModel, env, pipeline, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, TINY_CLIP } from '../model/golden.fixture';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, SHARED, TINY_CLIP } from '../model/golden.fixture';
 import { cosine } from '../similarity';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { convertModel } from './convert';
+import { writeRandomModel } from './random-model';
 
 const golden = readGolden();
 const vec = (values: number[] | undefined) => Float32Array.from(values ?? []);
@@ -61,5 +63,23 @@ describe('transformers.js on our ONNX folder', () => {
     // Scores differ a little from Python's: transformers.js resizes with sharp, not PIL. The ranking holds.
     expect(result.map((r) => r.label)).toEqual(golden.pipeline['astronaut.jpg']?.map((r) => r.label));
     await classifier.dispose();
+  });
+});
+
+describe('transformers.js on our conversion of a checkpoint with vocab.json + merges.txt only', () => {
+  it('tokenizes the generated tokenizer.json to the ids of our ClipTokenizer on the source files', async () => {
+    const hfDir = await writeRandomModel(path.join(cacheDir, 'random-tiny'), 'tiny', { seed: 1 });
+    const converted = await convertModel(hfDir, { cacheDir });
+    const [theirs, ours] = await Promise.all([
+      AutoTokenizer.from_pretrained(converted, { local_files_only: true }),
+      ClipTokenizer.fromDir(hfDir),
+    ]);
+    // The golden strings exercise the normalizer and the split (whitespace, case, contractions, digits, unicode);
+    // only those that fit the context, since encode() in transformers.js does not truncate.
+    const goldenFile = path.join(SHARED, 'fixtures/golden/tokenizer.json');
+    const goldenIds = JSON.parse(await readFile(goldenFile, 'utf8')) as { ids: Record<string, number[]> };
+    const texts = Object.keys(goldenIds.ids).filter((t) => ours.encode(t).length < ours.contextLength);
+    expect(texts.length).toBeGreaterThan(10);
+    for (const text of texts) expect(theirs.encode(text), JSON.stringify(text)).toEqual(ours.encode(text));
   });
 });

@@ -3,14 +3,14 @@
  * runs the tokenizer.json pipeline, this class adds CLIP's fixed context: truncation that keeps the end token, and
  * padding with the pad id into one int64 tensor for the text tower.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { ModelLoadError } from '../errors';
-import { type ClipSpecialTokens, clipTokenizerJson, parseMerges } from './clip-tokenizer-json';
+import type { ClipSpecialTokens } from './clip-tokenizer-json';
 import { parseJsonWith, readJsonFile } from './read-json';
-import { CLIP_BOS_TOKEN, CLIP_CONTEXT_LENGTH, CLIP_EOS_TOKEN } from './vocab-files';
+import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from './tokenizer-files';
+import { CLIP_CONTEXT_LENGTH } from './vocab-files';
 
 /** Token ids of a batch, padded to the context length: `inputIds` is `[batch, length]` row-major. */
 export interface EncodedBatch {
@@ -54,18 +54,6 @@ export function resolveContextLength(sources: ContextLengthSources): number {
   return length;
 }
 
-/** A special token in tokenizer_config.json: a string, or an AddedToken object with `content`. */
-const specialToken = z
-  .union([z.string(), z.object({ content: z.string() })])
-  .transform((v) => (typeof v === 'string' ? v : v.content))
-  .optional();
-const specialsSchema = z.object({
-  bos_token: specialToken,
-  eos_token: specialToken,
-  pad_token: specialToken,
-  unk_token: specialToken,
-});
-const tokenizerConfigSchema = specialsSchema.extend({ model_max_length: z.number().optional() });
 const tokenizerJsonSchema = z.looseObject({
   model: z.looseObject({}),
   truncation: z.looseObject({ max_length: z.number().optional() }).nullish(),
@@ -73,22 +61,6 @@ const tokenizerJsonSchema = z.looseObject({
 const modelConfigSchema = z.looseObject({
   text_config: z.looseObject({ max_position_embeddings: z.number().optional() }).optional(),
 });
-
-/**
- * Checks that `vocab.json` maps tokens to non-negative integer ids. A plain loop: zod takes about half a second
- * over CLIP's 49,408 entries.
- */
-function checkVocab(json: unknown, file: string): Record<string, number> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ModelLoadError(`${file} is malformed: expected an object of token -> id`, { path: file });
-  }
-  for (const [token, id] of Object.entries(json)) {
-    if (!Number.isSafeInteger(id) || (id as number) < 0) {
-      throw new ModelLoadError(`${file} is malformed at ${token}: ids are non-negative integers`, { path: file });
-    }
-  }
-  return json as Record<string, number>;
-}
 
 /** Tokenizes text for MetaCLIP's text tower exactly as transformers' `CLIPTokenizer` does. */
 export class ClipTokenizer {
@@ -118,22 +90,12 @@ export class ClipTokenizer {
    */
   static async fromDir(dir: string, opts: ClipTokenizerOptions = {}): Promise<ClipTokenizer> {
     const file = (name: string) => path.join(dir, name);
-    const [configJson, specialsJson, tokenizerJson, modelJson] = await Promise.all([
-      readJsonFile(file('tokenizer_config.json'), { optional: true }),
-      readJsonFile(file('special_tokens_map.json'), { optional: true }),
+    const [config, tokenizerJson, modelJson] = await Promise.all([
+      readTokenizerConfig(dir),
       readJsonFile(file('tokenizer.json'), { optional: true }),
       readJsonFile(file('config.json'), { optional: true }),
     ]);
-    const config = parseJsonWith(tokenizerConfigSchema, configJson ?? {}, file('tokenizer_config.json'));
-    const specialsMap = parseJsonWith(specialsSchema, specialsJson ?? {}, file('special_tokens_map.json'));
     const modelConfig = parseJsonWith(modelConfigSchema, modelJson ?? {}, file('config.json'));
-    const eos = config.eos_token ?? specialsMap.eos_token ?? CLIP_EOS_TOKEN;
-    const specials: ClipSpecialTokens = {
-      bos: config.bos_token ?? specialsMap.bos_token ?? CLIP_BOS_TOKEN,
-      eos,
-      pad: config.pad_token ?? specialsMap.pad_token ?? eos,
-      unk: config.unk_token ?? specialsMap.unk_token ?? eos,
-    };
 
     let json: Record<string, unknown>;
     let source: string;
@@ -145,41 +107,15 @@ export class ClipTokenizer {
       json = parsed;
     } else {
       source = file('vocab.json');
-      json = await ClipTokenizer.#jsonFromVocabFiles(dir, specials);
+      json = await clipTokenizerJsonFromVocabFiles(dir, config.specials);
     }
     const contextLength = resolveContextLength({
       option: opts.contextLength,
       maxPositions: modelConfig.text_config?.max_position_embeddings,
-      modelMaxLength: config.model_max_length,
+      modelMaxLength: config.modelMaxLength,
       truncationMaxLength,
     });
-    return ClipTokenizer.#create(json, (configJson ?? {}) as object, specials, contextLength, source);
-  }
-
-  /** Builds CLIP's tokenizer.json from `vocab.json` + `merges.txt`, as transformers' converter would. */
-  static async #jsonFromVocabFiles(dir: string, specials: ClipSpecialTokens): Promise<Record<string, unknown>> {
-    const vocabFile = path.join(dir, 'vocab.json');
-    const mergesFile = path.join(dir, 'merges.txt');
-    const vocabJson = await readJsonFile(vocabFile, { optional: true });
-    if (vocabJson === undefined) {
-      throw new ModelLoadError(`${dir} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt`, {
-        path: path.join(dir, 'tokenizer.json'),
-      });
-    }
-    const vocab = checkVocab(vocabJson, vocabFile);
-    let merges: [string, string][];
-    try {
-      merges = parseMerges(await readFile(mergesFile, 'utf8'));
-    } catch (err) {
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      const reason = missing ? 'is missing (vocab.json needs it)' : `is malformed: ${(err as Error).message}`;
-      throw new ModelLoadError(`${mergesFile} ${reason}`, { path: mergesFile, cause: err });
-    }
-    try {
-      return clipTokenizerJson(vocab, merges, specials);
-    } catch (err) {
-      throw new ModelLoadError(`${vocabFile}: ${(err as Error).message}`, { path: vocabFile, cause: err });
-    }
+    return ClipTokenizer.#create(json, config.raw, config.specials, contextLength, source);
   }
 
   static #create(
