@@ -1,7 +1,7 @@
 /**
  * How a worker treats jobs it must not run: a malformed job and a job of an unknown run fail at once (their attempts
- * unspent), a job for another model is put back for another worker without being run, and a shard of a cancelled run
- * is skipped.
+ * unspent), a job for another model is put back for another worker without being run, a shard of a cancelled run
+ * is skipped, and a shard BullMQ fails for stalling too often is still counted in the run store.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import {
 
 const id = `worker-jobs-${process.pid}-${Date.now()}`;
 const cancelledRun = `${id}-cancelled`;
+const stalledRun = `${id}-stalled`;
 const image = path.join(sharedDir, 'fixtures', 'images', 'astronaut.jpg');
 
 describe('worker job handling', () => {
@@ -41,18 +42,18 @@ describe('worker job handling', () => {
     await queue.close();
     await cleanupRedis(redis, id, id, tmp);
     await cleanupRedis(redis, id, cancelledRun, tmp);
+    await cleanupRedis(redis, id, stalledRun, tmp);
     redis.disconnect();
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('fails bad jobs at once, puts back jobs for another model, skips cancelled runs', async () => {
-    const ours = modelKey(tinyModelDir);
-    const store = new RunStore(redis);
-    await store.create({
-      runId: cancelledRun,
+  const ours = modelKey(tinyModelDir);
+  const createRun = (store: RunStore, runId: string) =>
+    store.create({
+      runId,
       queue: id,
       source: tmp,
-      output: path.join(tmp, 'out'),
+      output: path.join(tmp, 'out', runId),
       model: ours,
       labels: ['a', 'b'],
       templates: [...DEFAULT_TEMPLATES],
@@ -61,6 +62,10 @@ describe('worker job handling', () => {
       shardSize: 1,
       createdAt: Date.now(),
     });
+
+  it('fails bad jobs at once, puts back jobs for another model, skips cancelled runs', async () => {
+    const store = new RunStore(redis);
+    await createRun(store, cancelledRun);
     await store.setStatus(cancelledRun, 'cancelled');
     const shard = (runId: string, model: string) => ({ runId, shard: 0, model, uris: [image] });
     await queue.add('shard', { runId: id, shard: -1 } as never, { jobId: 'malformed' });
@@ -97,5 +102,28 @@ describe('worker job handling', () => {
       true,
     );
     expect((await queue.getJob('cancelled'))?.returnvalue).toEqual({ status: 'skipped', reason: 'run cancelled' });
+  });
+
+  it('counts a shard that BullMQ failed for stalling too often, so its run still finishes', async () => {
+    const store = new RunStore(redis);
+    await createRun(store, stalledRun);
+    await store.setListed(stalledRun, { shards: 1, images: 1 });
+    // The state BullMQ's stalled check leaves a job in once its workers have died holding it more than
+    // maxStalledCount times (moveStalledJobsToWait: a `defa` field, the job back in wait). The next worker to take it
+    // fails it without calling the handler. Delayed first, so no worker takes it before the field is set.
+    const job = await queue.add(
+      'shard',
+      { runId: stalledRun, shard: 0, model: ours, uris: [image] },
+      { delay: 3_600_000 },
+    );
+    await redis.hset(`bull:${id}:${job.id}`, 'defa', 'job stalled more than allowable limit');
+    await job.promote();
+
+    await until(async () => (await queue.getJobState(job.id as string)) === 'failed', 'the stalled shard to fail');
+    await until(async () => (await store.require(stalledRun)).shardsFailed === 1, 'the run store to count it');
+    const [failed] = await store.failedShards(stalledRun);
+    expect(failed?.shard).toBe(0);
+    expect(JSON.stringify(failed)).toMatch(/stalled more than allowable limit/);
+    expect((await store.require(stalledRun)).status).not.toBe('running');
   });
 });

@@ -70,6 +70,25 @@ export function createShardHandler(deps: ShardHandlerDeps) {
   };
 }
 
+/**
+ * Records a shard that BullMQ failed without running it: one whose workers died holding it more than
+ * `maxStalledCount` times. BullMQ marks such a job (`deferredFailure`) and fails it when a worker next takes it, but
+ * never calls the handler, so without this the run store would never count the shard and the run never finish.
+ * Wire it to the BullMQ worker's `failed` event; jobs that did run are recorded by the handler and ignored here.
+ */
+export function createDeferredFailureRecorder(deps: ShardHandlerDeps) {
+  return async (job: Job, error: Error): Promise<void> => {
+    if (!job.deferredFailure) return;
+    let data: ShardJob;
+    try {
+      data = parseShardJob(job.data);
+    } catch {
+      return; // A malformed job belongs to no run.
+    }
+    await recordFailure(data, error, deps, deps.log.child({ jobId: job.id, runId: data.runId, shard: data.shard }));
+  };
+}
+
 async function processShard(job: ShardJob, deps: ShardHandlerDeps, log: Logger): Promise<ShardOutcome> {
   const run = await deps.store.get(job.runId);
   if (!run) throw new UnrecoverableError(`run ${job.runId} does not exist in the run store`);

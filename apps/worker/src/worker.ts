@@ -15,7 +15,7 @@ import { createMetrics, type Logger, type MetricsServer, startMetricsServer } fr
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pixelSlots, planRuntime, type WorkerConfig } from './config';
-import { createShardHandler } from './shard-handler';
+import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
 
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
 const QUEUE_DEPTH_INTERVAL_MS = 5_000;
@@ -106,7 +106,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
 
-  const handler = createShardHandler({
+  const handlerDeps: ShardHandlerDeps = {
     modelKey: config.modelKey,
     embedDim: model.embedDim,
     store: new RunStore(connection, config.keyPrefix),
@@ -128,7 +128,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     foreignModelDelayMs: config.foreignModelDelayMs,
     log,
     metrics,
-  });
+  };
+  const handler = createShardHandler(handlerDeps);
+  const recordDeferredFailure = createDeferredFailureRecorder(handlerDeps);
 
   const worker = new Worker(config.queue, handler, {
     connection,
@@ -140,6 +142,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     maxStalledCount: 2,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job) void recordDeferredFailure(job, err);
+  });
   await worker.waitUntilReady();
   // The backlog, for dashboards and alerts (the autoscaler reads Redis itself); a Redis blip only skips a sample.
   const queue = new Queue(config.queue, { connection });
