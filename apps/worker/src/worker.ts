@@ -5,15 +5,14 @@ import {
   ImageDecodeError,
   loadModel,
   type MetaClipModel,
-  PreprocessThreads,
   tuneSharpForThroughput,
-  VisionThreads,
 } from '@metaclip-batch/metaclip';
-import { createEmbedBatcher, createPixelArena, inProcessSlotModel, Semaphore } from '@metaclip-batch/pipeline';
+import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch/pipeline';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { startCompute } from './compute';
 import { pixelSlots, planRuntime, type WorkerConfig } from './config';
 import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
 
@@ -36,7 +35,8 @@ export interface RunningWorker {
 }
 
 /**
- * Wires one worker process: metrics server, model session, the shared batcher and pixel pool, the run store, and a
+ * Wires one worker process: metrics server, model, the pixel arena and where images are decoded and batches run
+ * (this thread or thread pools: `startCompute`), the shared batcher, the run store, and a
  * BullMQ worker running `concurrency` shards at once on the model's queue.
  *
  * Connection: one ioredis client with `maxRetriesPerRequest: null` (BullMQ requires it for workers), so during a Redis
@@ -63,35 +63,10 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   });
   const plan = planRuntime(config, availableParallelism());
   const arena = createPixelArena(pixelSlots(config, plan), model.imageSize);
-  const onReplace = (err: Error) => log.error({ err }, 'a worker thread died; replaced it (its images are retried)');
-  const preprocess =
-    plan.preprocessThreads > 0
-      ? await PreprocessThreads.start({
-          modelDir: model.dir,
-          limits: model.processor.limits,
-          arena: arena.buffer,
-          threads: plan.preprocessThreads,
-          onReplace,
-        })
-      : undefined;
-  const vision =
-    plan.visionThreads > 0
-      ? await VisionThreads.start({
-          onnxDir: model.dir,
-          device: config.device,
-          dtype: config.dtype,
-          intraOpThreads: config.threads,
-          arena: arena.buffer,
-          maxBatch: config.maxBatch,
-          threads: plan.visionThreads,
-          embedDim: model.embedDim,
-          imageSize: model.imageSize,
-          onReplace,
-        })
-      : undefined;
+  const compute = await startCompute(model, config, plan, arena, log);
   const delay = config.maxDelayMs;
   const batcher = createEmbedBatcher({
-    model: vision ?? inProcessSlotModel(model, config.maxBatch, plan.inflight),
+    model: compute.model,
     policy: { maxBatch: config.maxBatch, maxDelayMs: delay === 'auto' ? AUTO_DELAY.startMs : delay },
     adaptiveDelay: delay === 'auto' ? AUTO_DELAY : undefined,
     maxQueue: config.maxQueue,
@@ -114,7 +89,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     labelSetFor: (labels, templates) => buildLabelSet(model, labels, templates),
     runner: {
       storageFor: (uri) => storageFor(uri),
-      processor: preprocess ?? model.processor,
+      processor: compute.processor,
       batcher,
       pixels: arena.pool,
       fetchLimiter: new Semaphore(plan.fetchConcurrency),
@@ -178,7 +153,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       await worker.close();
       await queue.close();
       await batcher.close();
-      await Promise.all([preprocess?.close(), vision?.close()]);
+      await compute.close();
       await model.dispose();
       await connection.quit();
       await server?.close();
