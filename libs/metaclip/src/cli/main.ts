@@ -1,6 +1,6 @@
 /**
  * The `metaclip` command: builds the program, runs it, and turns every outcome into one of the documented exit
- * statuses. Imported (and thereby run) by `bin/metaclip.js`.
+ * statuses. Imported (and thereby run) by `bin/metaclip.cjs`.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ModelLoadError, ProviderUnavailableError } from '../errors';
