@@ -15,7 +15,7 @@
 #                                         gpu-rows.md (the rows of docs/benchmarks.md's GPU table) into $OUT.
 #
 # Lean on purpose: the whole GPU budget is 15 minutes, machine start and the five transfers included. Use
-# `run quick` (2 rounds, 4,096 images per e2e round; about 4 minutes); `run` (3 rounds, 16,384 images) needs ~8;
+# `run quick` (2 rounds, 8,192 images per e2e round; about 4 minutes); `run` (3 rounds, 16,384 images) needs ~8;
 # `run pipeline` (quick rounds) measures the end-to-end pipeline three ways and transformers.js, skipping fp32/WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
