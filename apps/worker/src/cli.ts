@@ -36,7 +36,10 @@ function workerOptions(cmd: Command): Command {
       `longest wait to fill a batch; auto follows the model's batch time (default: ${DEFAULTS.maxDelayMs})`,
     )
     .option('--max-queue <n>', 'images queued for the model before fetching pauses (default: 2 x max batch)')
-    .option('--inflight <n>', `model batches run at once (default: ${DEFAULTS.inflight})`)
+    .option(
+      '--inflight <n>',
+      `model batches run at once, at least one per vision thread (default: ${DEFAULTS.inflight})`,
+    )
     .option('--concurrency <n>', `shards in flight (default: ${DEFAULTS.concurrency})`)
     .option(
       '--fetch-concurrency <n|auto>',
