@@ -55,13 +55,15 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   if (server) log.info({ port: server.port }, 'metrics on /metrics, /healthz, /readyz');
 
   tuneSharpForThroughput();
+  const plan = planRuntime(config, availableParallelism());
   const model = await loadModel(config.model, {
     device: config.device,
     dtype: config.dtype,
     intraOpThreads: config.threads,
+    // With vision threads, this thread only embeds label lists.
+    towers: plan.visionThreads > 0 ? 'text' : 'both',
     logger: log,
   });
-  const plan = planRuntime(config, availableParallelism());
   const arena = createPixelArena(pixelSlots(config, plan), model.imageSize);
   const compute = await startCompute(model, config, plan, arena, log);
   const delay = config.maxDelayMs;

@@ -48,6 +48,22 @@ describe('loadModel from a Hugging Face folder', () => {
     await expect(model.embedPixels(pixels, 5)).rejects.toThrow(RangeError);
   });
 
+  it('opens only the towers asked for, and says so when the other is used', async () => {
+    const textOnly = await loadModel(TINY_CLIP, { cacheDir, intraOpThreads: 1, towers: 'text' });
+    const visionOnly = await loadModel(TINY_CLIP, { cacheDir, intraOpThreads: 1, towers: 'vision' });
+    try {
+      const [text] = await textOnly.embedTexts(['a photo of a cat']);
+      const [reference] = await model.embedTexts(['a photo of a cat']);
+      expect(Array.from(text as Float32Array)).toEqual(Array.from(reference as Float32Array));
+      await expect(textOnly.embedPixels(goldenPixels(), 1)).rejects.toThrow(/without its vision tower/);
+      const image = await visionOnly.embedPixels(goldenPixels(), 1);
+      expect(Array.from(image)).toEqual(Array.from(await model.embedPixels(goldenPixels(), 1)));
+      await expect(visionOnly.embedTexts(['a cat'])).rejects.toThrow(/without its text tower/);
+    } finally {
+      await Promise.all([textOnly.dispose(), visionOnly.dispose()]);
+    }
+  });
+
   it('embedTexts reproduces transformers get_text_features', async () => {
     const texts = Object.keys(golden.text);
     const embeds = await model.embedTexts(texts);

@@ -31,6 +31,11 @@ export interface LoadOptions {
   fused?: boolean;
   intraOpThreads?: number;
   interOpThreads?: number;
+  /**
+   * Which towers get an onnxruntime session (default `both`). With `text`, `embedPixels` and `embedImages` throw;
+   * with `vision`, `embedTexts` does. A folder with only the combined `model.onnx` always opens both.
+   */
+  towers?: 'both' | 'vision' | 'text';
   /** Cache of converted models; default `$METACLIP_CACHE` or `~/.cache/metaclip-batch`. */
   cacheDir?: string;
   /** Hub revision (for hub ids). */
@@ -58,6 +63,7 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
   const [config, manifest] = await Promise.all([readClipConfig(onnxDir), readManifest(onnxDir)]);
   const files = await onnxFiles(onnxDir, manifest ? '' : suffixOf(options.dtype));
 
+  const towers = options.towers ?? 'both';
   const sessions: ort.InferenceSession[] = [];
   const open = async (file: string) => {
     const session = await createSession(file, { ...options, device, logger: log });
@@ -67,11 +73,14 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
   try {
     const channels = config.vision.numChannels;
     const imageShape = [channels, config.vision.imageSize, config.vision.imageSize] as const;
-    const [tokenizer, processor, towers] = await Promise.all([
+    const [tokenizer, processor, opened] = await Promise.all([
       ClipTokenizer.fromDir(onnxDir),
       ImageProcessor.fromDir(onnxDir),
       files.kind === 'separate'
-        ? Promise.all([open(files.vision), open(files.text)]).then(([v, t]): Towers => new SeparateTowers(v, t))
+        ? Promise.all([
+            towers !== 'text' ? open(files.vision) : undefined,
+            towers !== 'vision' ? open(files.text) : undefined,
+          ]).then(([v, t]): Towers => new SeparateTowers(v, t))
         : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, [49406n, 49407n])),
     ]);
     if (processor.size !== config.vision.imageSize) {
@@ -83,9 +92,9 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
     }
     const logitScale =
       manifest?.logitScale ??
-      (await probeLogitScale(files.combined, towers, open, log)) ??
+      (await probeLogitScale(files.combined, opened, open, log)) ??
       Math.exp(config.logitScaleInit);
-    log?.info({ dir: onnxDir, layout: files.kind, logitScale }, 'model loaded');
+    log?.info({ dir: onnxDir, layout: files.kind, towers, logitScale }, 'model loaded');
     return new MetaClipModel({
       ref,
       dir: onnxDir,
@@ -96,7 +105,7 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
       logitScale,
       tokenizer,
       processor,
-      towers,
+      towers: opened,
       logger: log,
     });
   } catch (err) {

@@ -14,28 +14,34 @@ export interface Towers {
   release(): Promise<void>;
 }
 
-/** Separate vision and text sessions. */
+/**
+ * Separate vision and text sessions. Either may be left out (`loadModel`'s `towers` option: a worker's main thread
+ * needs only the text tower when vision threads embed the images, and each vision thread only the vision tower).
+ */
 export class SeparateTowers implements Towers {
   constructor(
-    private readonly vision: ort.InferenceSession,
-    private readonly textSession: ort.InferenceSession,
+    private readonly vision: ort.InferenceSession | undefined,
+    private readonly textSession: ort.InferenceSession | undefined,
   ) {}
 
   async image(pixels: ort.Tensor): Promise<Float32Array> {
+    if (!this.vision) throw new Error("this model was loaded without its vision tower (loadModel's towers: 'text')");
     const out = await this.vision.run({ pixel_values: pixels }, ['image_embeds']);
     return (out.image_embeds as ort.Tensor).data as Float32Array;
   }
 
   async text(ids: ort.Tensor, mask: () => ort.Tensor): Promise<Float32Array> {
+    const session = this.textSession;
+    if (!session) throw new Error("this model was loaded without its text tower (loadModel's towers: 'vision')");
     const feeds: Record<string, ort.Tensor> = { input_ids: ids };
     // Third-party exports sometimes declare attention_mask; ours do not need it (causal attention, EOS pooling).
-    if (this.textSession.inputNames.includes('attention_mask')) feeds.attention_mask = mask();
-    const out = await this.textSession.run(feeds, ['text_embeds']);
+    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = mask();
+    const out = await session.run(feeds, ['text_embeds']);
     return (out.text_embeds as ort.Tensor).data as Float32Array;
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.vision.release(), this.textSession.release()]);
+    await Promise.all([this.vision?.release(), this.textSession?.release()]);
   }
 }
 

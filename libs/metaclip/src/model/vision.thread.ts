@@ -30,6 +30,7 @@ await serveTasks<VisionThreadData, VisionTask, Float32Array>(async (data) => {
     dtype: data.dtype,
     intraOpThreads: data.intraOpThreads,
     interOpThreads: 1,
+    towers: 'vision',
   });
   const per = model.pixelsPerImage;
   const arena = new Float32Array(data.arena);
