@@ -1,5 +1,5 @@
 /**
- * The `metaclip` command end to end: every command form spawned as a real process (`node libs/metaclip/bin/metaclip.cjs`)
+ * The `metaclip` command end to end: every command form spawned as a real process (`node apps/cli/bin/metaclip.cjs`)
  * on the tiny fixture model, stdout parsed as JSON lines, exit statuses checked.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { type FakeHub, filesFrom, startFakeHub } from './helpers/hub-server';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
-const bin = path.join(root, 'libs/metaclip/bin/metaclip.cjs');
+const bin = path.join(root, 'apps/cli/bin/metaclip.cjs');
 const tiny = path.join(shared, 'fixtures/tiny-clip');
 const image = (name: string) => path.join(shared, 'fixtures/images', name);
 type Scored = { label: string; score: number }[];

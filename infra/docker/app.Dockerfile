@@ -9,6 +9,7 @@ WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 # Manifests first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json .npmrc ./
+COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/producer/package.json apps/producer/
 COPY apps/worker/package.json apps/worker/

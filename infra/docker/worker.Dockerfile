@@ -14,6 +14,7 @@ WORKDIR /app
 # provider ourselves in the ort-cuda stage.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
+COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/producer/package.json apps/producer/
 COPY apps/worker/package.json apps/worker/

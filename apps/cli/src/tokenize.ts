@@ -1,7 +1,7 @@
 /** `metaclip tokenize`: CLIP token ids of texts, as the model's tokenizer produces them. */
+
+import { ClipTokenizer, resolveModelDir } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
-import { resolveModelDir } from '../resolve/resolve';
-import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import type { CliContext } from './context';
 import { addModelOptions, examples, type ModelFlags } from './options';
 

@@ -1,7 +1,7 @@
 /** `metaclip embed`: raw (or normalised) image or text embeddings. */
+
+import { ImageDecodeError, l2Normalize } from '@metaclip-batch/metaclip';
 import { type Command, Option } from 'commander';
-import { ImageDecodeError } from '../errors';
-import { l2Normalize } from '../similarity';
 import type { CliContext } from './context';
 import {
   addBatchOption,

@@ -2,10 +2,11 @@
  * What every `metaclip` command shares: the model flags and how they become a loaded model, number parsing,
  * the stderr logger, exit codes and help text. Commands stay thin: parse, call the library, print.
  */
+
+import type { MetaClipModel } from '@metaclip-batch/metaclip';
+import { loadModel } from '@metaclip-batch/metaclip';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pino, { type Logger } from 'pino';
-import { loadModel } from '../model/load';
-import type { MetaClipModel } from '../model/metaclip-model';
 
 /** Exit statuses, documented in every command's help. */
 export const EXIT = {

@@ -1,11 +1,14 @@
 /** `metaclip convert`: a checkpoint -> ONNX folder, or a random checkpoint for tests and benchmarks. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  CLIP_PRESETS,
+  type ClipPreset,
+  convertModel,
+  resolveModelDir,
+  writeRandomModel,
+} from '@metaclip-batch/metaclip';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CLIP_PRESETS, type ClipPreset } from '../config/clip-config';
-import { convertModel } from '../convert/convert';
-import { writeRandomModel } from '../convert/random-model';
-import { resolveModelDir } from '../resolve/resolve';
 import type { CliContext } from './context';
 import { examples, UsageError } from './options';
 

@@ -1,7 +1,7 @@
 /** `metaclip similarity`: cosine similarity of two images, two texts, or an image and a text. */
+
+import { cosine, embedForSimilarity, ImageDecodeError, type SimilarityInput } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
-import { ImageDecodeError } from '../errors';
-import { cosine, embedForSimilarity, type SimilarityInput } from '../similarity';
 import type { CliContext } from './context';
 import { addModelOptions, EXIT, examples, type ModelFlags, openModel } from './options';
 

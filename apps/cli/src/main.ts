@@ -2,8 +2,9 @@
  * The `metaclip` command: builds the program, runs it, and turns every outcome into one of the documented exit
  * statuses. Imported (and thereby run) by `bin/metaclip.cjs`.
  */
+
+import { ModelLoadError, ProviderUnavailableError } from '@metaclip-batch/metaclip';
 import { Command, CommanderError, Option } from 'commander';
-import { ModelLoadError, ProviderUnavailableError } from '../errors';
 import { registerClassify } from './classify';
 import type { CliContext } from './context';
 import { registerConvert } from './convert';

@@ -1,9 +1,14 @@
 /** `metaclip classify`: zero-shot labels of images, with Hugging Face pipeline semantics. */
 import { readFile } from 'node:fs/promises';
+import {
+  buildLabelSet,
+  classify,
+  DEFAULT_TEMPLATE,
+  ImageDecodeError,
+  validatePrompts,
+  zeroShotBenchmark,
+} from '@metaclip-batch/metaclip';
 import { type Command, Option } from 'commander';
-import { ImageDecodeError } from '../errors';
-import { buildLabelSet, zeroShotBenchmark } from '../zero-shot';
-import { classify, DEFAULT_TEMPLATE, validatePrompts } from '../zero-shot-scoring';
 import type { CliContext } from './context';
 import {
   addBatchOption,
