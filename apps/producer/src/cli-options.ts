@@ -1,3 +1,4 @@
+import { DEFAULT_TEMPLATES } from '@metaclip-batch/jobs';
 import { type Command, Option } from 'commander';
 
 /** The examples and notes under `enqueue --help`. */
@@ -23,7 +24,11 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option('--model <ref>', 'model folder, ONNX folder or Hugging Face hub id')
     .option('--labels <list>', 'comma-separated zero-shot labels')
     .option('--labels-file <file>', 'labels, one per line (or a JSON array)')
-    .option('--template <text>', 'prompt template with {} for the label (repeatable)', collect)
+    .option(
+      '--template <text>',
+      `prompt template with {} for the label (repeatable; default "${DEFAULT_TEMPLATES.join('", "')}")`,
+      collect,
+    )
     .option('--top-k <k>', 'labels kept per image (default min(5, labels))')
     .option('--queue <name>', 'BullMQ queue (default: one per model)')
     .option('--run-id <id>', 'run id (default: derived from source, date and options)')

@@ -1,4 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_TEMPLATE } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnqueueOptions, loadEnv } from './config';
 
@@ -21,7 +24,7 @@ describe('enqueue options', () => {
       source: 's3://b/photos/',
       output: path.resolve('out'),
       labels: ['cat', 'dog'],
-      templates: ['a photo of a {}.'],
+      templates: [DEFAULT_TEMPLATE],
       topK: 2,
       shardSize: 1000,
       embedDtype: 'float32',
@@ -29,6 +32,26 @@ describe('enqueue options', () => {
       incremental: false,
     });
     expect((await loadEnqueueOptions({ ...base, since: '2024-05-01' })).since).toBe(Date.UTC(2024, 4, 1));
+  });
+
+  it("defaults to the model library's template, the one metaclip classify and the Hugging Face pipeline use", async () => {
+    // One constant: the producer's default is the library's, so a run scores images as `metaclip classify` does.
+    expect(DEFAULT_TEMPLATE).toBe('This is a photo of {}.');
+    expect((await loadEnqueueOptions(base)).templates).toEqual([DEFAULT_TEMPLATE]);
+  });
+
+  it('reads a UTF-8 labels file (with or without a byte-order mark) and keeps non-English labels intact', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labels-'));
+    const file = path.join(dir, 'labels.txt');
+    await writeFile(file, '\uFEFF猫\n狗\r\n# 注释\n宇航员\n', 'utf8');
+    const o = await loadEnqueueOptions({
+      ...base,
+      labels: undefined,
+      labelsFile: file,
+      template: ['这是一张{}的照片。'],
+    });
+    expect(o.labels).toEqual(['猫', '狗', '宇航员']);
+    expect(o.templates).toEqual(['这是一张{}的照片。']);
   });
 
   it('reports every problem with the flag a person typed', async () => {

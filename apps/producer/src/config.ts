@@ -161,6 +161,8 @@ export async function readLabelsFile(file: string): Promise<string[]> {
   } catch (err) {
     throw new ConfigError([`--labels-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`]);
   }
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   if (file.endsWith('.json')) {
     const parsed = z.array(z.string()).safeParse(JSON.parse(text));
     if (!parsed.success) throw new ConfigError([`--labels-file: ${file} must hold a JSON array of strings`]);
@@ -187,7 +189,7 @@ export function absoluteLocation(location: string, flag: string): string {
 }
 
 /**
- * Validate `enqueue` flags: labels from `--labels` and `--labels-file` together, templates default to CLIP's,
+ * Validate `enqueue` flags: labels from `--labels` and `--labels-file` together, templates default to the model library's (the Hugging Face pipeline's),
  * `--top-k` defaults to min(5, labels) and may not exceed them, local paths become absolute and the model reference
  * is normalised.
  *

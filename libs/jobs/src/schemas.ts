@@ -1,3 +1,4 @@
+import { DEFAULT_TEMPLATE } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { z } from 'zod';
 import { MalformedJobError } from './errors';
 
@@ -18,8 +19,11 @@ export const EmbedDtypeSchema = z.enum(['float32', 'float16']);
 /** `float32` or `float16`. */
 export type EmbedDtype = z.infer<typeof EmbedDtypeSchema>;
 
-/** CLIP's own single prompt template, used when a run names none. */
-export const DEFAULT_TEMPLATES: readonly string[] = ['a photo of a {}.'];
+/**
+ * Templates of a run that names none: the model library's default (the Hugging Face pipeline's), so a labeling run
+ * scores images exactly as `metaclip classify` and the pipeline do.
+ */
+export const DEFAULT_TEMPLATES: readonly string[] = [DEFAULT_TEMPLATE];
 
 /**
  * Everything a worker needs to process any shard of a run, stored once per run in the {@link RunStore} (so 100k shard
