@@ -58,7 +58,12 @@ export async function writeRandomModel(
   await mkdir(outDir, { recursive: true });
   const rng = new Gaussian(options.seed ?? 0);
   await writeSafetensors(path.join(outDir, 'model.safetensors'), clipTensors(config, rng));
-  await writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(toHfConfigJson(config), null, 2)}\n`);
+  // transformers >= 5 checks config fields by type and `initializer_factor` is a float: JSON.stringify writes 1, not 1.0.
+  const configJson = JSON.stringify(toHfConfigJson(config), null, 2).replace(
+    /("initializer_factor": -?\d+)(?=[,\n])/g,
+    '$1.0',
+  );
+  await writeFile(path.join(outDir, 'config.json'), `${configJson}\n`);
   const preprocessor = clipPreprocessorConfig(config.vision.imageSize);
   await writeFile(path.join(outDir, 'preprocessor_config.json'), `${JSON.stringify(preprocessor, null, 2)}\n`);
   await writeClipTokenizerFiles(outDir);
