@@ -21,6 +21,7 @@ COPY apps/worker/package.json apps/worker/
 COPY libs/jobs/package.json libs/jobs/
 COPY libs/metaclip/package.json libs/metaclip/
 COPY libs/pipeline/package.json libs/pipeline/
+COPY libs/settings/package.json libs/settings/
 COPY libs/storage/package.json libs/storage/
 COPY libs/telemetry/package.json libs/telemetry/
 # Dev dependencies stay: the bins run TypeScript through tsx, which is a root devDependency.

@@ -1,18 +1,19 @@
 import path from 'node:path';
 import { defaultQueueName } from '@metaclip-batch/jobs';
+import { ConfigError, flagName } from '@metaclip-batch/settings';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from './cli';
-import { ConfigError, DEFAULTS, pixelSlots, planRuntime, resolveConfig, SETTINGS } from './config';
+import { pixelSlots, planRuntime, resolveConfig, WORKER_SETTINGS } from './config';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
     const config = resolveConfig({ model: './models/tiny' }, {});
     expect(config).toMatchObject({
       device: 'cpu',
-      maxBatch: DEFAULTS.maxBatch,
-      maxQueue: 2 * DEFAULTS.maxBatch,
-      concurrency: DEFAULTS.concurrency,
-      metricsPort: DEFAULTS.metricsPort,
+      maxBatch: WORKER_SETTINGS.maxBatch.default,
+      maxQueue: 2 * WORKER_SETTINGS.maxBatch.default,
+      concurrency: WORKER_SETTINGS.concurrency.default,
+      metricsPort: WORKER_SETTINGS.metricsPort.default,
       modelKey: path.resolve('models/tiny'),
       queue: defaultQueueName('./models/tiny'),
     });
@@ -99,9 +100,9 @@ describe('buildCli', () => {
   });
 
   it('gives every setting a flag that lands on its own config key', async () => {
-    const argv = Object.values(SETTINGS).flatMap(({ flag }) => [flag, '1']);
+    const argv = Object.values(WORKER_SETTINGS).flatMap((s) => [flagName(s) as string, '1']);
     const [[, flags]] = (await parse(argv)) as [[string, Record<string, unknown>]];
-    expect(Object.keys(flags).sort()).toEqual(Object.keys(SETTINGS).sort());
+    expect(Object.keys(flags).sort()).toEqual(Object.keys(WORKER_SETTINGS).sort());
   });
 
   it('parses launch with its GPU list and the worker flags', async () => {
@@ -112,6 +113,6 @@ describe('buildCli', () => {
   it('shows examples and defaults in --help', () => {
     const help = buildCli({ run: async () => {}, launch: async () => {} }).helpInformation();
     expect(help).toContain('--max-delay-ms');
-    expect(help).toContain(`default: ${DEFAULTS.maxBatch}`);
+    expect(help).toContain(`default: ${WORKER_SETTINGS.maxBatch.default}`);
   });
 });

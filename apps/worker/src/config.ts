@@ -1,110 +1,187 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
+import { defineSettings, resolveSettings, type SettingsValues } from '@metaclip-batch/settings';
 import { z } from 'zod';
 
 /**
- * The worker's one configuration schema. Every setting comes from a flag or, failing that, an environment variable
- * (`METACLIP_*`, `REDIS_URL`), else its default; the whole is validated once at start-up so a typo fails before the
- * model loads, with a message that names the flag.
+ * The worker's settings table: each setting's flag, environment variable, default, schema and help, once. The CLI's
+ * options and help and the start-up validation are derived from it, so a typo fails before the model loads, with a
+ * message that names the flag and the variable.
  */
 
 const int = (min: number) => z.coerce.number().int().min(min);
+const threadCount = z.union([z.literal('auto'), int(0)], { error: 'use a number of threads (0: none), or auto' });
 
-/** Settings, the flag that sets each, and the environment variable it falls back to. */
-export const SETTINGS = {
-  model: { flag: '--model', env: 'METACLIP_MODEL' },
-  queue: { flag: '--queue', env: 'METACLIP_QUEUE' },
-  device: { flag: '--device', env: 'METACLIP_DEVICE' },
-  dtype: { flag: '--dtype', env: 'METACLIP_DTYPE' },
-  redisUrl: { flag: '--redis-url', env: 'REDIS_URL' },
-  keyPrefix: { flag: '--key-prefix', env: 'METACLIP_PREFIX' },
-  maxBatch: { flag: '--max-batch', env: 'METACLIP_MAX_BATCH' },
-  maxDelayMs: { flag: '--max-delay-ms', env: 'METACLIP_MAX_DELAY_MS' },
-  maxQueue: { flag: '--max-queue', env: 'METACLIP_MAX_QUEUE' },
-  inflight: { flag: '--inflight', env: 'METACLIP_INFLIGHT' },
-  concurrency: { flag: '--concurrency', env: 'METACLIP_CONCURRENCY' },
-  fetchConcurrency: { flag: '--fetch-concurrency', env: 'METACLIP_FETCH_CONCURRENCY' },
-  metricsPort: { flag: '--metrics-port', env: 'METACLIP_METRICS_PORT' },
-  threads: { flag: '--threads', env: 'METACLIP_THREADS' },
-  preprocessThreads: { flag: '--preprocess-threads', env: 'METACLIP_PREPROCESS_THREADS' },
-  visionThreads: { flag: '--vision-threads', env: 'METACLIP_VISION_THREADS' },
-  graceMs: { flag: '--grace-ms', env: 'METACLIP_GRACE_MS' },
-  lockDurationMs: { flag: '--lock-duration-ms', env: 'METACLIP_LOCK_DURATION_MS' },
-  stalledIntervalMs: { flag: '--stalled-interval-ms', env: 'METACLIP_STALLED_INTERVAL_MS' },
-  foreignModelDelayMs: { flag: '--foreign-model-delay-ms', env: 'METACLIP_FOREIGN_MODEL_DELAY_MS' },
-  name: { flag: '--name', env: 'METACLIP_WORKER_NAME' },
-} as const;
-
-/** Defaults, also shown by `--help`. */
-export const DEFAULTS = {
-  device: 'cpu',
-  dtype: 'fp32',
-  redisUrl: 'redis://127.0.0.1:6379',
-  keyPrefix: 'metaclip',
-  maxBatch: 32,
-  // 'auto': the delay follows the model's batch time (see adaptBatchDelay), right on a GPU and on a CPU alike.
-  maxDelayMs: 'auto',
-  inflight: 1,
-  // 'auto': on this thread for a CPU (its cores run the model), on worker threads for a GPU (see threadPlan).
-  preprocessThreads: 'auto',
-  visionThreads: 'auto',
-  concurrency: 4,
-  // 'auto': 16 on a CPU; 128 on a GPU, which needs that many GETs in flight to hide object-store latency.
-  fetchConcurrency: 'auto',
-  metricsPort: 9464,
-  graceMs: 60_000,
-  // A lock renews every lockDuration/2 while the shard runs; a SIGKILLed worker's shards go back after at most
-  // lockDuration + stalledInterval (45 s here) instead of BullMQ's 60 s.
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 15_000,
-  foreignModelDelayMs: 5_000,
-} as const;
-
-/** Schema of a complete worker configuration. */
-export const WorkerConfigSchema = z
-  .object({
-    model: z
+/** Every worker setting. */
+export const WORKER_SETTINGS = defineSettings({
+  model: {
+    flag: '--model <ref>',
+    env: 'METACLIP_MODEL',
+    schema: z
       .string({ error: 'name the model with --model (a folder, an ONNX folder or a hub id)' })
       .min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)'),
-    /** Default: the model's own queue (`defaultQueueName`), the one the producer uses when none is named. */
-    queue: z
+    help: 'model: Hugging Face folder, ONNX folder or hub id; required',
+  },
+  queue: {
+    flag: '--queue <name>',
+    env: 'METACLIP_QUEUE',
+    defaultHelp: "the model's own queue, as the producer names it",
+    schema: z
       .string()
       .min(1)
       .refine((q) => !q.includes(':'), 'a queue name cannot contain ":"')
       .optional(),
-    device: z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu'),
-    dtype: z.enum(['fp32', 'fp16']),
-    redisUrl: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://...'),
-    /** Key prefix of the run store, as the producer and dashboard use it. */
-    keyPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
-    maxBatch: int(1),
-    maxDelayMs: z.union([z.literal('auto'), z.coerce.number().min(0)], {
+    help: 'BullMQ queue',
+  },
+  device: {
+    flag: '--device <device>',
+    env: 'METACLIP_DEVICE',
+    default: 'cpu',
+    schema: z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu'),
+    help: 'cpu, cuda, cuda:N or webgpu',
+  },
+  dtype: {
+    flag: '--dtype <dtype>',
+    env: 'METACLIP_DTYPE',
+    default: 'fp32',
+    schema: z.enum(['fp32', 'fp16']),
+    help: 'fp32 or fp16 compute',
+  },
+  redisUrl: {
+    flag: '--redis-url <url>',
+    env: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379',
+    schema: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://...'),
+    help: 'Redis URL',
+  },
+  keyPrefix: {
+    flag: '--key-prefix <prefix>',
+    env: 'METACLIP_PREFIX',
+    default: 'metaclip',
+    schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
+    help: "run store key prefix, as the producer's",
+  },
+  maxBatch: {
+    flag: '--max-batch <n>',
+    env: 'METACLIP_MAX_BATCH',
+    default: 32,
+    schema: int(1),
+    help: 'largest model batch',
+  },
+  maxDelayMs: {
+    flag: '--max-delay-ms <ms|auto>',
+    env: 'METACLIP_MAX_DELAY_MS',
+    // 'auto': the delay follows the model's batch time (see adaptBatchDelay), right on a GPU and on a CPU alike.
+    default: 'auto',
+    schema: z.union([z.literal('auto'), z.coerce.number().min(0)], {
       error: 'use a number of milliseconds, or auto to follow the model',
     }),
-    /** Default: twice the batch, so the next batch assembles while one runs. */
-    maxQueue: int(1).optional(),
-    inflight: int(1),
-    concurrency: int(1),
-    fetchConcurrency: z.union([z.literal('auto'), int(1)], { error: 'use a number of fetches, or auto' }),
-    /** 0 picks a free port; -1 serves no metrics. */
-    metricsPort: int(-1).max(65_535),
-    threads: int(1).optional(),
-    preprocessThreads: z.union([z.literal('auto'), int(0)], { error: 'use a number of threads (0: none), or auto' }),
-    visionThreads: z.union([z.literal('auto'), int(0)], { error: 'use a number of threads (0: none), or auto' }),
-    graceMs: int(0),
-    lockDurationMs: int(1_000),
-    stalledIntervalMs: int(1_000),
-    foreignModelDelayMs: int(0),
-    /** Shown as the job's `processedBy` (Bull Board, tests); default `<hostname>-<pid>`. */
-    name: z.string().min(1).optional(),
-  })
-  .refine((c) => c.maxQueue === undefined || c.maxQueue >= c.maxBatch, {
-    message: '--max-queue must be at least --max-batch',
-    path: ['maxQueue'],
-  });
+    help: "longest wait to fill a batch; auto follows the model's batch time",
+  },
+  maxQueue: {
+    flag: '--max-queue <n>',
+    env: 'METACLIP_MAX_QUEUE',
+    // Twice the batch, so the next batch assembles while one runs.
+    defaultHelp: '2 x max batch',
+    schema: int(1).optional(),
+    help: 'images queued for the model before fetching pauses',
+  },
+  inflight: {
+    flag: '--inflight <n>',
+    env: 'METACLIP_INFLIGHT',
+    default: 1,
+    schema: int(1),
+    help: 'model batches run at once, at least one per vision thread',
+  },
+  concurrency: {
+    flag: '--concurrency <n>',
+    env: 'METACLIP_CONCURRENCY',
+    default: 4,
+    schema: int(1),
+    help: 'shards in flight',
+  },
+  fetchConcurrency: {
+    flag: '--fetch-concurrency <n|auto>',
+    env: 'METACLIP_FETCH_CONCURRENCY',
+    // 'auto': 16 on a CPU; 128 on a GPU, which needs that many GETs in flight to hide object-store latency.
+    default: 'auto',
+    schema: z.union([z.literal('auto'), int(1)], { error: 'use a number of fetches, or auto' }),
+    help: 'image fetches at once; auto: 16 on a CPU, 128 on a GPU',
+  },
+  metricsPort: {
+    flag: '--metrics-port <port>',
+    env: 'METACLIP_METRICS_PORT',
+    default: 9464,
+    schema: int(-1).max(65_535),
+    help: 'metrics server port; 0: any free port, -1: none',
+  },
+  threads: {
+    flag: '--threads <n>',
+    env: 'METACLIP_THREADS',
+    defaultHelp: 'onnxruntime picks',
+    schema: int(1).optional(),
+    help: 'onnxruntime intra-op threads',
+  },
+  preprocessThreads: {
+    flag: '--preprocess-threads <n|auto>',
+    env: 'METACLIP_PREPROCESS_THREADS',
+    // 'auto': on this thread for a CPU (its cores run the model), on worker threads for a GPU (see planRuntime).
+    default: 'auto',
+    schema: threadCount,
+    help:
+      'worker threads that decode and preprocess images; 0: on the main thread. auto: 0 on a CPU, half the cores ' +
+      'on a GPU',
+  },
+  visionThreads: {
+    flag: '--vision-threads <n|auto>',
+    env: 'METACLIP_VISION_THREADS',
+    default: 'auto',
+    schema: threadCount,
+    help:
+      'worker threads each running a model session, so batches never block the main thread; 0: on the main ' +
+      'thread. auto: 0 on a CPU, 2 on a GPU',
+  },
+  graceMs: {
+    flag: '--grace-ms <ms>',
+    env: 'METACLIP_GRACE_MS',
+    default: 60_000,
+    schema: int(0),
+    help: 'time to finish in-flight shards on SIGTERM',
+  },
+  // A lock renews every lockDuration/2 while the shard runs; a SIGKILLed worker's shards go back after at most
+  // lockDuration + stalledInterval (45 s here) instead of BullMQ's 60 s.
+  lockDurationMs: {
+    flag: '--lock-duration-ms <ms>',
+    env: 'METACLIP_LOCK_DURATION_MS',
+    default: 30_000,
+    schema: int(1_000),
+    help: "shard lock; a dead worker's shards return after it",
+  },
+  stalledIntervalMs: {
+    flag: '--stalled-interval-ms <ms>',
+    env: 'METACLIP_STALLED_INTERVAL_MS',
+    default: 15_000,
+    schema: int(1_000),
+    help: 'how often to look for stalled shards',
+  },
+  name: {
+    flag: '--name <name>',
+    env: 'METACLIP_WORKER_NAME',
+    defaultHelp: '<hostname>-<pid>',
+    schema: z.string().min(1).optional(),
+    help: 'worker name, shown as the processedBy of its jobs',
+  },
+  foreignModelDelayMs: {
+    flag: '--foreign-model-delay-ms <ms>',
+    env: 'METACLIP_FOREIGN_MODEL_DELAY_MS',
+    default: 5_000,
+    schema: int(0),
+    help: 'delay before a shard for another model is offered again',
+  },
+});
 
 /** A validated worker configuration with every default applied. */
-export type WorkerConfig = Omit<z.infer<typeof WorkerConfigSchema>, 'queue' | 'maxQueue' | 'name'> & {
+export type WorkerConfig = Omit<SettingsValues<typeof WORKER_SETTINGS>, 'queue' | 'maxQueue' | 'name'> & {
   name: string;
   /** `modelKey` of `--model`: what shard jobs name. */
   modelKey: string;
@@ -112,18 +189,10 @@ export type WorkerConfig = Omit<z.infer<typeof WorkerConfigSchema>, 'queue' | 'm
   maxQueue: number;
 };
 
-/** Raised for a configuration that cannot start a worker; the message lists every problem by flag. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 /**
- * Pure: merges flags over environment over defaults and validates the result.
+ * Pure: each setting from its flag, else its environment variable, else its default, validated.
  *
- * @param flags commander's parsed options (camelCase keys as in {@link SETTINGS}); undefined means "not given".
+ * @param flags commander's parsed options (keys as in {@link WORKER_SETTINGS}); undefined means "not given".
  * @throws ConfigError naming each bad setting by its flag and variable.
  */
 export function resolveConfig(
@@ -131,20 +200,11 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv,
   defaultName = `${hostname()}-${process.pid}`,
 ): WorkerConfig {
-  const raw: Record<string, unknown> = { ...DEFAULTS };
-  for (const [key, { env: name }] of Object.entries(SETTINGS)) {
-    const value = flags[key] ?? env[name];
-    if (value !== undefined && value !== '') raw[key] = value;
-  }
-  const parsed = WorkerConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const setting = SETTINGS[issue.path[0] as keyof typeof SETTINGS];
-      return setting ? `${setting.flag} (${setting.env}): ${issue.message}` : issue.message;
-    });
-    throw new ConfigError(`invalid worker configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const config = parsed.data;
+  const config = resolveSettings(WORKER_SETTINGS, { flags, env }, (c) =>
+    c.maxQueue === undefined || c.maxQueue >= c.maxBatch
+      ? []
+      : [{ key: 'maxQueue', message: 'must be at least --max-batch' }],
+  );
   return {
     ...config,
     modelKey: modelKey(config.model),

@@ -1,13 +1,5 @@
 export { buildCli, type CliActions } from './cli';
-export {
-  ConfigError,
-  DEFAULTS,
-  pixelSlots,
-  resolveConfig,
-  SETTINGS,
-  type WorkerConfig,
-  WorkerConfigSchema,
-} from './config';
+export { pixelSlots, resolveConfig, WORKER_SETTINGS, type WorkerConfig } from './config';
 export { isFinalAttempt, isPermanentFailure, toJobError } from './job-errors';
 export { countVisibleGpus, LaunchError, type LaunchPlan, launchWorkers, planLaunch, selectGpus } from './launcher';
 export { createShardHandler, type ShardHandlerDeps, type ShardOutcome } from './shard-handler';

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { flagName } from '@metaclip-batch/settings';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { DEFAULTS, SETTINGS } from './config';
+import { WORKER_SETTINGS } from './config';
 
 /** One worker process the launcher starts. */
 export interface LaunchPlan {
@@ -57,12 +58,12 @@ export function selectGpus(spec: string, visible: number): number[] {
  * given, its own name (`<name>-cuda<i>`).
  */
 export function planLaunch(gpus: readonly number[], flags: Record<string, unknown>): LaunchPlan[] {
-  const base = Number(flags.metricsPort ?? DEFAULTS.metricsPort);
+  const base = Number(flags.metricsPort ?? WORKER_SETTINGS.metricsPort.default);
   const shared: string[] = [];
-  for (const [key, { flag }] of Object.entries(SETTINGS)) {
+  for (const [key, setting] of Object.entries(WORKER_SETTINGS)) {
     const value = flags[key];
     if (value === undefined || key === 'device' || key === 'metricsPort' || key === 'name') continue;
-    shared.push(flag, String(value));
+    shared.push(flagName(setting) as string, String(value));
   }
   return gpus.map((gpu, i) => ({
     gpu,

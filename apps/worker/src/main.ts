@@ -1,9 +1,10 @@
 /**
  * `metaclip-worker` entry point: parse, validate, start, and stop gracefully on SIGTERM/SIGINT.
  */
+import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 import { createLogger, type Logger } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
-import { ConfigError, resolveConfig } from './config';
+import { resolveConfig } from './config';
 import { LaunchError, launchWorkers } from './launcher';
 import { type RunningWorker, startWorker } from './worker';
 
@@ -58,7 +59,7 @@ try {
 } catch (err) {
   if (err instanceof ConfigError || err instanceof LaunchError) {
     process.stderr.write(`metaclip-worker: ${err.message}\n`);
-    process.exit(2);
+    process.exit(EXIT_CONFIG);
   }
   log.fatal({ err }, 'worker failed to start');
   process.exit(1);

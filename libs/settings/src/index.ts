@@ -1,0 +1,30 @@
+/**
+ * Settings tables shared by every app: declare each setting once (flag, environment variable, default, zod schema,
+ * help) and derive the commander options, the validation, the help and one configuration-error format from it.
+ *
+ * @example
+ * ```ts
+ * const SETTINGS = defineSettings({
+ *   maxBatch: { flag: '--max-batch <n>', env: 'METACLIP_MAX_BATCH', default: 32,
+ *               schema: z.coerce.number().int().min(1), help: 'largest model batch' },
+ * });
+ * addSettingOptions(program, SETTINGS); // --max-batch <n>  largest model batch (default: 32; env: METACLIP_MAX_BATCH)
+ * resolveSettings(SETTINGS, { flags: {}, env: { METACLIP_MAX_BATCH: '64' } }); // => { maxBatch: 64 }
+ * resolveSettings(SETTINGS, { flags: { maxBatch: '0' }, env: {} });
+ * // throws ConfigError: invalid configuration:
+ * //   --max-batch (METACLIP_MAX_BATCH): Too small: expected number to be >=1 (got "0")
+ * ```
+ */
+export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
+export { ConfigError, EXIT_CONFIG } from './config-error';
+export {
+  defineSettings,
+  describeSetting,
+  flagName,
+  resolveSettings,
+  type Setting,
+  type SettingProblem,
+  type SettingsSources,
+  type SettingsTable,
+  type SettingsValues,
+} from './table';
