@@ -1,13 +1,14 @@
 export type {
   ClipConfig,
   ClipEncoderConfig,
-  ClipPreset,
   ClipTextConfig,
   ClipVisionConfig,
   HiddenAct,
+  ModelType,
   TextPooling,
 } from './config/clip-config';
-export { CLIP_PRESETS, parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './config/clip-config';
+export { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './config/clip-config';
+export { CLIP_PRESETS, type ClipPreset } from './config/presets';
 export type { ConversionManifest, ConvertOptions } from './convert/convert';
 export {
   CONVERTER_VERSION,

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors';
-import { TINY_CLIP } from '../model/golden.fixture';
-import { CLIP_PRESETS, parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './clip-config';
+import { SHARED, TINY_CLIP } from '../model/golden.fixture';
+import { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './clip-config';
+import { CLIP_PRESETS } from './presets';
 
 function error(fn: () => unknown): ModelLoadError {
   try {
@@ -38,6 +39,30 @@ describe('parseClipConfig', () => {
     const legacy = parseClipConfig({ model_type: 'clip', text_config: { eos_token_id: 2 } });
     expect(legacy.text.pooling).toBe('argmax');
     expect(parseClipConfig({ model_type: 'clip' }).text.pooling).toBe('first-eos');
+  });
+
+  it('reads MetaCLIP 2 (metaclip_2): its eos_token_id 2 is the real </s>, pooled at its first occurrence', async () => {
+    const config = await readClipConfig(path.join(SHARED, 'fixtures/tiny-metaclip2'));
+    expect(config.modelType).toBe('metaclip_2');
+    expect(config.text).toMatchObject({ vocabSize: 8002, eosTokenId: 2, pooling: 'first-eos', hiddenAct: 'gelu' });
+    expect(config.vision).toMatchObject({ patchSize: 14, hiddenAct: 'gelu' });
+    const json = toHfConfigJson(config);
+    expect(json).toMatchObject({ model_type: 'metaclip_2', architectures: ['MetaClip2Model'] });
+    expect(json.text_config).toMatchObject({ model_type: 'metaclip_2_text_model', bos_token_id: 0, pad_token_id: 1 });
+  });
+
+  it('has every MetaCLIP size as a preset, with the shapes of the published checkpoints', () => {
+    expect(Object.keys(CLIP_PRESETS)).toEqual(
+      expect.arrayContaining(['b32', 'b16', 'l14', 'h14', 'bigG14', 'mc2-h14', 'mc2-h14-378', 'mc2-bigG14']),
+    );
+    expect(CLIP_PRESETS['mc2-h14']).toMatchObject({
+      modelType: 'metaclip_2',
+      projectionDim: 1024,
+      text: { vocabSize: 901629, hiddenSize: 1024, numLayers: 24, hiddenAct: 'quick_gelu' },
+      vision: { hiddenSize: 1280, numLayers: 32, patchSize: 14, imageSize: 224 },
+    });
+    expect(CLIP_PRESETS['mc2-bigG14-378'].vision).toMatchObject({ imageSize: 378, intermediateSize: 8192 });
+    expect(CLIP_PRESETS.bigG14.text).toMatchObject({ hiddenSize: 1280, numHeads: 20, vocabSize: 49408 });
   });
 
   it('accepts the text_config_dict keys of old transformers', () => {

@@ -10,6 +10,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ModelLoadError } from '../errors';
 
+/**
+ * The architectures we run: `clip` (MetaCLIP 1, `CLIPModel`) and `metaclip_2` (`MetaClip2Model`: the same graph,
+ * with an XLM-R-style SentencePiece vocabulary and text pooling always at the first `eos_token_id`).
+ */
+export type ModelType = 'clip' | 'metaclip_2';
+
 /** Activation of the encoder MLPs: CLIP's sigmoid approximation, or the exact erf GELU. */
 export type HiddenAct = 'quick_gelu' | 'gelu';
 
@@ -47,6 +53,7 @@ export interface ClipTextConfig extends ClipEncoderConfig {
 
 /** A whole CLIP model: two towers projected into one `projectionDim`-wide space. */
 export interface ClipConfig {
+  modelType: ModelType;
   vision: ClipVisionConfig;
   text: ClipTextConfig;
   projectionDim: number;
@@ -86,7 +93,7 @@ const visionSchema = z.object({
 });
 
 const rootSchema = z.object({
-  model_type: z.literal('clip'),
+  model_type: z.enum(['clip', 'metaclip_2']),
   projection_dim: positive.default(512),
   logit_scale_init_value: z.number().default(2.6592),
   // transformers < 4.26 wrote `*_config_dict` next to (or instead of) `*_config`.
@@ -102,6 +109,7 @@ export function parseClipConfig(json: unknown, source = 'config.json'): ClipConf
   const text = check(textSchema, root.text_config ?? root.text_config_dict ?? {}, source, 'text_config.');
   const vision = check(visionSchema, root.vision_config ?? root.vision_config_dict ?? {}, source, 'vision_config.');
   const config: ClipConfig = {
+    modelType: root.model_type,
     vision: {
       ...encoder(vision),
       imageSize: vision.image_size,
@@ -113,7 +121,9 @@ export function parseClipConfig(json: unknown, source = 'config.json'): ClipConf
       vocabSize: text.vocab_size,
       maxPositions: text.max_position_embeddings,
       eosTokenId: text.eos_token_id,
-      pooling: text.eos_token_id === 2 ? 'argmax' : 'first-eos',
+      // transformers' CLIP reads eos_token_id 2 as "converted by old transformers": pool at argmax(input_ids).
+      // MetaCLIP 2's `</s>` really is 2, and modeling_metaclip_2.py always pools at its first occurrence.
+      pooling: root.model_type === 'clip' && text.eos_token_id === 2 ? 'argmax' : 'first-eos',
     },
     projectionDim: root.projection_dim,
     logitScaleInit: root.logit_scale_init_value,
@@ -156,24 +166,27 @@ export function toHfConfigJson(config: ClipConfig): Record<string, unknown> {
     initializer_factor: 1,
     initializer_range: 0.02,
   });
+  const mc2 = config.modelType === 'metaclip_2';
+  // Special ids: CLIP's BPE vocabulary ends with its two specials; XLM-R's fairseq ids start with them.
+  const specials = mc2
+    ? { bos_token_id: 0, eos_token_id: config.text.eosTokenId, pad_token_id: 1 }
+    : { bos_token_id: 49406, eos_token_id: config.text.eosTokenId, pad_token_id: 49407 };
   return {
-    architectures: ['CLIPModel'],
-    model_type: 'clip',
+    architectures: [mc2 ? 'MetaClip2Model' : 'CLIPModel'],
+    model_type: config.modelType,
     projection_dim: config.projectionDim,
     logit_scale_init_value: config.logitScaleInit,
     initializer_factor: 1,
     text_config: {
       ...tower(config.text),
-      model_type: 'clip_text_model',
+      model_type: mc2 ? 'metaclip_2_text_model' : 'clip_text_model',
       vocab_size: config.text.vocabSize,
       max_position_embeddings: config.text.maxPositions,
-      bos_token_id: 49406,
-      eos_token_id: config.text.eosTokenId,
-      pad_token_id: 49407,
+      ...specials,
     },
     vision_config: {
       ...tower(config.vision),
-      model_type: 'clip_vision_model',
+      model_type: mc2 ? 'metaclip_2_vision_model' : 'clip_vision_model',
       image_size: config.vision.imageSize,
       patch_size: config.vision.patchSize,
       num_channels: config.vision.numChannels,
@@ -185,49 +198,6 @@ export function toHfConfigJson(config: ClipConfig): Record<string, unknown> {
 export function visionTokens(vision: ClipVisionConfig): number {
   return (vision.imageSize / vision.patchSize) ** 2 + 1;
 }
-
-const tinyEncoder = { hiddenAct: 'quick_gelu', layerNormEps: 1e-5, numLayers: 2, numHeads: 4 } as const;
-const clipText = { vocabSize: 49408, maxPositions: 77, eosTokenId: 49407, pooling: 'first-eos' } as const;
-
-/**
- * Named shapes: `tiny` is the shared test fixture's (`fixtures/tiny-clip`), `b16` is MetaCLIP ViT-B/16
- * (`facebook/metaclip-b16-*`).
- */
-export const CLIP_PRESETS = {
-  tiny: {
-    vision: { ...tinyEncoder, hiddenSize: 48, intermediateSize: 96, imageSize: 224, patchSize: 16, numChannels: 3 },
-    text: { ...tinyEncoder, ...clipText, hiddenSize: 32, intermediateSize: 64 },
-    projectionDim: 24,
-    logitScaleInit: 2.6592,
-  },
-  b16: {
-    vision: {
-      hiddenAct: 'quick_gelu',
-      layerNormEps: 1e-5,
-      hiddenSize: 768,
-      numLayers: 12,
-      numHeads: 12,
-      intermediateSize: 3072,
-      imageSize: 224,
-      patchSize: 16,
-      numChannels: 3,
-    },
-    text: {
-      hiddenAct: 'quick_gelu',
-      layerNormEps: 1e-5,
-      hiddenSize: 512,
-      numLayers: 12,
-      numHeads: 8,
-      intermediateSize: 2048,
-      ...clipText,
-    },
-    projectionDim: 512,
-    logitScaleInit: 2.6592,
-  },
-} as const satisfies Record<string, ClipConfig>;
-
-/** Name of a preset in {@link CLIP_PRESETS}. */
-export type ClipPreset = keyof typeof CLIP_PRESETS;
 
 function encoder(raw: z.infer<typeof textSchema> | z.infer<typeof visionSchema>): ClipEncoderConfig {
   return {

@@ -5,14 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  CLIP_PRESETS,
-  type ClipConfig,
-  type ClipEncoderConfig,
-  type ClipPreset,
-  toHfConfigJson,
-  visionTokens,
-} from '../config/clip-config';
+import { type ClipConfig, type ClipEncoderConfig, toHfConfigJson, visionTokens } from '../config/clip-config';
+import { CLIP_PRESETS, type ClipPreset } from '../config/presets';
 import { writeClipTokenizerFiles } from '../tokenizer/vocab-files';
 import { type Float32Tensor, writeSafetensors } from './safetensors';
 

@@ -1,7 +1,12 @@
 /**
- * MetaCLIP's text tokenizer, identical to Hugging Face's `CLIPTokenizer` (fast backend): `@huggingface/tokenizers`
- * runs the tokenizer.json pipeline, this class adds CLIP's fixed context: truncation that keeps the end token, and
- * padding with the pad id into one int64 tensor for the text tower.
+ * MetaCLIP's text tokenizer, identical to Hugging Face's fast tokenizers: `@huggingface/tokenizers` runs the
+ * tokenizer.json pipeline, this class adds CLIP's fixed context: truncation that keeps the end token, and padding
+ * with the pad id into one int64 tensor for the text tower.
+ *
+ * The same class serves MetaCLIP 1 (CLIP's byte-level BPE, `<|startoftext|>`/`<|endoftext|>`) and MetaCLIP 2
+ * (XLM-R-style SentencePiece Unigram: Precompiled nmt_nfkc normaliser, Metaspace, `<s>`/`</s>`, pad `<pad>`): the
+ * package reproduces transformers' ids for both (tests/metaclip-checkpoints.test.ts checks every golden string),
+ * so a second, hand-written Unigram implementation would only be a second place for bugs.
  */
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';

@@ -1,0 +1,138 @@
+/**
+ * Every checkpoint format and architecture against what Hugging Face transformers computes for it: MetaCLIP 2
+ * (`tiny-metaclip2`, XLM-R-style SentencePiece tokenizer, gelu, patch 14, square resize).
+ * Each folder goes through `loadModel` as a user's would: our converter, our tokenizer, our preprocessing.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  buildLabelSet,
+  classify,
+  cosine,
+  DEFAULT_TEMPLATE,
+  loadModel,
+  type MetaClipModel,
+} from '@metaclip-batch/metaclip';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const shared = path.resolve(import.meta.dirname, '../../shared/fixtures');
+const images = path.join(shared, 'images');
+type Scored = { label: string; score: number }[];
+
+interface Metaclip2Golden {
+  tokens: Record<string, { input_ids: number[]; padded: number[] }>;
+  image_embeds: Record<string, number[]>;
+  text_embeds: Record<string, { prompts: string[]; embeds: number[][] }>;
+  pipeline: Record<string, Record<string, Scored>>;
+  logit_scale: number;
+}
+const readJson = <T>(name: string): T => JSON.parse(readFileSync(path.join(shared, 'golden', name), 'utf8')) as T;
+
+/** Label sets of golden/tiny_metaclip2.json: labels are the prompts with the template's parts taken away. */
+const LABEL_SETS = {
+  en_default: {
+    template: DEFAULT_TEMPLATE,
+    labels: ['doctor', 'scientist', 'businessman', 'teacher', 'artist'],
+  },
+  zh_template: { template: '这是一张{}的照片。', labels: ['猫', '狗', '汽车', '宇航员', '硬币'] },
+} as const;
+
+/** Expected zero-shot scores by file, for `labels` under `template`. */
+interface ZeroShotCase {
+  labels: readonly string[];
+  template: string;
+  expected: Record<string, Scored>;
+}
+
+let cacheDir: string;
+beforeAll(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'metaclip-checkpoints-'));
+});
+afterAll(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+async function embedFiles(model: MetaClipModel, files: string[]): Promise<Float32Array> {
+  const per = model.pixelsPerImage;
+  const pixels = new Float32Array(files.length * per);
+  for (const [i, file] of files.entries()) await model.processor.preprocess(path.join(images, file), pixels, i * per);
+  return model.embedPixels(pixels, files.length);
+}
+
+/** Scores within 0.01 of the pipeline's for every label, and the same top label, for every image. */
+async function expectZeroShot(model: MetaClipModel, c: ZeroShotCase): Promise<void> {
+  const files = Object.keys(c.expected);
+  const labelSet = await buildLabelSet(model, [...c.labels], [c.template]);
+  const results = classify(await embedFiles(model, files), files.length, labelSet);
+  const problems: string[] = [];
+  files.forEach((file, i) => {
+    const expected = c.expected[file] as Scored;
+    const actual = results[i] as Scored;
+    if (actual[0]?.label !== expected[0]?.label)
+      problems.push(`${file}: top ${actual[0]?.label} != ${expected[0]?.label}`);
+    for (const e of expected) {
+      const a = actual.find((s) => s.label === e.label)?.score ?? Number.NaN;
+      if (!(Math.abs(a - e.score) <= 0.01)) problems.push(`${file}: ${e.label} ${a} vs ${e.score}`);
+    }
+  });
+  expect(problems).toEqual([]);
+}
+
+function expectImageEmbeds(actual: Float32Array, files: string[], expected: (file: string) => number[], dim: number) {
+  const worst = files
+    .map((file, i) => ({
+      file,
+      cos: cosine(actual.subarray(i * dim, (i + 1) * dim), Float32Array.from(expected(file))),
+    }))
+    .sort((a, b) => a.cos - b.cos)[0];
+  expect(worst?.cos, worst?.file).toBeGreaterThanOrEqual(0.999);
+}
+
+describe.each(['tiny-metaclip2'])('MetaCLIP 2: %s', (fixture) => {
+  const golden = readJson<Metaclip2Golden>('tiny_metaclip2.json');
+  let model: MetaClipModel;
+  beforeAll(async () => {
+    model = await loadModel(path.join(shared, fixture), { cacheDir, intraOpThreads: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await model?.dispose();
+  });
+
+  it('tokenizes every golden string to the same ids, unpadded and padded to 77 (truncation keeps </s>)', () => {
+    for (const [text, ids] of Object.entries(golden.tokens)) {
+      expect(model.tokenizer.encode(text), text).toEqual(
+        ids.input_ids.slice(0, 77).length === 77 ? ids.padded : ids.input_ids,
+      );
+      const { inputIds } = model.tokenizer.encodeBatch([text]);
+      expect(Array.from(inputIds, Number), text).toEqual(ids.padded);
+    }
+  });
+
+  it('embeds every fixture image as get_image_features does (cosine >= 0.999)', async () => {
+    const files = Object.keys(golden.image_embeds);
+    expect(files.length).toBeGreaterThanOrEqual(20);
+    expectImageEmbeds(await embedFiles(model, files), files, (f) => golden.image_embeds[f] ?? [], model.embedDim);
+  });
+
+  it('embeds English and Chinese prompts as get_text_features does (cosine >= 0.9999)', async () => {
+    for (const set of Object.values(golden.text_embeds)) {
+      const embeds = await model.embedTexts(set.prompts);
+      set.prompts.forEach((prompt, i) => {
+        expect(
+          cosine(embeds[i] as Float32Array, Float32Array.from(set.embeds[i] ?? [])),
+          prompt,
+        ).toBeGreaterThanOrEqual(0.9999);
+      });
+    }
+    expect(model.logitScale).toBeCloseTo(golden.logit_scale, 3);
+  });
+
+  it.each(Object.keys(LABEL_SETS) as (keyof typeof LABEL_SETS)[])(
+    'zero-shot with the %s labels: within 0.01 of the pipeline and the same top label',
+    async (set) => {
+      await expectZeroShot(model, { ...LABEL_SETS[set], expected: golden.pipeline[set] ?? {} });
+    },
+  );
+});
