@@ -13,7 +13,7 @@ Examples:
 Sources: an S3 prefix, a local folder (recursive; images kept by extension) or a manifest file (.txt: one URI or path
 per line; .jsonl: {"uri": ..., "etag": ...} per line). Without --run-id the run id is
 <source>-<UTC date>-<hash of the options>: the same command on the same day names the same run and adds nothing.
-Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL, METACLIP_PREFIX, AWS_* for S3.`;
+Environment: as metaclip-producer --help lists it, and AWS_* for S3.`;
 
 /** The options `enqueue` and `schedule` share. */
 export function addEnqueueOptions(cmd: Command): Command {

@@ -1,4 +1,5 @@
 import { JobsError, type RunState } from '@metaclip-batch/jobs';
+import { envOnlyHelp } from '@metaclip-batch/settings';
 import { closeStorage } from '@metaclip-batch/storage';
 import { createLogger, createMetrics, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
@@ -8,7 +9,15 @@ import { followRun, runEnqueue } from './commands/enqueue';
 import { retryRun } from './commands/retry';
 import { defaultScheduleName, listSchedules, schedule, startScheduler, unschedule } from './commands/schedule';
 import { runsDocument, statusDocument } from './commands/status';
-import { ConfigError, type EnqueueFlags, type Env, EXIT_CONFIG, loadEnqueueOptions, loadEnv } from './config';
+import {
+  ConfigError,
+  type EnqueueFlags,
+  type Env,
+  EXIT_CONFIG,
+  loadEnqueueOptions,
+  loadEnv,
+  PRODUCER_SETTINGS,
+} from './config';
 import { type Context, openContext } from './context';
 import { describeRun, formatTime, runsTable } from './format';
 import { ManifestFormatError } from './manifest-file';
@@ -39,7 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   // Environment and Redis are checked when a command runs, so `--help` works anywhere.
   const setup = async (): Promise<Context> => {
     const env: Env = loadEnv(io.env);
-    log = createLogger({ name: 'producer', level: env.LOG_LEVEL, destination: io.stderr });
+    log = createLogger({ name: 'producer', level: env.logLevel, destination: io.stderr });
     const ctx = await openContext(env, log);
     contexts.push(ctx);
     return ctx;
@@ -50,7 +59,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('List images, enqueue MetaCLIP shard jobs on BullMQ, and follow, retry, cancel or schedule runs.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', envOnlyHelp(PRODUCER_SETTINGS));
 
   addEnqueueOptions(program.command('enqueue').description('list a source and enqueue its shards as one run'))
     .option('--wait', 'follow the run to its end; exit 1 if any shard failed')
@@ -62,7 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const progress = createProgressView({ tty: io.tty, stream: io.stderr, log: ctx.log });
       const result = await runEnqueue(ctx, options, {
         progress,
-        pollMs: ctx.env.METACLIP_POLL_MS,
+        pollMs: ctx.env.pollMs,
         storage: { env: io.env },
       });
       const { state, ...outcome } = result;
@@ -77,7 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       if (!options.wait) return;
       const final = await followRun(ctx.store, result.runId, {
-        pollMs: ctx.env.METACLIP_POLL_MS,
+        pollMs: ctx.env.pollMs,
         onUpdate: (s) => progress.run(s),
       });
       progress.stop();
@@ -223,20 +233,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .command('scheduler')
     .description('long-running: turn each firing of a schedule into an incremental enqueue')
-    .addHelpText('after', '\nExamples:\n  $ METRICS_PORT=9465 metaclip-producer scheduler')
+    .addHelpText('after', '\nExamples:\n  $ METACLIP_METRICS_PORT=9465 metaclip-producer scheduler')
     .action(async () => {
       const ctx = await setup();
       const metrics = createMetrics({ app: 'producer' });
       const scheduler = startScheduler(ctx, { metrics, storage: { env: io.env } });
       const server =
-        ctx.env.METRICS_PORT === undefined
+        ctx.env.metricsPort === undefined
           ? null
           : await startMetricsServer({
-              port: ctx.env.METRICS_PORT,
+              port: ctx.env.metricsPort,
               registry: metrics.registry,
               ready: () => scheduler.worker.isRunning(),
             });
-      ctx.log.info({ queue: ctx.env.METACLIP_CONTROL_QUEUE, metricsPort: server?.port }, 'scheduler running');
+      ctx.log.info({ queue: ctx.env.controlQueue, metricsPort: server?.port }, 'scheduler running');
       await (io.stopSignal ?? new Promise(() => {}));
       await scheduler.close();
       await server?.close();

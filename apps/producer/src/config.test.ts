@@ -81,7 +81,7 @@ describe('enqueue options', () => {
 
 describe('environment', () => {
   it('defaults REDIS_URL and rejects a non-Redis URL without echoing its password', () => {
-    expect(loadEnv({}).REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(loadEnv({}).redisUrl).toBe('redis://127.0.0.1:6379');
     expect(() => loadEnv({ REDIS_URL: 'http://user:pw@host' })).toThrow(
       'REDIS_URL: must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (got "http://user:[redacted]@host")',
     );

@@ -1,58 +1,56 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SHARD_SIZE, DEFAULT_TEMPLATES, EmbedDtypeSchema, modelKey, RunIdSchema } from '@metaclip-batch/jobs';
+import {
+  ConfigError,
+  defineSettings,
+  keyPrefixSchema,
+  logLevelSchema,
+  redisUrlSchema,
+  resolveSettings,
+  type SettingsValues,
+} from '@metaclip-batch/settings';
 import { formatUri, parseUri } from '@metaclip-batch/storage';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
 
-/** Exit code of configuration and usage errors (bad flag, bad environment, unreachable Redis). */
-export const EXIT_CONFIG = 2;
-
-/** A configuration problem found at start-up; the message lists every problem with what to do about it. */
-export class ConfigError extends Error {
-  readonly exitCode = EXIT_CONFIG;
-  readonly problems: string[];
-
-  constructor(problems: string[], hint?: string) {
-    super(['invalid configuration:', ...problems.map((p) => `  ${p}`), ...(hint ? [hint] : [])].join('\n'));
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+export { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 
 /** Listing pauses while the queue holds this many jobs not yet started (2,000 jobs x 1,000 URIs: ~150 MB). */
 export const DEFAULT_HIGH_WATER = 2000;
 /** Top-k labels kept per image unless asked otherwise (never more than there are labels). */
 export const DEFAULT_TOP_K = 5;
 
-const RedisUrlSchema = z.string().refine((url) => {
-  try {
-    return ['redis:', 'rediss:'].includes(new URL(url).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
-
-/** The environment the producer reads. */
-export const EnvSchema = z.object({
-  REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Key prefix of the run store in Redis (BullMQ keeps its own `bull:` prefix). */
-  METACLIP_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
-    .default('metaclip'),
-  /** Queue holding the job schedulers of nightly runs. */
-  /** How often `--wait` and a paused listing look at Redis, in ms. */
-  METACLIP_POLL_MS: z.coerce.number().int().min(10, 'must be at least 10 (ms)').default(1000),
-  /** Port of the scheduler's /metrics, /healthz and /readyz server; unset: no server. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  METACLIP_CONTROL_QUEUE: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
-    .default('metaclip-control'),
+/** The producer's settings: read from the environment only (its flags are each command's own). */
+export const PRODUCER_SETTINGS = defineSettings({
+  redisUrl: { env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', schema: redisUrlSchema, help: 'Redis URL' },
+  logLevel: { env: 'LOG_LEVEL', default: 'info', schema: logLevelSchema, help: 'stderr log level' },
+  keyPrefix: {
+    env: 'METACLIP_PREFIX',
+    default: 'metaclip',
+    schema: keyPrefixSchema,
+    help: 'key prefix of the run store in Redis (BullMQ keeps its own `bull:` prefix)',
+  },
+  pollMs: {
+    env: 'METACLIP_POLL_MS',
+    default: 1000,
+    schema: z.coerce.number().int().min(10, 'must be at least 10 (ms)'),
+    help: 'how often --wait and a paused listing look at Redis, in ms',
+  },
+  metricsPort: {
+    env: 'METACLIP_METRICS_PORT',
+    deprecatedEnv: ['METRICS_PORT'],
+    schema: z.coerce.number().int().min(0).max(65535).optional(),
+    help: "port of the scheduler's /metrics, /healthz and /readyz server; unset: no server",
+  },
+  controlQueue: {
+    env: 'METACLIP_CONTROL_QUEUE',
+    default: 'metaclip-control',
+    schema: keyPrefixSchema,
+    help: 'queue holding the job schedulers of nightly runs',
+  },
 });
-/** Validated environment. */
-export type Env = z.infer<typeof EnvSchema>;
+/** Validated producer settings. */
+export type Env = SettingsValues<typeof PRODUCER_SETTINGS>;
 
 const positiveInt = (what: string) =>
   z.coerce
@@ -148,9 +146,7 @@ function problemsOf(error: z.ZodError, input: Record<string, unknown>, names: Re
  * @throws {@link ConfigError}
  */
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, env as Record<string, unknown>));
-  return parsed.data;
+  return resolveSettings(PRODUCER_SETTINGS, { env });
 }
 
 /** Labels from a file: a JSON array of strings, or one label per line (blank lines and `#` comments skipped). */

@@ -51,10 +51,10 @@ export async function probeRedis(url: string): Promise<void> {
 
 /** Probe Redis, then open the connection every command shares. */
 export async function openContext(env: Env, log: Logger): Promise<Context> {
-  await probeRedis(env.REDIS_URL);
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 20 });
+  await probeRedis(env.redisUrl);
+  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
-  const store = new RunStore(redis, env.METACLIP_PREFIX);
+  const store = new RunStore(redis, env.keyPrefix);
   const queues = new Map<string, ShardQueue>();
   return {
     env,

@@ -24,6 +24,7 @@ export {
   EXIT_CONFIG,
   loadEnqueueOptions,
   loadEnv,
+  PRODUCER_SETTINGS,
 } from './config';
 export { type Context, openContext, probeRedis } from './context';
 export { isManifestName, ManifestFormatError, parseManifestLine } from './manifest-file';

@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
-import { defineSettings, resolveSettings, type SettingsValues } from '@metaclip-batch/settings';
+import {
+  defineSettings,
+  keyPrefixSchema,
+  redisUrlSchema,
+  resolveSettings,
+  type SettingsValues,
+} from '@metaclip-batch/settings';
 import { z } from 'zod';
 
 /**
@@ -51,14 +57,14 @@ export const WORKER_SETTINGS = defineSettings({
     flag: '--redis-url <url>',
     env: 'REDIS_URL',
     default: 'redis://127.0.0.1:6379',
-    schema: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://...'),
+    schema: redisUrlSchema,
     help: 'Redis URL',
   },
   keyPrefix: {
     flag: '--key-prefix <prefix>',
     env: 'METACLIP_PREFIX',
     default: 'metaclip',
-    schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
+    schema: keyPrefixSchema,
     help: "run store key prefix, as the producer's",
   },
   maxBatch: {

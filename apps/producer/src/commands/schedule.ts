@@ -24,7 +24,7 @@ export type ScheduledEnqueue = { options: EnqueueOptions };
 
 /** The control queue holding the job schedulers (not shard jobs). */
 export function controlQueue(ctx: Context): Queue<ScheduledEnqueue, unknown, string> {
-  return createQueue<ScheduledEnqueue>(ctx.env.METACLIP_CONTROL_QUEUE, ctx.redis, {
+  return createQueue<ScheduledEnqueue>(ctx.env.controlQueue, ctx.redis, {
     defaultJobOptions: { attempts: 3, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   });
 }
@@ -132,7 +132,7 @@ export function startScheduler(
   // Workers block on Redis; BullMQ wants their connection to retry forever rather than fail commands.
   const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker(
-    ctx.env.METACLIP_CONTROL_QUEUE,
+    ctx.env.controlQueue,
     async (job) => {
       const result = await handleFiring(ctx, job, deps);
       return { runId: result.runId, mode: result.mode, added: result.added };

@@ -1,0 +1,17 @@
+/** Schemas of the settings several apps share, so each is validated (and explained) the same way everywhere. */
+import { z } from 'zod';
+
+/** A Redis URL: `redis://` or `rediss://` (TLS). */
+export const redisUrlSchema = z.string().refine((url) => {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+
+/** A Redis key prefix or queue-like name: BullMQ forbids ":" and keys stay readable. */
+export const keyPrefixSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"');
+
+/** pino levels. */
+export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
