@@ -30,6 +30,7 @@ export async function startCompute(
       ? await PreprocessThreads.start({
           modelDir: model.dir,
           limits: model.processor.limits,
+          decode: model.processor.decode,
           arena: arena.buffer,
           threads: plan.preprocessThreads,
           onReplace,

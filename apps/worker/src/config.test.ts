@@ -56,6 +56,14 @@ describe('resolveConfig', () => {
     }
   });
 
+  it('decodes exactly by default; fast only when asked', () => {
+    expect(resolveConfig({ model: 'm' }, {}).decode).toBe('exact');
+    expect(resolveConfig({ model: 'm' }, { METACLIP_DECODE: 'fast' }).decode).toBe('fast');
+    expect(() => resolveConfig({ model: 'm', decode: 'quick' }, {})).toThrow(
+      /--decode \(METACLIP_DECODE\): use exact or fast/,
+    );
+  });
+
   it('refuses a queue limit smaller than a batch', () => {
     expect(() => resolveConfig({ model: 'm', maxBatch: '8', maxQueue: '4' }, {})).toThrow(/--max-queue/);
   });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
+import { DECODE_MODES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
   keyPrefixSchema,
@@ -52,6 +53,16 @@ export const WORKER_SETTINGS = defineSettings({
     default: 'fp32',
     schema: z.enum(['fp32', 'fp16']),
     help: 'fp32 or fp16 compute',
+  },
+  decode: {
+    flag: '--decode <mode>',
+    env: 'METACLIP_DECODE',
+    // Hugging Face's pixels; `fast` is an explicit choice of speed over fidelity.
+    default: 'exact',
+    schema: z.enum(DECODE_MODES, { error: 'use exact or fast' }),
+    help:
+      "exact: Hugging Face's pixels; fast: JPEG/WebP shrink-on-load, a few levels off per pixel and much cheaper " +
+      'on large photos (see docs/deploy.md)',
   },
   redisUrl: {
     flag: '--redis-url <url>',

@@ -59,6 +59,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   const model = await loadModel(config.model, {
     device: config.device,
     dtype: config.dtype,
+    decode: config.decode,
     intraOpThreads: config.threads,
     // With vision threads, this thread only embeds label lists.
     towers: plan.visionThreads > 0 ? 'text' : 'both',

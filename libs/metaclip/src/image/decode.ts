@@ -24,9 +24,24 @@ export interface DecodedImage {
   rgb: Uint8Array;
 }
 
+/**
+ * How close to Hugging Face's pixels decoding stays:
+ * - `exact` (the default): transformers' `CLIPImageProcessor` pixels — the full image decoded, shrunk by libvips,
+ *   enlarged with PIL's own filter, alpha dropped before resizing;
+ * - `fast`: JPEG and WebP shrink-on-load (the decoder skips detail the resize would throw away), libvips for
+ *   enlargements and for alpha in one pass. Cheaper, most of all on large photos, and a few levels off per pixel
+ *   (the bound is in decode-mode.test.ts).
+ */
+export type DecodeMode = 'exact' | 'fast';
+
+/** The {@link DecodeMode}s, for option parsers. */
+export const DECODE_MODES: readonly DecodeMode[] = ['exact', 'fast'];
+
 /** How to decode: limits, the resize kernel, and the target size as a function of the original size. */
 export interface DecodeOptions {
   limits: ImageLimits;
+  /** Default `exact`. */
+  mode?: DecodeMode | undefined;
   /** Any sharp kernel; a config's `ResizeKernel` is one of them. */
   kernel: keyof KernelEnum;
   /** The resized size for an original size, or `null` to keep it. */
@@ -58,7 +73,8 @@ export function pilFilterFor(kernel: keyof KernelEnum, original: Dimensions, tar
 
 /**
  * Decodes `buf` and resizes it per `opts.target`.
- * @throws ImageInputError with the reason (`UNSUPPORTED_FORMAT`, `TOO_MANY_PIXELS`, `TRUNCATED`, `CORRUPT`, `TIMEOUT`).
+ * @throws ImageInputError with the reason (`UNSUPPORTED_FORMAT`, `TOO_MANY_PIXELS`, `TRUNCATED`, `CORRUPT`, `TIMEOUT`)
+ *   when the bytes are not a usable image; any other error is a fault of ours, not of the image.
  */
 export async function decodeImage(buf: Buffer, opts: DecodeOptions): Promise<DecodedImage> {
   const format = sniffImageFormat(buf);
@@ -66,36 +82,41 @@ export async function decodeImage(buf: Buffer, opts: DecodeOptions): Promise<Dec
     const message = 'not an image we can decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF or BMP)';
     throw new ImageInputError('UNSUPPORTED_FORMAT', message, { source: opts.source });
   }
-  try {
-    const { image, original } = format === 'bmp' ? fromBmp(buf, opts) : await fromEncoded(buf, opts);
-    const target = opts.target(original);
-    if (target && target.width * target.height > opts.limits.maxPixels) {
-      // A sliver (say 1 x 100000) "resized" to a short side of 224 would be billions of pixels.
-      const message = `resizing to ${target.width}x${target.height} exceeds the limit of ${opts.limits.maxPixels} pixels`;
-      throw new ImageInputError('TOO_MANY_PIXELS', message, { source: opts.source });
-    }
-    const filter = target && pilFilterFor(opts.kernel, original, target);
-    // Shrink-on-load (libjpeg / libwebp scaling while decoding) is faster but not PIL: it put WebP 5x further from
-    // transformers' pixels (mean abs. error 0.012 instead of 0.0024).
-    if (target && !filter) image.resize({ ...target, kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: false });
-    const { data, info } = await image
+  // Only what libvips says about the bytes makes an image bad; anything our own code throws (the resampler, the
+  // size check below) is a bug and propagates as it is, so it fails the shard instead of writing an error row.
+  const libvips = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((err: unknown) => {
+      throw asInputError(err, format, buf, opts.source);
+    });
+  const { image, original } = format === 'bmp' ? fromBmp(buf, opts) : await fromEncoded(buf, opts, libvips);
+  const target = opts.target(original);
+  if (target && target.width * target.height > opts.limits.maxPixels) {
+    // A sliver (say 1 x 100000) "resized" to a short side of 224 would be billions of pixels.
+    const message = `resizing to ${target.width}x${target.height} exceeds the limit of ${opts.limits.maxPixels} pixels`;
+    throw new ImageInputError('TOO_MANY_PIXELS', message, { source: opts.source });
+  }
+  const fast = opts.mode === 'fast';
+  const filter = target && !fast && pilFilterFor(opts.kernel, original, target);
+  // Shrink-on-load (libjpeg / libwebp scaling while decoding) is faster but not PIL: it put WebP 5x further from
+  // transformers' pixels (mean abs. error 0.012 instead of 0.0024), so only `fast` uses it.
+  if (target && !filter) image.resize({ ...target, kernel: opts.kernel, fit: 'fill', fastShrinkOnLoad: fast });
+  const { data, info } = await libvips(
+    image
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .timeout({ seconds: opts.limits.timeoutSeconds })
-      .toBuffer({ resolveWithObject: true });
-    const decoded = filter ? original : (target ?? original);
-    if (info.channels !== 3 || info.width !== decoded.width || info.height !== decoded.height) {
-      throw new Error(
-        `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${decoded.width}x${decoded.height}x3`,
-      );
-    }
-    if (!target || !filter) return { original, resized: decoded, region: { left: 0, top: 0, ...decoded }, rgb: data };
-    const region = opts.crop ? cropRegion(target, opts.crop) : { left: 0, top: 0, ...target };
-    return { original, resized: target, region, rgb: pilResize(data, original, target, filter, region) };
-  } catch (err) {
-    throw asInputError(err, format, buf, opts.source);
+      .toBuffer({ resolveWithObject: true }),
+  );
+  const decoded = filter ? original : (target ?? original);
+  if (info.channels !== 3 || info.width !== decoded.width || info.height !== decoded.height) {
+    throw new Error(
+      `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${decoded.width}x${decoded.height}x3`,
+    );
   }
+  if (!target || !filter) return { original, resized: decoded, region: { left: 0, top: 0, ...decoded }, rgb: data };
+  const region = opts.crop ? cropRegion(target, opts.crop) : { left: 0, top: 0, ...target };
+  return { original, resized: target, region, rgb: pilResize(data, original, target, filter, region) };
 }
 
 /** Options every libvips load gets: strict about damage, bounded in size, PIL's view of orientation and colour. */
@@ -116,9 +137,13 @@ function fromBmp(buf: Buffer, opts: DecodeOptions): { image: Sharp; original: Di
   return { image: sharp(data, { raw: { width, height, channels: 3 } }), original: { width, height } };
 }
 
-async function fromEncoded(buf: Buffer, opts: DecodeOptions): Promise<{ image: Sharp; original: Dimensions }> {
+async function fromEncoded(
+  buf: Buffer,
+  opts: DecodeOptions,
+  libvips: <T>(work: Promise<T>) => Promise<T>,
+): Promise<{ image: Sharp; original: Dimensions }> {
   const load = loadOptions(opts.limits);
-  const meta = await sharp(buf, load).metadata();
+  const meta = await libvips(sharp(buf, load).metadata());
   const original = meta.autoOrient;
   if (original.width * original.height > opts.limits.maxPixels) {
     throw new ImageInputError(
@@ -127,19 +152,21 @@ async function fromEncoded(buf: Buffer, opts: DecodeOptions): Promise<{ image: S
       { source: opts.source },
     );
   }
-  if (!meta.hasAlpha) return { image: sharp(buf, load), original };
+  if (!meta.hasAlpha || opts.mode === 'fast') return { image: sharp(buf, load), original };
   // libvips resizes with premultiplied alpha, which would blend colour into transparent pixels; PIL drops alpha
-  // first and keeps their colour. So drop it in a pass of its own, then resize the plain RGB.
-  const { data, info } = await sharp(buf, load)
-    .toColourspace('srgb')
-    .removeAlpha()
-    .raw({ depth: 'uchar' })
-    .timeout({ seconds: opts.limits.timeoutSeconds })
-    .toBuffer({ resolveWithObject: true });
+  // first and keeps their colour. So `exact` drops it in a pass of its own, then resizes the plain RGB.
+  const { data, info } = await libvips(
+    sharp(buf, load)
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .timeout({ seconds: opts.limits.timeoutSeconds })
+      .toBuffer({ resolveWithObject: true }),
+  );
   return { image: sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }), original };
 }
 
-/** Wraps whatever decoding threw into an {@link ImageInputError} a person can act on. */
+/** Wraps what libvips threw about an image's bytes into an {@link ImageInputError} a person can act on. */
 function asInputError(err: unknown, format: ImageFormat, buf: Buffer, source: string | undefined): ImageInputError {
   if (err instanceof ImageInputError) return err;
   const detail = (err as Error).message.split('\n')[0] ?? '';

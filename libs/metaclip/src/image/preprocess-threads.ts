@@ -4,6 +4,7 @@
  * preprocessing (resampling and normalising some 150,000 values per image), so the worker spreads it over cores.
  */
 import { ThreadPool } from '../threads/thread-pool';
+import type { DecodeMode } from './decode';
 import type { ImageLimits } from './limits';
 import type { Dimensions } from './preprocess';
 import type { PreprocessResult, PreprocessTask, PreprocessThreadData } from './preprocess.thread';
@@ -13,6 +14,8 @@ export interface PreprocessThreadsOptions {
   /** The model folder (its `preprocessor_config.json` decides the preprocessing). */
   modelDir: string;
   limits: ImageLimits;
+  /** Default `exact`, as `ImageProcessor`'s. */
+  decode?: DecodeMode;
   /** Every `out` passed to {@link PreprocessThreads.preprocess} must be a view of this buffer. */
   arena: SharedArrayBuffer;
   threads: number;
@@ -34,7 +37,12 @@ export class PreprocessThreads {
    * @throws ModelLoadError when the config is missing or malformed.
    */
   static async start(options: PreprocessThreadsOptions): Promise<PreprocessThreads> {
-    const data: PreprocessThreadData = { modelDir: options.modelDir, limits: options.limits, arena: options.arena };
+    const data: PreprocessThreadData = {
+      modelDir: options.modelDir,
+      limits: options.limits,
+      decode: options.decode ?? 'exact',
+      arena: options.arena,
+    };
     const pool = await ThreadPool.start<PreprocessTask, PreprocessResult, PreprocessThreadData>({
       module: new URL('./preprocess.thread.ts', import.meta.url),
       size: options.threads,

@@ -3,6 +3,7 @@
  * straight into the worker's shared pixel arena, so neither the pixels nor the decoding touch the main thread.
  */
 import { serveTasks } from '../threads/serve';
+import type { DecodeMode } from './decode';
 import type { ImageLimits } from './limits';
 import { ImageProcessor } from './processor';
 
@@ -11,6 +12,7 @@ export interface PreprocessThreadData {
   /** The model folder holding `preprocessor_config.json`. */
   modelDir: string;
   limits: ImageLimits;
+  decode: DecodeMode;
   /** The pixel arena: float32 slots that tasks name by offset. */
   arena: SharedArrayBuffer;
 }
@@ -28,7 +30,7 @@ export interface PreprocessResult {
 }
 
 await serveTasks<PreprocessThreadData, PreprocessTask, PreprocessResult>(async (data) => {
-  const processor = await ImageProcessor.fromDir(data.modelDir, data.limits);
+  const processor = await ImageProcessor.fromDir(data.modelDir, { limits: data.limits, decode: data.decode });
   const arena = new Float32Array(data.arena);
   return async ({ bytes, offset }) => {
     const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

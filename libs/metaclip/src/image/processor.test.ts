@@ -255,7 +255,7 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
   });
 
   it('an image above a configured pixel limit', async () => {
-    const small = ImageProcessor.fromConfig({}, { maxPixels: 100_000 });
+    const small = ImageProcessor.fromConfig({}, { limits: { maxPixels: 100_000 } });
     expect(await reasonOf(jpg, small)).toBe('TOO_MANY_PIXELS');
   });
 
@@ -264,7 +264,9 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
     const sliver = await sharp({ create: { width: 20, height: 400, channels: 3, background: '#808080' } })
       .png()
       .toBuffer();
-    expect(await reasonOf(sliver, ImageProcessor.fromConfig({}, { maxPixels: 100_000 }))).toBe('TOO_MANY_PIXELS');
+    expect(await reasonOf(sliver, ImageProcessor.fromConfig({}, { limits: { maxPixels: 100_000 } }))).toBe(
+      'TOO_MANY_PIXELS',
+    );
     expect((await pixelsOf(sliver)).size).toEqual({ width: 20, height: 400 });
   });
 
@@ -302,7 +304,7 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
   });
 
   it('too many bytes, from a buffer and from a file', async () => {
-    const small = ImageProcessor.fromConfig({}, { maxBytes: 10_000 });
+    const small = ImageProcessor.fromConfig({}, { limits: { maxBytes: 10_000 } });
     expect(await reasonOf(jpg, small)).toBe('TOO_MANY_BYTES');
     expect(await reasonOf(path.join(IMAGES, 'astronaut.jpg'), small)).toBe('TOO_MANY_BYTES');
   });

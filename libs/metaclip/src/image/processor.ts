@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ImageDecodeError } from '../errors';
 import { readJsonFile } from '../tokenizer/read-json';
 import { type PreprocessSpec, parsePreprocessorConfig } from './config';
-import { decodeImage } from './decode';
+import { type DecodeMode, decodeImage } from './decode';
 import { type ImageLimits, resolveImageLimits } from './limits';
 import { type Dimensions, normalisationTables, resizeTarget, writeChw } from './preprocess';
 import { type ImageInput, readImageSource } from './source';
@@ -31,6 +31,14 @@ export interface BatchOptions {
   concurrency?: number;
 }
 
+/** Options of {@link ImageProcessor.fromDir} and {@link ImageProcessor.fromConfig}. */
+export interface ProcessorOptions {
+  /** Per-image limits; unset ones take the defaults (`DEFAULT_IMAGE_LIMITS`). */
+  limits?: Partial<ImageLimits>;
+  /** `exact` (default: transformers' pixels) or `fast` (shrink-on-load; see {@link DecodeMode}). */
+  decode?: DecodeMode;
+}
+
 /** Turns images into the `pixel_values` a MetaCLIP vision tower takes. */
 export class ImageProcessor {
   /** Side of the square the model takes: each image becomes `3 * size * size` floats. */
@@ -39,12 +47,15 @@ export class ImageProcessor {
   readonly spec: Readonly<PreprocessSpec>;
   /** Per-image limits of decoding. */
   readonly limits: Readonly<ImageLimits>;
+  /** How close to transformers' pixels decoding stays. */
+  readonly decode: DecodeMode;
   readonly #tables: Float32Array[];
 
-  private constructor(spec: PreprocessSpec, limits: ImageLimits) {
+  private constructor(spec: PreprocessSpec, options: ProcessorOptions) {
     this.spec = spec;
     this.size = spec.size;
-    this.limits = limits;
+    this.limits = resolveImageLimits(options.limits);
+    this.decode = options.decode ?? 'exact';
     this.#tables = normalisationTables(spec);
   }
 
@@ -52,17 +63,17 @@ export class ImageProcessor {
    * Reads `preprocessor_config.json` from a model folder.
    * @throws ModelLoadError when the file is missing or malformed.
    */
-  static async fromDir(dir: string, limits?: Partial<ImageLimits>): Promise<ImageProcessor> {
+  static async fromDir(dir: string, options: ProcessorOptions = {}): Promise<ImageProcessor> {
     const file = path.join(dir, 'preprocessor_config.json');
-    return new ImageProcessor(parsePreprocessorConfig(await readJsonFile(file), file), resolveImageLimits(limits));
+    return new ImageProcessor(parsePreprocessorConfig(await readJsonFile(file), file), options);
   }
 
   /**
    * From the parsed content of a `preprocessor_config.json`.
    * @throws ModelLoadError when it is malformed; RangeError when a limit is not a positive integer.
    */
-  static fromConfig(config: unknown, limits?: Partial<ImageLimits>): ImageProcessor {
-    return new ImageProcessor(parsePreprocessorConfig(config), resolveImageLimits(limits));
+  static fromConfig(config: unknown, options: ProcessorOptions = {}): ImageProcessor {
+    return new ImageProcessor(parsePreprocessorConfig(config), options);
   }
 
   /** Floats one image takes in a batch tensor. */
@@ -84,6 +95,7 @@ export class ImageProcessor {
     const { resize } = this.spec;
     const decoded = await decodeImage(bytes, {
       limits: this.limits,
+      mode: this.decode,
       kernel: this.spec.kernel,
       target: (original) => (resize ? resizeTarget(original.width, original.height, resize) : null),
       crop: this.size,

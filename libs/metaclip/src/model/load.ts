@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { convertModel, readManifest } from '../convert/convert';
 import { ModelLoadError } from '../errors';
+import type { DecodeMode } from '../image/decode';
 import { ImageProcessor } from '../image/processor';
 import { resolveModelDir } from '../resolve/resolve';
 import { formatDevice, parseDevice } from '../runtime/device';
@@ -31,6 +32,8 @@ export interface LoadOptions {
   fused?: boolean;
   intraOpThreads?: number;
   interOpThreads?: number;
+  /** How `processor` decodes: `exact` (default, transformers' pixels) or `fast` (see `DecodeMode`). */
+  decode?: DecodeMode;
   /**
    * Which towers get an onnxruntime session (default `both`). With `text`, `embedPixels` and `embedImages` throw;
    * with `vision`, `embedTexts` does. A folder with only the combined `model.onnx` always opens both.
@@ -75,7 +78,7 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
     const imageShape = [channels, config.vision.imageSize, config.vision.imageSize] as const;
     const [tokenizer, processor, opened] = await Promise.all([
       ClipTokenizer.fromDir(onnxDir),
-      ImageProcessor.fromDir(onnxDir),
+      ImageProcessor.fromDir(onnxDir, { decode: options.decode }),
       files.kind === 'separate'
         ? Promise.all([
             towers !== 'text' ? open(files.vision) : undefined,
