@@ -109,9 +109,9 @@ describe('with credentials', () => {
   let dash: SpawnedDashboard;
   beforeAll(async () => {
     dash = await spawnDashboard(['--key-prefix', fx.prefix, '--host', '0.0.0.0'], {
-      DASHBOARD_TOKEN: TOKEN,
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
+      METACLIP_DASHBOARD_TOKEN: TOKEN,
+      METACLIP_DASHBOARD_USER: USER,
+      METACLIP_DASHBOARD_PASSWORD: PASSWORD,
     });
   });
   afterAll(async () => {
@@ -167,24 +167,24 @@ describe('refusing unsafe settings', () => {
     const { code, output } = await runDashboardToExit(['--host', '0.0.0.0']);
     expect(code).toBe(2);
     expect(output).toMatch(/refusing to listen on 0\.0\.0\.0 without credentials/);
-    expect(output).toMatch(/DASHBOARD_TOKEN/);
+    expect(output).toMatch(/METACLIP_DASHBOARD_TOKEN/);
   });
 
   it('refuses a public published host without credentials, and a short token', async () => {
     const [published, short] = await Promise.all([
-      runDashboardToExit(['--host', '0.0.0.0'], { DASHBOARD_PUBLISHED_HOST: '0.0.0.0' }),
-      runDashboardToExit([], { DASHBOARD_TOKEN: 'REPLACE_ME' }),
+      runDashboardToExit(['--host', '0.0.0.0'], { METACLIP_DASHBOARD_PUBLISHED_HOST: '0.0.0.0' }),
+      runDashboardToExit([], { METACLIP_DASHBOARD_TOKEN: 'REPLACE_ME' }),
     ]);
     expect(published.code).toBe(2);
     expect(published.output).toMatch(/published on 0\.0\.0\.0/);
     expect(short.code).toBe(2);
-    expect(short.output).toMatch(/DASHBOARD_TOKEN needs at least 16 characters/);
+    expect(short.output).toMatch(/METACLIP_DASHBOARD_TOKEN: needs at least 16 characters/);
     expect(short.output).not.toContain('REPLACE_ME');
   });
 
   it('listens on 0.0.0.0 without credentials only when the container port is published on loopback', async () => {
     const dash = await spawnDashboard(['--key-prefix', fx.prefix, '--host', '0.0.0.0'], {
-      DASHBOARD_PUBLISHED_HOST: '127.0.0.1',
+      METACLIP_DASHBOARD_PUBLISHED_HOST: '127.0.0.1',
     });
     try {
       expect(dash.output()).toMatch(/relying on the container port being published on loopback only/);

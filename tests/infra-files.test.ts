@@ -133,10 +133,10 @@ describe('docker-compose.yml', () => {
     const svc = services.dashboard as Doc;
     const published = (svc.ports as string[]).map(interpolate);
     expect(published).toEqual(['127.0.0.1:3000:3000']);
-    expect(interpolate(svc.environment.DASHBOARD_PUBLISHED_HOST)).toBe('127.0.0.1');
+    expect(interpolate(svc.environment.METACLIP_DASHBOARD_PUBLISHED_HOST)).toBe('127.0.0.1');
     // The published host and the variable the server checks must be the same setting.
     const bindVar = /^\$\{([A-Z_]+)/.exec(svc.ports[0])?.[1];
-    expect(svc.environment.DASHBOARD_PUBLISHED_HOST).toContain(`\${${bindVar}`);
+    expect(svc.environment.METACLIP_DASHBOARD_PUBLISHED_HOST).toContain(`\${${bindVar}`);
   });
 });
 
@@ -226,7 +226,7 @@ describe('infra/k8s', () => {
     const fromSecret = (container.env as Doc[])
       .filter((e) => e.valueFrom?.secretKeyRef?.name === 'metaclip-secrets')
       .map((e) => e.name);
-    expect(fromSecret).toEqual(expect.arrayContaining(['DASHBOARD_USER', 'DASHBOARD_PASSWORD']));
+    expect(fromSecret).toEqual(expect.arrayContaining(['METACLIP_DASHBOARD_USER', 'METACLIP_DASHBOARD_PASSWORD']));
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
   });

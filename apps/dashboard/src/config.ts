@@ -1,21 +1,18 @@
+import {
+  ConfigError,
+  defineSettings,
+  keyPrefixSchema,
+  logLevelSchema,
+  redisUrlSchema,
+  resolveSettings,
+} from '@metaclip-batch/settings';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
-import { DashboardConfigError } from './errors';
 
 /** Shortest bearer token accepted: a guessable token is no protection for a page that can delete jobs. */
 export const MIN_TOKEN_LENGTH = 16;
 /** Shortest basic-auth password accepted. */
 export const MIN_PASSWORD_LENGTH = 12;
-
-/** Defaults of the settings that have one, as the CLI shows them in `--help`. */
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: '3000',
-  redisUrl: 'redis://127.0.0.1:6379',
-  discoverInterval: '10',
-  runs: '50',
-  keyPrefix: 'metaclip',
-} as const;
 
 /** Credentials the dashboard accepts; either, both or none may be configured. */
 export interface AuthConfig {
@@ -39,19 +36,7 @@ export interface DashboardConfig {
   auth: AuthConfig;
   /** Host address a container's port is published on (`docker -p ADDR:...`), when running in a container. */
   publishedHost?: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-}
-
-/** Command-line flags as the CLI parser hands them over (strings, before validation). */
-export interface DashboardFlags {
-  host?: string;
-  port?: string;
-  redisUrl?: string;
-  keyPrefix?: string;
-  queue?: string[];
-  discoverInterval?: string;
-  runs?: string;
-  publishedHost?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 const QueueNameSchema = z
@@ -59,69 +44,125 @@ const QueueNameSchema = z
   .min(1)
   .refine((q) => !q.includes(':'), 'a queue name cannot contain ":"');
 
-const ConfigSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65535),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
-  keyPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
-  queues: z.array(QueueNameSchema),
-  discoverIntervalMs: z.coerce
-    .number()
-    .min(1, 'at least 1 second')
-    .transform((s) => Math.round(s * 1000)),
-  runsLimit: z.coerce.number().int().min(1).max(1000),
-  publishedHost: z.string().min(1).optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
-  auth: z.object({
-    basic: z
-      .object({
-        user: z
-          .string()
-          .min(1)
-          .refine((u) => !u.includes(':'), 'DASHBOARD_USER cannot contain ":"'),
-        password: z
-          .string()
-          .min(MIN_PASSWORD_LENGTH, `DASHBOARD_PASSWORD needs at least ${MIN_PASSWORD_LENGTH} characters`),
-      })
+/**
+ * The dashboard's settings table. Credentials have no flag: a flag would show them to anyone who can list processes.
+ */
+export const DASHBOARD_SETTINGS = defineSettings({
+  host: {
+    flag: '--host <address>',
+    env: 'METACLIP_DASHBOARD_HOST',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+    help: 'address to listen on',
+  },
+  port: {
+    flag: '--port <number>',
+    env: 'METACLIP_DASHBOARD_PORT',
+    default: 3000,
+    schema: z.coerce.number().int().min(0).max(65535),
+    help: 'port to listen on (0: any free port)',
+  },
+  redisUrl: {
+    flag: '--redis-url <url>',
+    env: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379',
+    schema: redisUrlSchema,
+    help: 'Redis holding the queues and run state',
+  },
+  keyPrefix: {
+    flag: '--key-prefix <prefix>',
+    env: 'METACLIP_PREFIX',
+    default: 'metaclip',
+    schema: keyPrefixSchema,
+    help: 'Redis key prefix of the run store (as producer and workers use)',
+  },
+  queue: {
+    flag: '--queue <name>',
+    env: 'METACLIP_QUEUE',
+    default: [],
+    repeatable: true,
+    schema: z.array(QueueNameSchema).transform((q) => [...new Set(q)]),
+    help: 'also show this queue in Bull Board (repeatable; the variable: comma-separated)',
+  },
+  discoverInterval: {
+    flag: '--discover-interval <seconds>',
+    env: 'METACLIP_DASHBOARD_DISCOVER_INTERVAL',
+    default: 10,
+    schema: z.coerce
+      .number()
+      .min(1, 'at least 1 second')
+      .transform((s) => Math.round(s * 1000)),
+    help: 'how often to look for new queues in runs',
+  },
+  runs: {
+    flag: '--runs <count>',
+    env: 'METACLIP_DASHBOARD_RUNS',
+    default: 50,
+    schema: z.coerce.number().int().min(1).max(1000),
+    help: 'how many of the newest runs to show',
+  },
+  publishedHost: {
+    flag: '--published-host <address>',
+    env: 'METACLIP_DASHBOARD_PUBLISHED_HOST',
+    deprecatedEnv: ['DASHBOARD_PUBLISHED_HOST'],
+    schema: z.string().min(1).optional(),
+    help: 'in a container: the host address its port is published on; loopback lets --host 0.0.0.0 run without credentials',
+  },
+  logLevel: { env: 'LOG_LEVEL', default: 'info', schema: logLevelSchema, help: 'log level' },
+  token: {
+    env: 'METACLIP_DASHBOARD_TOKEN',
+    deprecatedEnv: ['DASHBOARD_TOKEN'],
+    secret: true,
+    schema: z.string().min(MIN_TOKEN_LENGTH, `needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+    help: `bearer token (at least ${MIN_TOKEN_LENGTH} characters): "Authorization: Bearer <token>"`,
+  },
+  user: {
+    env: 'METACLIP_DASHBOARD_USER',
+    deprecatedEnv: ['DASHBOARD_USER'],
+    schema: z
+      .string()
+      .refine((u) => !u.includes(':'), 'cannot contain ":"')
       .optional(),
-    token: z.string().min(MIN_TOKEN_LENGTH, `DASHBOARD_TOKEN needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
-  }),
+    help: 'basic-auth user name (with METACLIP_DASHBOARD_PASSWORD)',
+  },
+  password: {
+    env: 'METACLIP_DASHBOARD_PASSWORD',
+    deprecatedEnv: ['DASHBOARD_PASSWORD'],
+    secret: true,
+    schema: z.string().min(MIN_PASSWORD_LENGTH, `needs at least ${MIN_PASSWORD_LENGTH} characters`).optional(),
+    help: `basic-auth password (at least ${MIN_PASSWORD_LENGTH} characters)`,
+  },
 });
 
-/** Compose and Kubernetes pass unset settings as empty strings; treat those as absent. */
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
+const BOTH_OR_NEITHER = `set both ${DASHBOARD_SETTINGS.user.env} and ${DASHBOARD_SETTINGS.password.env} for basic auth, or neither`;
 
 /**
  * Pure: build the settings from flags and environment (flags win) and check that they are safe to serve.
- * Credentials come only from the environment: a flag would show them to anyone who can list processes.
  *
- * @throws {@link DashboardConfigError} with a message for a person when a value is invalid or the bind is unsafe.
+ * @throws {@link ConfigError} with a message for a person when a value is invalid or the bind is unsafe.
  */
-export function resolveConfig(flags: DashboardFlags, env: Record<string, string | undefined>): DashboardConfig {
-  const user = nonEmpty(env.DASHBOARD_USER);
-  const password = nonEmpty(env.DASHBOARD_PASSWORD);
-  if ((user === undefined) !== (password === undefined)) {
-    throw new DashboardConfigError('set both DASHBOARD_USER and DASHBOARD_PASSWORD for basic auth, or neither');
-  }
-  const parsed = ConfigSchema.safeParse({
-    host: flags.host ?? DEFAULTS.host,
-    port: flags.port ?? DEFAULTS.port,
-    redisUrl: flags.redisUrl ?? nonEmpty(env.REDIS_URL) ?? DEFAULTS.redisUrl,
-    keyPrefix: flags.keyPrefix ?? nonEmpty(env.METACLIP_PREFIX) ?? DEFAULTS.keyPrefix,
-    queues: [...new Set(flags.queue ?? [])],
-    discoverIntervalMs: flags.discoverInterval ?? DEFAULTS.discoverInterval,
-    runsLimit: flags.runs ?? DEFAULTS.runs,
-    publishedHost: flags.publishedHost ?? nonEmpty(env.DASHBOARD_PUBLISHED_HOST),
-    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+export function resolveConfig(
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): DashboardConfig {
+  const { token, user, password, queue, discoverInterval, runs, ...rest } = resolveSettings(
+    DASHBOARD_SETTINGS,
+    { flags, env },
+    (s) =>
+      (s.user === undefined) === (s.password === undefined)
+        ? []
+        : [{ key: s.user === undefined ? 'user' : 'password', message: BOTH_OR_NEITHER }],
+  );
+  const config: DashboardConfig = {
+    ...rest,
+    queues: queue,
+    discoverIntervalMs: discoverInterval,
+    runsLimit: runs,
     auth: {
-      basic: user !== undefined && password !== undefined ? { user, password } : undefined,
-      token: nonEmpty(env.DASHBOARD_TOKEN),
+      ...(user !== undefined && password !== undefined ? { basic: { user, password } } : {}),
+      ...(token !== undefined ? { token } : {}),
     },
-  });
-  if (!parsed.success) throw new DashboardConfigError(`invalid dashboard settings:\n${z.prettifyError(parsed.error)}`);
-  const config = parsed.data;
+  };
   checkBindSafety(config);
   return config;
 }
@@ -142,20 +183,20 @@ export function hasCredentials(auth: AuthConfig): boolean {
  * runs page shows bucket paths, so an open port is an open door. The one exception is a container whose port the
  * host publishes on loopback only (`publishedHost`): the container must listen on 0.0.0.0 to be reachable at all.
  *
- * @throws {@link DashboardConfigError}
+ * @throws {@link ConfigError}
  */
 export function checkBindSafety(config: Pick<DashboardConfig, 'host' | 'auth' | 'publishedHost'>): void {
   if (isLoopback(config.host) || hasCredentials(config.auth)) return;
   if (config.publishedHost !== undefined && isLoopback(config.publishedHost)) return;
   const published =
     config.publishedHost === undefined ? '' : ` (published on ${config.publishedHost}, which is not loopback either)`;
-  throw new DashboardConfigError(
+  throw new ConfigError([
     `refusing to listen on ${config.host}${published} without credentials: anyone who can reach the port could ` +
       'see your runs and retry or delete jobs in Bull Board.\n' +
-      'Either set DASHBOARD_TOKEN (bearer token) or DASHBOARD_USER and DASHBOARD_PASSWORD (basic auth), ' +
-      'or keep the default --host 127.0.0.1 and reach it through `ssh -L 3000:127.0.0.1:3000` or ' +
-      '`kubectl port-forward`.',
-  );
+      `Either set ${DASHBOARD_SETTINGS.token.env} (bearer token) or ${DASHBOARD_SETTINGS.user.env} and ` +
+      `${DASHBOARD_SETTINGS.password.env} (basic auth), or keep the default --host 127.0.0.1 and reach it through ` +
+      '`ssh -L 3000:127.0.0.1:3000` or `kubectl port-forward`.',
+  ]);
 }
 
 /** Pure: the settings without secrets, for logs (Redis password redacted, auth kinds only). */

@@ -3,9 +3,8 @@ export { buildCli } from './cli';
 export {
   type AuthConfig,
   checkBindSafety,
+  DASHBOARD_SETTINGS,
   type DashboardConfig,
-  type DashboardFlags,
-  DEFAULTS,
   describeConfig,
   hasCredentials,
   isLoopback,
@@ -14,7 +13,6 @@ export {
   resolveConfig,
 } from './config';
 export { POLL_MS, type RunningDashboard, startDashboard } from './dashboard';
-export { DashboardConfigError } from './errors';
 export { escapeHtml, renderQueueRow, renderRunRow, renderRunsPage } from './page';
 export { type BoardControls, planQueueChanges, QueueRegistry, type QueueSummary, wantedQueues } from './queue-registry';
 export {

@@ -1,16 +1,16 @@
+import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
-import { DashboardConfigError } from './errors';
 
 /** Settings, or the exit code after telling the person what is wrong. */
 function configOrExit(flags: Parameters<typeof resolveConfig>[0]): DashboardConfig | null {
   try {
     return resolveConfig(flags, process.env);
   } catch (err) {
-    if (!(err instanceof DashboardConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`metaclip-dashboard: ${err.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = EXIT_CONFIG;
     return null;
   }
 }

@@ -19,7 +19,8 @@ Examples:
   # one worker per visible GPU, metrics on ports 9464, 9465, ...
   $ metaclip-worker launch --gpus all --model facebook/metaclip-b16-fullcc2.5b --max-batch 128
 
-Every flag also reads the environment variable its line names; a flag wins. SIGTERM or SIGINT: stop taking shards, finish those in flight, exit 0 (within --grace-ms).`;
+Every flag also reads an environment variable (METACLIP_MODEL, METACLIP_QUEUE, METACLIP_DEVICE, REDIS_URL, ...,
+as each line says); a flag wins. SIGTERM or SIGINT: stop taking shards, finish those in flight, exit 0 (within --grace-ms).`;
 
 /** The worker's flags, shared by the default command and `launch` (which passes them on to every child). */
 function workerOptions(cmd: Command): Command {
