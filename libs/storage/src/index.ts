@@ -7,7 +7,16 @@ export {
   StorageError,
 } from './errors';
 export { LocalStorage } from './local';
-export { decodeNpy, encodeNpy, float16ToFloat32, float32ToFloat16, type NpyArray, type NpyDtype } from './npy';
+export {
+  decodeNpy,
+  encodeNpy,
+  float16ToFloat32,
+  float32ToFloat16,
+  type NpyArray,
+  type NpyDtype,
+  type NpyHeader,
+  readNpyHeader,
+} from './npy';
 export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';
 export { type BackoffOptions, backoffDelay, type RetryOptions, withRetry } from './retry';
 export { type Env, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';

@@ -69,14 +69,20 @@ function npyHeader(descr: string, shape: readonly number[]): Buffer {
   return out;
 }
 
+/** What an npy header says: element type, shape, and the byte offset where the data starts. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  dataOffset: number;
+}
+
 /**
- * Decodes a `.npy` file (format v1, v2 or v3) holding little-endian float32 or float16 in C order. The result views
- * `buf` without copying when the data is aligned.
+ * Parses the header of a `.npy` file (its first bytes suffice: 4 KiB covers any header numpy writes), so a reader can
+ * fetch single rows at `dataOffset + row * rowBytes` without loading the file.
  *
- * @throws FormatError for anything else (other dtypes, big-endian, Fortran order, truncated data).
+ * @throws FormatError for what {@link decodeNpy} refuses in a header.
  */
-export function decodeNpy(buf: Uint8Array): NpyArray {
-  assertLittleEndianHost();
+export function readNpyHeader(buf: Uint8Array): NpyHeader {
   const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (bytes.length < PREFIX_LEN || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new FormatError('not an npy file (bad magic)', { code: 'BAD_NPY' });
@@ -113,6 +119,19 @@ export function decodeNpy(buf: Uint8Array): NpyArray {
       code: 'BAD_NPY',
     });
   }
+  return { dtype, shape, dataOffset: dataStart };
+}
+
+/**
+ * Decodes a `.npy` file (format v1, v2 or v3) holding little-endian float32 or float16 in C order. The result views
+ * `buf` without copying when the data is aligned.
+ *
+ * @throws FormatError for anything else (other dtypes, big-endian, Fortran order, truncated data).
+ */
+export function decodeNpy(buf: Uint8Array): NpyArray {
+  assertLittleEndianHost();
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const { dtype, shape, dataOffset: dataStart } = readNpyHeader(bytes);
   const count = shape.reduce((a, b) => a * b, 1);
   const width = dtype === 'float32' ? 4 : 2;
   if (bytes.length < dataStart + count * width) {
