@@ -4,6 +4,7 @@
  */
 
 import { ModelLoadError, ProviderUnavailableError } from '@metaclip-batch/metaclip';
+import { SearchError } from '@metaclip-batch/search';
 import { Command, CommanderError, Option } from 'commander';
 import { registerClassify } from './classify';
 import type { CliContext } from './context';
@@ -11,13 +12,18 @@ import { registerConvert } from './convert';
 import { registerEmbed } from './embed';
 import { EXIT, EXIT_HELP, stderrLogger, UsageError } from './options';
 import { JsonLines } from './output';
+import { registerRunCommands } from './run-commands';
+import { registerSearch } from './search';
 import { registerSimilarity } from './similarity';
 import { registerTokenize } from './tokenize';
 
 /** Builds the program; commands record their exit status in `ctx`. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('metaclip')
-    .description('MetaCLIP on onnxruntime: zero-shot labels, embeddings, similarity, tokens and model conversion.')
+    .description(
+      'MetaCLIP on onnxruntime: zero-shot labels, embeddings, similarity, tokens, model conversion, and search,\n' +
+        "near-duplicates and clusters over a run's embeddings.",
+    )
     .addOption(
       new Option('--log-level <level>', 'stderr log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
@@ -35,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSimilarity(program, ctx);
   registerTokenize(program, ctx);
   registerConvert(program, ctx);
+  registerRunCommands(program, ctx);
+  registerSearch(program, ctx);
   return program;
 }
 
@@ -57,6 +65,11 @@ export async function runCli(argv: string[]): Promise<number> {
 function classifyError(err: unknown): { status: number; hint: string } {
   if (err instanceof UsageError) return { status: EXIT.USAGE, hint: ' (add --help for usage)' };
   if (err instanceof ModelLoadError) return { status: EXIT.MODEL, hint: '' };
+  if (err instanceof SearchError) {
+    return err.code === 'BAD_ARGUMENT'
+      ? { status: EXIT.USAGE, hint: ' (add --help for usage)' }
+      : { status: EXIT.INPUT, hint: '' };
+  }
   if (err instanceof ProviderUnavailableError) {
     return { status: EXIT.DEVICE, hint: ' (use --device cpu, or see docs/GPU.md for the GPU providers)' };
   }

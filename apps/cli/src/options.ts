@@ -22,6 +22,8 @@ export const EXIT = {
   DEVICE: 4,
   /** Anything else (a bug: please report it with the stderr output). */
   INTERNAL: 5,
+  /** A run, index or query that cannot be used (missing, empty, another model's, not an image). */
+  INPUT: 6,
 } as const;
 
 /** Help text shared by every command. */
@@ -35,6 +37,7 @@ Exit status:
   ${EXIT.MODEL}  the model could not be found, downloaded or loaded
   ${EXIT.DEVICE}  the requested device is not available
   ${EXIT.INTERNAL}  unexpected error
+  ${EXIT.INPUT}  a run, index or query that cannot be used (missing, empty, another model's, not an image)
 
 Models (--model): a Hugging Face model folder (config.json + model.safetensors), an ONNX folder in
 transformers.js layout, or a hub id such as facebook/metaclip-b16-fullcc2.5b[@revision]. Hub downloads go to
