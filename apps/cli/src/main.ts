@@ -5,12 +5,13 @@
 
 import { ModelLoadError, ProviderUnavailableError } from '@metaclip-batch/metaclip';
 import { SearchError } from '@metaclip-batch/search';
-import { Command, CommanderError, Option } from 'commander';
+import { addSettingOptions, ConfigError, resolveSettings } from '@metaclip-batch/settings';
+import { Command, CommanderError } from 'commander';
 import { registerClassify } from './classify';
 import type { CliContext } from './context';
 import { registerConvert } from './convert';
 import { registerEmbed } from './embed';
-import { EXIT, EXIT_HELP, stderrLogger, UsageError } from './options';
+import { CLI_SETTINGS, EXIT, EXIT_HELP, stderrLogger, UsageError } from './options';
 import { JsonLines } from './output';
 import { registerRunCommands } from './run-commands';
 import { registerSearch } from './search';
@@ -19,21 +20,18 @@ import { registerTokenize } from './tokenize';
 
 /** Builds the program; commands record their exit status in `ctx`. */
 export function buildProgram(ctx: CliContext): Command {
-  const program = new Command('metaclip')
-    .description(
+  const program = addSettingOptions(
+    new Command('metaclip').description(
       'MetaCLIP on onnxruntime: zero-shot labels, embeddings, similarity, tokens, model conversion, and search,\n' +
         "near-duplicates and clusters over a run's embeddings.",
-    )
-    .addOption(
-      new Option('--log-level <level>', 'stderr log level')
-        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
-        .default('info'),
-    )
+    ),
+    CLI_SETTINGS,
+  )
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_HELP)
     .hook('preAction', (cmd) => {
-      ctx.logger = stderrLogger(cmd.opts().logLevel as string);
+      ctx.logger = stderrLogger(resolveSettings(CLI_SETTINGS, { flags: cmd.opts(), env: process.env }).logLevel);
     });
   // Subcommands made with .command() inherit exitOverride and output settings from here.
   registerClassify(program, ctx);
@@ -63,7 +61,8 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 function classifyError(err: unknown): { status: number; hint: string } {
-  if (err instanceof UsageError) return { status: EXIT.USAGE, hint: ' (add --help for usage)' };
+  if (err instanceof UsageError || err instanceof ConfigError)
+    return { status: EXIT.USAGE, hint: ' (add --help for usage)' };
   if (err instanceof ModelLoadError) return { status: EXIT.MODEL, hint: '' };
   if (err instanceof SearchError) {
     return err.code === 'BAD_ARGUMENT'

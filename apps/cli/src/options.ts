@@ -5,8 +5,18 @@
 
 import type { MetaClipModel } from '@metaclip-batch/metaclip';
 import { loadModel } from '@metaclip-batch/metaclip';
+import {
+  addSettingOptions,
+  defineSettings,
+  deviceSchema,
+  logLevelSchema,
+  modelRefSchema,
+  resolveSettings,
+  type SettingsValues,
+} from '@metaclip-batch/settings';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pino, { type Logger } from 'pino';
+import { z } from 'zod';
 
 /** Exit statuses, documented in every command's help. */
 export const EXIT = {
@@ -52,29 +62,79 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags of {@link addModelOptions}, as commander hands them over. */
-export interface ModelFlags {
-  model: string;
-  device: string;
-  threads?: number;
-  dtype: 'fp32' | 'fp16';
-  revision?: string;
-  cacheDir?: string;
+/** Settings every command shares: the stderr log level. */
+export const CLI_SETTINGS = defineSettings({
+  logLevel: {
+    flag: '--log-level <level>',
+    env: 'LOG_LEVEL',
+    default: 'info',
+    schema: logLevelSchema,
+    help: 'stderr log level',
+  },
+});
+
+/** The model settings of every command that runs the model or its tokenizer. */
+export const MODEL_SETTINGS = defineSettings({
+  model: {
+    flag: '--model <ref>',
+    env: 'METACLIP_MODEL',
+    schema: modelRefSchema,
+    help: 'model folder, ONNX folder or hub id org/name[@revision]; required',
+  },
+  revision: {
+    flag: '--revision <rev>',
+    env: 'METACLIP_REVISION',
+    schema: z.string().min(1).optional(),
+    help: 'hub branch, tag or commit (overrides @revision)',
+  },
+  device: {
+    flag: '--device <device>',
+    env: 'METACLIP_DEVICE',
+    default: 'cpu',
+    schema: deviceSchema,
+    help: 'cpu, cuda, cuda:N or webgpu',
+  },
+  threads: {
+    flag: '--threads <n>',
+    env: 'METACLIP_THREADS',
+    defaultHelp: 'all cores',
+    schema: z.coerce.number().int().min(1).optional(),
+    help: 'onnxruntime intra-op threads',
+  },
+  dtype: {
+    flag: '--dtype <dtype>',
+    env: 'METACLIP_DTYPE',
+    default: 'fp32',
+    schema: z.enum(['fp32', 'fp16']),
+    help: 'compute precision',
+  },
+  cacheDir: {
+    flag: '--cache-dir <dir>',
+    env: 'METACLIP_CACHE',
+    defaultHelp: '~/.cache/metaclip-batch',
+    schema: z.string().min(1).optional(),
+    help: 'cache of converted models',
+  },
+});
+
+/** Validated model settings. */
+export type ModelSettings = SettingsValues<typeof MODEL_SETTINGS>;
+
+/** Flags of {@link addModelOptions}, as commander hands them over (validated by {@link modelSettings}). */
+export type ModelFlags = Record<string, unknown>;
+
+/** Adds the model flags to a command. */
+export function addModelOptions(cmd: Command): Command {
+  return addSettingOptions(cmd, MODEL_SETTINGS);
 }
 
-/** Adds the model flags to a command. `required: false` for commands where another flag can stand in for it. */
-export function addModelOptions(cmd: Command, { required = true } = {}): Command {
-  const model = new Option('--model <ref>', 'model folder, ONNX folder or hub id org/name[@revision]');
-  if (required) model.makeOptionMandatory();
-  return cmd
-    .addOption(model)
-    .addOption(new Option('--revision <rev>', 'hub branch, tag or commit (overrides @revision)'))
-    .addOption(new Option('--device <device>', 'cpu, cuda, cuda:N or webgpu').default('cpu'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)').argParser(positiveInt))
-    .addOption(new Option('--dtype <dtype>', 'compute precision').choices(['fp32', 'fp16']).default('fp32'))
-    .addOption(
-      new Option('--cache-dir <dir>', 'cache of converted models (default $METACLIP_CACHE or ~/.cache/metaclip-batch)'),
-    );
+/**
+ * The model settings from the flags, else their environment variables, else the defaults.
+ *
+ * @throws ConfigError naming each bad setting (exit status 2).
+ */
+export function modelSettings(flags: ModelFlags, env: NodeJS.ProcessEnv = process.env): ModelSettings {
+  return resolveSettings(MODEL_SETTINGS, { flags, env });
 }
 
 /** Adds `--batch-size`. */
@@ -88,12 +148,13 @@ export function addBatchOption(cmd: Command): Command {
 
 /** Loads the model the flags name. */
 export function openModel(flags: ModelFlags, logger: Logger): Promise<MetaClipModel> {
-  return loadModel(flags.model, {
-    device: flags.device,
-    dtype: flags.dtype,
-    intraOpThreads: flags.threads,
-    revision: flags.revision,
-    cacheDir: flags.cacheDir,
+  const settings = modelSettings(flags);
+  return loadModel(settings.model, {
+    device: settings.device,
+    dtype: settings.dtype,
+    intraOpThreads: settings.threads,
+    revision: settings.revision,
+    cacheDir: settings.cacheDir,
     logger,
   });
 }

@@ -3,7 +3,7 @@
 import { ClipTokenizer, resolveModelDir } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
-import { addModelOptions, examples, type ModelFlags } from './options';
+import { addModelOptions, examples, type ModelFlags, modelSettings } from './options';
 
 /** Registers the command on `program`. */
 export function registerTokenize(program: Command, ctx: CliContext): void {
@@ -23,7 +23,8 @@ export function registerTokenize(program: Command, ctx: CliContext): void {
     ]),
   );
   cmd.action(async (texts: string[], flags: ModelFlags) => {
-    const dir = await resolveModelDir(flags.model, { revision: flags.revision, logger: ctx.logger });
+    const { model, revision } = modelSettings(flags);
+    const dir = await resolveModelDir(model, { revision, logger: ctx.logger });
     const tokenizer = await ClipTokenizer.fromDir(dir);
     for (const text of texts) await ctx.out.write({ text, input_ids: tokenizer.encode(text) });
   });

@@ -3,7 +3,9 @@ import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
 import { DECODE_MODES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
+  deviceSchema,
   keyPrefixSchema,
+  modelRefSchema,
   redisUrlSchema,
   resolveSettings,
   type SettingsValues,
@@ -24,9 +26,7 @@ export const WORKER_SETTINGS = defineSettings({
   model: {
     flag: '--model <ref>',
     env: 'METACLIP_MODEL',
-    schema: z
-      .string({ error: 'name the model with --model (a folder, an ONNX folder or a hub id)' })
-      .min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)'),
+    schema: modelRefSchema,
     help: 'model: Hugging Face folder, ONNX folder or hub id; required',
   },
   queue: {
@@ -44,7 +44,7 @@ export const WORKER_SETTINGS = defineSettings({
     flag: '--device <device>',
     env: 'METACLIP_DEVICE',
     default: 'cpu',
-    schema: z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu'),
+    schema: deviceSchema,
     help: 'cpu, cuda, cuda:N or webgpu',
   },
   dtype: {

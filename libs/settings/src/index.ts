@@ -17,7 +17,7 @@
  */
 export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
 export { ConfigError, EXIT_CONFIG } from './config-error';
-export { keyPrefixSchema, logLevelSchema, redisUrlSchema } from './schemas';
+export { deviceSchema, keyPrefixSchema, logLevelSchema, modelRefSchema, redisUrlSchema } from './schemas';
 export {
   defineSettings,
   describeSetting,

@@ -15,3 +15,11 @@ export const keyPrefixSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letter
 
 /** pino levels. */
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Where the model runs: `cpu`, `cuda`, `cuda:N` or `webgpu`. */
+export const deviceSchema = z.string().regex(/^(cpu|cuda(:\d+)?|webgpu)$/, 'use cpu, cuda, cuda:N or webgpu');
+
+/** A model reference: a Hugging Face folder, an ONNX folder or a hub id (`org/name[@revision]`). */
+export const modelRefSchema = z
+  .string({ error: 'name the model with --model (a folder, an ONNX folder or a hub id)' })
+  .min(1, 'name the model with --model (a folder, an ONNX folder or a hub id)');
