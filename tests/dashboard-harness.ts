@@ -10,6 +10,7 @@ import {
   parseShardJob,
   type RunSpec,
   RunStore,
+  runKey,
   type ShardQueue,
   type SourceObject,
   shortHash,
@@ -188,7 +189,7 @@ export class DashboardFixture {
     await this.queue.obliterate({ force: true });
     await this.queue.close();
     for (const { runId, source } of this.runs) {
-      const run = `${this.prefix}:run:${runId}`;
+      const run = runKey(this.prefix, runId);
       const keys = [run];
       let cursor = '0';
       do {

@@ -1,6 +1,14 @@
 import { copyFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createQueue, parseShardJob, RunStore, type ShardJob, type ShardQueue, shardJobId } from '@metaclip-batch/jobs';
+import {
+  createQueue,
+  parseShardJob,
+  RunStore,
+  runKey,
+  type ShardJob,
+  type ShardQueue,
+  shardJobId,
+} from '@metaclip-batch/jobs';
 import { loadEnqueueOptions, loadEnv, openContext, runEnqueue } from '@metaclip-batch/producer';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
@@ -85,7 +93,7 @@ describe('enqueue from a local folder', () => {
     const args = enqueueArgs(folder.dir, q.name, ['--shard-size', '10', '--run-id', 'resume-1', '--json']);
     expect((await cli(args, iso.env)).code).toBe(0);
     // Pretend the producer died before marking the run listed, a worker finished shard 0 and shard 2's job vanished.
-    await redis.hset(`${iso.prefix}:run:resume-1`, 'listed', '0', 'status', 'listing');
+    await redis.hset(runKey(iso.prefix, 'resume-1'), 'listed', '0', 'status', 'listing');
     await store.recordShardDone('resume-1', 0, { images: 10, failed: 0, ms: 5 });
     await q.remove(shardJobId('resume-1', 0));
     await q.remove(shardJobId('resume-1', 2));
@@ -166,6 +174,9 @@ describe('incremental enqueue', () => {
     const next = await cli(enqueueArgs(folder.dir, q.name, ['--run-id', 'incr-2', '--incremental', '--json']), iso.env);
     expect(JSON.parse(next.stdout)).toMatchObject({ listed: 32, selected: 1 });
     expect((await waitingShards(q, 'incr-2')).flatMap((s) => s.uris)).toEqual([touched]);
+    // Source manifests do not pile up: choosing incr-1 as the base dropped the older incr-base's.
+    expect(await store.hasSourceManifest('incr-1')).toBe(true);
+    expect(await store.hasSourceManifest('incr-base')).toBe(false);
     await Promise.all(added.map((f) => rm(f)));
   });
 });

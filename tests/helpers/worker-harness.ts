@@ -15,6 +15,7 @@ import {
   type RunSpec,
   type RunState,
   RunStore,
+  runKey,
   shortHash,
 } from '@metaclip-batch/jobs';
 import { decodeNpy, isImageKey, readParquet, type StorageOptions, storageFor } from '@metaclip-batch/storage';
@@ -199,7 +200,7 @@ export async function cleanupRedis(redis: Redis, queue: string, runId: string, s
     await q.close();
   }
   const keys: string[] = [];
-  for (const pattern of [`metaclip:run:${runId}`, `metaclip:run:${runId}:*`]) {
+  for (const pattern of [runKey('metaclip', runId), runKey('metaclip', runId, '*')]) {
     let cursor = '0';
     do {
       const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

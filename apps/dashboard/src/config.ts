@@ -5,6 +5,7 @@ import {
   logLevelSchema,
   redisUrlSchema,
   resolveSettings,
+  switchSchema,
 } from '@metaclip-batch/settings';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
@@ -25,6 +26,8 @@ export interface DashboardConfig {
   host: string;
   port: number;
   redisUrl: string;
+  /** True: `redisUrl` is a seed node of a Redis Cluster. */
+  redisCluster: boolean;
   /** Prefix of the run store's Redis keys; producer and workers must use the same. */
   keyPrefix: string;
   /** Queues to show in Bull Board besides those named by runs. */
@@ -68,6 +71,13 @@ export const DASHBOARD_SETTINGS = defineSettings({
     default: 'redis://127.0.0.1:6379',
     schema: redisUrlSchema,
     help: 'Redis holding the queues and run state',
+  },
+  redisCluster: {
+    flag: '--redis-cluster [1|0]',
+    env: 'METACLIP_REDIS_CLUSTER',
+    default: false,
+    schema: switchSchema,
+    help: 'the Redis URL is a seed node of a Redis Cluster',
   },
   keyPrefix: {
     flag: '--key-prefix <prefix>',

@@ -2,9 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
-import { RunStore } from '@metaclip-batch/jobs';
+import { connectRedis, RunStore } from '@metaclip-batch/jobs';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { Redis } from 'ioredis';
 import type { DashboardConfig } from './config';
 import { QueueRegistry, wantedQueues } from './queue-registry';
 import { createDashboardApp } from './server';
@@ -28,7 +27,10 @@ export interface RunningDashboard {
  */
 export async function startDashboard(config: DashboardConfig, logger: Logger): Promise<RunningDashboard> {
   // Queue reads must fail fast while Redis is away rather than hang a page; ioredis keeps reconnecting meanwhile.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const redis = connectRedis(
+    { url: config.redisUrl, cluster: config.redisCluster },
+    { maxRetriesPerRequest: 2, enableOfflineQueue: true },
+  );
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const store = new RunStore(redis, config.keyPrefix);
 

@@ -1,8 +1,7 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { createQueue } from '@metaclip-batch/jobs';
+import { createQueue, type RedisClient } from '@metaclip-batch/jobs';
 import type { Logger } from '@metaclip-batch/telemetry';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 /** The part of Bull Board's `createBullBoard(...)` result the registry drives. */
 export interface BoardControls {
@@ -49,7 +48,7 @@ export class QueueRegistry {
 
   constructor(
     private readonly board: BoardControls,
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly logger: Logger,
   ) {}
 

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobsError, RunNotFoundError, type RunStore, validateRunId } from '@metaclip-batch/jobs';
+import { JobsError, type RedisClient, RunNotFoundError, type RunStore, validateRunId } from '@metaclip-batch/jobs';
 import type { Logger } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import type { Redis } from 'ioredis';
 import { requireAuth } from './auth';
 import type { AuthConfig } from './config';
 import { renderRunsPage } from './page';
@@ -37,7 +36,7 @@ export interface DashboardAppDeps {
   registry: QueueRegistry;
   /** Bull Board's router, mounted at `/queues`. */
   boardRouter: Router;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   now?: () => number;
 }

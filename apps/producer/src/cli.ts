@@ -1,5 +1,5 @@
 import { JobsError, type RunState } from '@metaclip-batch/jobs';
-import { envOnlyHelp } from '@metaclip-batch/settings';
+import { addSettingOptions, envOnlyHelp } from '@metaclip-batch/settings';
 import { closeStorage } from '@metaclip-batch/storage';
 import { createLogger, createMetrics, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
@@ -47,7 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const contexts: Context[] = [];
   // Environment and Redis are checked when a command runs, so `--help` works anywhere.
   const setup = async (): Promise<Context> => {
-    const env: Env = loadEnv(io.env);
+    const env: Env = loadEnv(io.env, program.opts());
     log = createLogger({ name: 'producer', level: env.logLevel, destination: io.stderr });
     const ctx = await openContext(env, log);
     contexts.push(ctx);
@@ -61,6 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', envOnlyHelp(PRODUCER_SETTINGS));
+  addSettingOptions(program, PRODUCER_SETTINGS);
 
   addEnqueueOptions(program.command('enqueue').description('list a source and enqueue its shards as one run'))
     .option('--wait', 'follow the run to its end; exit 1 if any shard failed')

@@ -8,6 +8,7 @@ import {
   redisUrlSchema,
   resolveSettings,
   type SettingsValues,
+  switchSchema,
 } from '@metaclip-batch/settings';
 import { formatUri, parseUri } from '@metaclip-batch/storage';
 import { redactSecrets } from '@metaclip-batch/telemetry';
@@ -20,15 +21,25 @@ export const DEFAULT_HIGH_WATER = 2000;
 /** Top-k labels kept per image unless asked otherwise (never more than there are labels). */
 export const DEFAULT_TOP_K = 5;
 
-/** The producer's settings: read from the environment only (its flags are each command's own). */
+/**
+ * The producer's settings: read from the environment (its other flags are each command's own), except
+ * `--redis-cluster`, a flag of the program.
+ */
 export const PRODUCER_SETTINGS = defineSettings({
   redisUrl: { env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', schema: redisUrlSchema, help: 'Redis URL' },
+  redisCluster: {
+    flag: '--redis-cluster',
+    env: 'METACLIP_REDIS_CLUSTER',
+    default: false,
+    schema: switchSchema,
+    help: 'REDIS_URL is a seed node of a Redis Cluster',
+  },
   logLevel: { env: 'LOG_LEVEL', default: 'info', schema: logLevelSchema, help: 'stderr log level' },
   keyPrefix: {
     env: 'METACLIP_PREFIX',
     default: 'metaclip',
     schema: keyPrefixSchema,
-    help: 'key prefix of the run store in Redis (BullMQ keeps its own `bull:` prefix)',
+    help: 'key prefix of the run store in Redis (BullMQ keeps its own `bull:` prefix, `{bull}` on a cluster)',
   },
   pollMs: {
     env: 'METACLIP_POLL_MS',
@@ -145,8 +156,8 @@ function problemsOf(error: z.ZodError, input: Record<string, unknown>, names: Re
  *
  * @throws {@link ConfigError}
  */
-export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  return resolveSettings(PRODUCER_SETTINGS, { env });
+export function loadEnv(env: NodeJS.ProcessEnv = process.env, flags: Record<string, unknown> = {}): Env {
+  return resolveSettings(PRODUCER_SETTINGS, { env, flags });
 }
 
 /** Labels from a file: a JSON array of strings, or one label per line (blank lines and `#` comments skipped). */

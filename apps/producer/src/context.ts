@@ -1,4 +1,13 @@
-import { createQueue, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
+import {
+  clusterModeProblem,
+  clusterNodeOptions,
+  connectRedis,
+  createQueue,
+  type RedisClient,
+  type RedisTarget,
+  RunStore,
+  type ShardQueue,
+} from '@metaclip-batch/jobs';
 import { type Logger, redactSecrets } from '@metaclip-batch/telemetry';
 import { Redis } from 'ioredis';
 import { ConfigError, type Env } from './config';
@@ -7,7 +16,7 @@ import { ConfigError, type Env } from './config';
 export interface Context {
   env: Env;
   log: Logger;
-  redis: Redis;
+  redis: RedisClient;
   store: RunStore;
   /** The shard queue of this name (opened once, closed with the context). */
   queue(name: string): ShardQueue;
@@ -19,11 +28,19 @@ const PROBE_TIMEOUT_MS = 5000;
 
 /**
  * Check that Redis answers, once, without retrying: a wrong `REDIS_URL` should fail start-up in seconds with a
- * message a person can act on, not hang in reconnect loops.
+ * message a person can act on, not hang in reconnect loops. With `cluster`, also that the node is (or without it,
+ * is not) part of a Redis Cluster, so a missing or stray `--redis-cluster` fails here and not as MOVED errors later.
  *
  * @throws {@link ConfigError}
  */
-export async function probeRedis(url: string): Promise<void> {
+export async function probeRedis(url: string, cluster = false): Promise<void> {
+  if (cluster) {
+    try {
+      clusterNodeOptions(url);
+    } catch (err) {
+      throw new ConfigError([`REDIS_URL: ${(err as Error).message}`]);
+    }
+  }
   const probe = new Redis(url, {
     lazyConnect: true,
     connectTimeout: PROBE_TIMEOUT_MS,
@@ -35,9 +52,10 @@ export async function probeRedis(url: string): Promise<void> {
   probe.on('error', (err: Error) => {
     cause ??= err;
   });
+  let mode: string | null = null;
   try {
     await probe.connect();
-    await probe.ping();
+    mode = clusterModeProblem(await probe.info('cluster'), cluster);
   } catch (err) {
     const why = (cause as Error | null)?.message ?? (err as Error).message;
     throw new ConfigError([
@@ -47,12 +65,18 @@ export async function probeRedis(url: string): Promise<void> {
   } finally {
     probe.disconnect();
   }
+  if (mode) throw new ConfigError([`REDIS_URL: ${redactSecrets(url)} ${mode}`]);
+}
+
+/** Where the producer's Redis is, from its settings. */
+export function redisTarget(env: Env): RedisTarget {
+  return { url: env.redisUrl, cluster: env.redisCluster };
 }
 
 /** Probe Redis, then open the connection every command shares. */
 export async function openContext(env: Env, log: Logger): Promise<Context> {
-  await probeRedis(env.redisUrl);
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 20 });
+  await probeRedis(env.redisUrl, env.redisCluster);
+  const redis = connectRedis(redisTarget(env), { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const store = new RunStore(redis, env.keyPrefix);
   const queues = new Map<string, ShardQueue>();

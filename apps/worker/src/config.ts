@@ -9,6 +9,7 @@ import {
   redisUrlSchema,
   resolveSettings,
   type SettingsValues,
+  switchSchema,
 } from '@metaclip-batch/settings';
 import { z } from 'zod';
 
@@ -70,6 +71,13 @@ export const WORKER_SETTINGS = defineSettings({
     default: 'redis://127.0.0.1:6379',
     schema: redisUrlSchema,
     help: 'Redis URL',
+  },
+  redisCluster: {
+    flag: '--redis-cluster [1|0]',
+    env: 'METACLIP_REDIS_CLUSTER',
+    default: false,
+    schema: switchSchema,
+    help: 'the Redis URL is a seed node of a Redis Cluster',
   },
   keyPrefix: {
     flag: '--key-prefix <prefix>',

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { queueDepth, RunStore } from '@metaclip-batch/jobs';
+import { bullPrefix, clusterModeProblem, connectRedis, queueDepth, RunStore } from '@metaclip-batch/jobs';
 import {
   buildLabelSet,
   ImageDecodeError,
@@ -8,12 +8,12 @@ import {
   tuneSharpForThroughput,
 } from '@metaclip-batch/metaclip';
 import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch/pipeline';
+import { ConfigError, describeSetting } from '@metaclip-batch/settings';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { startCompute } from './compute';
-import { pixelSlots, planRuntime, type WorkerConfig } from './config';
+import { pixelSlots, planRuntime, WORKER_SETTINGS, type WorkerConfig } from './config';
 import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
 
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
@@ -81,8 +81,19 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
     },
   });
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = connectRedis(
+    { url: config.redisUrl, cluster: config.redisCluster },
+    { maxRetriesPerRequest: null },
+  );
+  const prefix = bullPrefix(connection);
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
+  // A missing or stray --redis-cluster would otherwise surface as MOVED errors on the first shard.
+  const modeProblem = clusterModeProblem(await connection.info('cluster'), config.redisCluster);
+  if (modeProblem) {
+    connection.disconnect();
+    await Promise.all([compute.close(), model.dispose(), server?.close()]);
+    throw new ConfigError([`${describeSetting(WORKER_SETTINGS.redisUrl)}: the Redis there ${modeProblem}`]);
+  }
 
   const handlerDeps: ShardHandlerDeps = {
     modelKey: config.modelKey,
@@ -112,6 +123,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
 
   const worker = new Worker(config.queue, handler, {
     connection,
+    prefix,
     name: config.name,
     concurrency: config.concurrency,
     lockDuration: config.lockDurationMs,
@@ -125,7 +137,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   });
   await worker.waitUntilReady();
   // The backlog, for dashboards and alerts (the autoscaler reads Redis itself); a Redis blip only skips a sample.
-  const queue = new Queue(config.queue, { connection });
+  const queue = new Queue(config.queue, { connection, prefix });
   const depthTimer = setInterval(() => {
     queueDepth(queue).then(
       (depth) => metrics.queueDepth.set({ queue: config.queue }, depth),

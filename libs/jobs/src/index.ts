@@ -13,6 +13,15 @@ export {
 } from './naming';
 export { createQueue, DEFAULT_JOB_OPTIONS, queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue';
 export {
+  bullPrefix,
+  clusterModeProblem,
+  clusterNodeOptions,
+  connectRedis,
+  duplicateRedis,
+  type RedisClient,
+  type RedisTarget,
+} from './redis';
+export {
   type ErrorSample,
   isComplete,
   isTerminal,
@@ -23,7 +32,7 @@ export {
   type RunStatus,
   runStateFromHash,
 } from './run-state';
-export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, type ShardDoneReport } from './run-store';
+export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, runKey, type ShardDoneReport } from './run-store';
 export {
   DEFAULT_TEMPLATES,
   type EmbedDtype,

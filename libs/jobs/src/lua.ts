@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 /**
  * A Lua script run by its SHA (EVALSHA), loaded on first use or after a Redis restart (NOSCRIPT), so each call sends
- * the script's hash, not its source.
+ * the script's hash, not its source. On a Redis Cluster every key of one call must hash to the same slot.
  */
 export class LuaScript {
   private readonly sha: string;
@@ -13,7 +13,7 @@ export class LuaScript {
   }
 
   /** Run the script with its keys and arguments. */
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {

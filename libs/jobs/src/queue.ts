@@ -1,4 +1,5 @@
 import { type ConnectionOptions, type DefaultJobOptions, type JobType, Queue, type QueueOptions } from 'bullmq';
+import { bullPrefix, type RedisClient } from './redis';
 import type { ShardJob } from './schemas';
 
 /**
@@ -25,15 +26,17 @@ export const SHARD_JOB_NAME = 'shard';
 export type ShardQueue = Queue<ShardJob, unknown, string>;
 
 /**
- * Open a BullMQ queue with the project's default job options. `connection` is an ioredis instance (shared) or
- * connection options (BullMQ opens its own).
+ * Open a BullMQ queue with the project's default job options. `connection` is an ioredis instance (shared; a Redis
+ * Cluster gets the hash-tagged prefix of {@link bullPrefix}) or connection options (BullMQ opens its own).
  */
 export function createQueue<T = ShardJob>(
   name: string,
   connection: ConnectionOptions,
   opts: Omit<QueueOptions, 'connection'> = {},
 ): Queue<T, unknown, string> {
+  const client = 'isCluster' in connection ? (connection as RedisClient) : null;
   return new Queue<T, unknown, string>(name, {
+    ...(client ? { prefix: bullPrefix(client) } : {}),
     ...opts,
     connection,
     defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...opts.defaultJobOptions },

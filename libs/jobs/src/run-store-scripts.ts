@@ -1,7 +1,7 @@
 import { LuaScript } from './lua';
 
 /**
- * Redis side of the {@link RunStore}. Every script touches one run's keys atomically and, where counters move,
+ * Redis side of the {@link RunStore}. Every script touches one run's keys (one cluster slot, see `runKey`) atomically and, where counters move,
  * re-evaluates completion in the same step, so two workers finishing the last two shards at once cannot both miss
  * (or both claim) the transition to a terminal status.
  *
@@ -26,14 +26,15 @@ local function finalize(key, now)
 end
 `;
 
-/** KEYS: run, runs index, source index. ARGV: spec JSON, run id, createdAt, now. Returns 1 if created, 0 if it existed. */
+/**
+ * KEYS: run. ARGV: spec JSON, now. Returns 1 if created, 0 if it existed. The run indexes are updated apart (ZADD NX):
+ * they are global keys, in another cluster slot than the run's.
+ */
 export const CREATE = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', 'listing', 'listed', '0', 'shardsTotal', 0, 'imagesTotal', 0,
   'shardsDone', 0, 'shardsFailed', 0, 'imagesDone', 0, 'imagesFailed', 0, 'shardMs', 0,
-  'startedAt', ARGV[4], 'updatedAt', ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+  'startedAt', ARGV[2], 'updatedAt', ARGV[2])
 return 1
 `);
 

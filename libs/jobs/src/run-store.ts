@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { RunNotFoundError } from './errors';
 import { shortHash } from './naming';
+import type { RedisClient } from './redis';
 import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state';
 import { CREATE, REOPEN, SEAL_OBJECTS, SET_LISTED, SET_STATUS, SHARD_DONE, SHARD_FAILED } from './run-store-scripts';
 import { type RunSpec, RunSpecSchema } from './schemas';
@@ -9,6 +9,16 @@ import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './so
 
 /** How many per-image error samples a run keeps (the newest). */
 export const ERROR_SAMPLES_CAP = 1000;
+
+/**
+ * Redis key of a run (`part` omitted) or of one of its parts (`done`, `failed`, `errors`, `objects`, ...):
+ * `<prefix>:run:{<runId>}[:<part>]`. The braces are a Redis Cluster hash tag: all of a run's keys share one slot, so
+ * the Lua scripts that touch several of them run on a cluster, while different runs spread over the nodes.
+ */
+export function runKey(prefix: string, runId: string, part?: string): string {
+  const key = `${prefix}:run:{${runId}}`;
+  return part ? `${key}:${part}` : key;
+}
 
 /** What a worker reports when a shard is written. */
 export interface ShardDoneReport {
@@ -31,19 +41,20 @@ export interface FailedShard {
 /**
  * Run state in Redis: one hash per run with its spec and counters, a done-set and a failed-hash of shard numbers (so
  * a redelivered shard never counts twice), capped error samples, an index of runs by creation time and one per
- * source, and the run's source manifest for incremental runs. Keys live under `<prefix>:run:<runId>`.
+ * source, and the run's source manifest for incremental runs. A run's keys are {@link runKey}s, one cluster slot per
+ * run, so the same store works on one Redis and on a Redis Cluster.
  *
  * Producer, workers and dashboard share it; every counter update is a single Lua script, so concurrent workers are
  * safe without locks.
  */
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = 'metaclip',
   ) {}
 
   private key(runId: string, part?: string): string {
-    return part ? `${this.prefix}:run:${runId}:${part}` : `${this.prefix}:run:${runId}`;
+    return runKey(this.prefix, runId, part);
   }
 
   private sourceIndexKey(source: string): string {
@@ -66,11 +77,12 @@ export class RunStore {
    */
   async create(spec: RunSpec, now = Date.now()): Promise<boolean> {
     const valid = RunSpecSchema.parse(spec);
-    const created = await CREATE.run(
-      this.redis,
-      [this.key(valid.runId), `${this.prefix}:runs`, this.sourceIndexKey(valid.source)],
-      [JSON.stringify(valid), valid.runId, valid.createdAt, now],
-    );
+    const created = await CREATE.run(this.redis, [this.key(valid.runId)], [JSON.stringify(valid), now]);
+    // After the run exists, and idempotent (NX), so a retried create heals an index entry a crash left out.
+    await Promise.all([
+      this.redis.zadd(`${this.prefix}:runs`, 'NX', valid.createdAt, valid.runId),
+      this.redis.zadd(this.sourceIndexKey(valid.source), 'NX', valid.createdAt, valid.runId),
+    ]);
     return created === 1;
   }
 
@@ -99,15 +111,10 @@ export class RunStore {
   }
 
   private async statesOf(runIds: string[]): Promise<RunState[]> {
-    if (runIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of runIds) pipeline.hgetall(this.key(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([err, hash]) => {
-      if (err) throw err;
-      const h = hash as Record<string, string>;
-      return Object.keys(h).length === 0 ? [] : [runStateFromHash(h)];
-    });
+    // One command per run, not a pipeline: on a cluster the runs live on different nodes (ioredis still sends the
+    // commands together, per node).
+    const hashes = await Promise.all(runIds.map((id) => this.redis.hgetall(this.key(id))));
+    return hashes.flatMap((h) => (Object.keys(h).length === 0 ? [] : [runStateFromHash(h)]));
   }
 
   /** Listing finished: the totals are final. A run with every shard already accounted for completes here. */
@@ -214,6 +221,12 @@ export class RunStore {
       [this.key(runId, 'objects-pending'), this.key(runId, 'objects')],
       [SOURCE_MANIFEST_TTL_SECONDS],
     );
+  }
+
+  /** Delete the source manifests of these runs (runs superseded as incremental bases); returns how many existed. */
+  async dropSourceManifests(runIds: readonly string[]): Promise<number> {
+    const deleted = await Promise.all(runIds.map((id) => this.redis.del(this.key(id, 'objects'))));
+    return deleted.reduce((a, b) => a + b, 0);
   }
 
   /** The run's sealed source manifest, to ask which objects are new or changed since; null if none. */

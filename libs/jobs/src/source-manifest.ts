@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { objectFingerprint, type SourceObject } from './select';
 
 /**
@@ -83,7 +83,7 @@ export class SourceManifest {
   }
 
   /** Load the manifest stored under `key`, or null when there is none (never sealed, or expired). */
-  static async load(redis: Redis, key: string): Promise<SourceManifest | null> {
+  static async load(redis: RedisClient, key: string): Promise<SourceManifest | null> {
     const length = await redis.llen(key);
     if (length === 0) return null;
     const chunks: Buffer[] = [];

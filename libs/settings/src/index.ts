@@ -17,7 +17,14 @@
  */
 export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
 export { ConfigError, EXIT_CONFIG } from './config-error';
-export { deviceSchema, keyPrefixSchema, logLevelSchema, modelRefSchema, redisUrlSchema } from './schemas';
+export {
+  deviceSchema,
+  keyPrefixSchema,
+  logLevelSchema,
+  modelRefSchema,
+  redisUrlSchema,
+  switchSchema,
+} from './schemas';
 export {
   defineSettings,
   describeSetting,

@@ -10,8 +10,24 @@ export const redisUrlSchema = z.string().refine((url) => {
   }
 }, 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
 
-/** A Redis key prefix or queue-like name: BullMQ forbids ":" and keys stay readable. */
-export const keyPrefixSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"');
+/**
+ * A Redis key prefix or queue-like name: BullMQ forbids ":" and keys stay readable. At most one Redis Cluster hash
+ * tag (`{metaclip}`) is allowed: then every key under the prefix lands in that one slot.
+ */
+export const keyPrefixSchema = z
+  .string()
+  .regex(
+    /^(?=.)[A-Za-z0-9._-]*(\{[A-Za-z0-9._-]+\})?[A-Za-z0-9._-]*$/,
+    'use letters, digits, ".", "_" or "-", with at most one {hash tag}',
+  );
+
+/** A switch read from a flag (true) or a variable: 1/true or 0/false (empty: off). */
+export const switchSchema = z.union([
+  z.boolean(),
+  z
+    .enum(['', '0', '1', 'false', 'true'], { error: 'use 1 (on) or 0 (off)' })
+    .transform((v) => v === '1' || v === 'true'),
+]);
 
 /** pino levels. */
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

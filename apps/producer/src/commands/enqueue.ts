@@ -51,12 +51,17 @@ function runIdentity(o: EnqueueOptions, queue: string): Record<string, unknown> 
 /**
  * The run an incremental enqueue compares against: the newest completed run over the same source, model and output
  * that still has its source manifest. Only completed runs qualify: objects of a failed or cancelled run may never have
- * been embedded, so they must count as new.
+ * been embedded, so they must count as new. The manifests of older runs over the same source, model and output can
+ * never be chosen again, so they are deleted here: Redis keeps the newest manifest per source, not one per night.
  */
 export async function findIncrementalBase(store: RunStore, o: EnqueueOptions, runId: string): Promise<RunState | null> {
-  for (const s of await store.listForSource(o.source)) {
-    if (s.runId === runId || s.model !== o.model || s.output !== o.output) continue;
-    if (s.status === 'completed' && (await store.hasSourceManifest(s.runId))) return s;
+  const same = (await store.listForSource(o.source)).filter(
+    (s) => s.runId !== runId && s.model === o.model && s.output === o.output,
+  );
+  for (const [i, s] of same.entries()) {
+    if (s.status !== 'completed' || !(await store.hasSourceManifest(s.runId))) continue;
+    await store.dropSourceManifests(same.slice(i + 1).map((older) => older.runId));
+    return s;
   }
   return null;
 }

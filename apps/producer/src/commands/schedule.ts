@@ -1,4 +1,4 @@
-import { createQueue, shortHash } from '@metaclip-batch/jobs';
+import { bullPrefix, createQueue, duplicateRedis, shortHash } from '@metaclip-batch/jobs';
 import type { StorageOptions } from '@metaclip-batch/storage';
 import type { Metrics } from '@metaclip-batch/telemetry';
 import { type Job, type JobSchedulerJson, type Queue, Worker } from 'bullmq';
@@ -130,14 +130,14 @@ export function startScheduler(
   deps: { metrics?: Metrics; storage?: StorageOptions } = {},
 ): SchedulerHandle {
   // Workers block on Redis; BullMQ wants their connection to retry forever rather than fail commands.
-  const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateRedis(ctx.redis, { maxRetriesPerRequest: null });
   const worker = new Worker(
     ctx.env.controlQueue,
     async (job) => {
       const result = await handleFiring(ctx, job, deps);
       return { runId: result.runId, mode: result.mode, added: result.added };
     },
-    { connection, concurrency: 1 },
+    { connection, prefix: bullPrefix(connection), concurrency: 1 },
   );
   worker.on('failed', (job, err) => ctx.log.error({ err, jobId: job?.id }, 'scheduled enqueue failed'));
   worker.on('error', (err) => ctx.log.warn({ err }, 'scheduler worker error'));
