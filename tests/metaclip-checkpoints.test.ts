@@ -1,9 +1,10 @@
 /**
  * Every checkpoint format and architecture against what Hugging Face transformers computes for it: MetaCLIP 2
- * (`tiny-metaclip2`, XLM-R-style SentencePiece tokenizer, gelu, patch 14, square resize).
+ * (`tiny-metaclip2`, XLM-R-style SentencePiece tokenizer, gelu, patch 14, square resize), the same weights in three
+ * safetensors shards, and MetaCLIP 1's `tiny-clip` saved only as a PyTorch zip checkpoint (`pytorch_model.bin`).
  * Each folder goes through `loadModel` as a user's would: our converter, our tokenizer, our preprocessing.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +15,10 @@ import {
   DEFAULT_TEMPLATE,
   loadModel,
   type MetaClipModel,
+  resolveModelDir,
 } from '@metaclip-batch/metaclip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesFrom, startFakeHub } from './helpers/hub-server';
 
 const shared = path.resolve(import.meta.dirname, '../../shared/fixtures');
 const images = path.join(shared, 'images');
@@ -27,6 +30,13 @@ interface Metaclip2Golden {
   text_embeds: Record<string, { prompts: string[]; embeds: number[][] }>;
   pipeline: Record<string, Record<string, Scored>>;
   logit_scale: number;
+}
+interface ClipGolden {
+  labels: string[];
+  logit_scale: number;
+  images: Record<string, { image_embeds: number[] }>;
+  text: Record<string, { input_ids: number[]; text_embeds: number[] }>;
+  pipeline: Record<string, Scored>;
 }
 const readJson = <T>(name: string): T => JSON.parse(readFileSync(path.join(shared, 'golden', name), 'utf8')) as T;
 
@@ -90,7 +100,7 @@ function expectImageEmbeds(actual: Float32Array, files: string[], expected: (fil
   expect(worst?.cos, worst?.file).toBeGreaterThanOrEqual(0.999);
 }
 
-describe.each(['tiny-metaclip2'])('MetaCLIP 2: %s', (fixture) => {
+describe.each(['tiny-metaclip2', 'tiny-metaclip2-sharded'])('MetaCLIP 2: %s', (fixture) => {
   const golden = readJson<Metaclip2Golden>('tiny_metaclip2.json');
   let model: MetaClipModel;
   beforeAll(async () => {
@@ -135,4 +145,86 @@ describe.each(['tiny-metaclip2'])('MetaCLIP 2: %s', (fixture) => {
       await expectZeroShot(model, { ...LABEL_SETS[set], expected: golden.pipeline[set] ?? {} });
     },
   );
+});
+
+describe('MetaCLIP 1 from pytorch_model.bin only: tiny-clip-bin', () => {
+  const golden = readJson<ClipGolden>('tiny_clip.json');
+  let model: MetaClipModel;
+  beforeAll(async () => {
+    model = await loadModel(path.join(shared, 'tiny-clip-bin'), { cacheDir, intraOpThreads: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await model?.dispose();
+  });
+
+  it("gives golden/tiny_clip.json's image and text embeddings", async () => {
+    const files = Object.keys(golden.images);
+    expectImageEmbeds(
+      await embedFiles(model, files),
+      files,
+      (f) => golden.images[f]?.image_embeds ?? [],
+      model.embedDim,
+    );
+    for (const [text, expected] of Object.entries(golden.text)) {
+      expect(model.tokenizer.encode(text), text).toEqual(expected.input_ids);
+      const [embed] = await model.embedTexts([text]);
+      expect(cosine(embed as Float32Array, Float32Array.from(expected.text_embeds)), text).toBeGreaterThanOrEqual(
+        0.9999,
+      );
+    }
+    expect(model.logitScale).toBeCloseTo(golden.logit_scale, 3);
+  });
+
+  it("gives the pipeline's zero-shot scores within 0.01 and its top label", async () => {
+    await expectZeroShot(model, { labels: golden.labels, template: DEFAULT_TEMPLATE, expected: golden.pipeline });
+  });
+});
+
+describe('hub ids with PyTorch-only and sharded checkpoints', () => {
+  const COMMIT = 'c'.repeat(40);
+  const repo = (fixture: string, extra: Record<string, Buffer> = {}) => ({
+    refs: { main: COMMIT },
+    files: { ...filesFrom(path.join(shared, fixture), readdirSync(path.join(shared, fixture))), ...extra },
+    lfs: [],
+  });
+
+  it('fetches pytorch_model.bin when there are no safetensors, every shard of a sharded one, and nothing else', async () => {
+    const unused = {
+      'README.md': Buffer.from('# x\n'),
+      'tf_model.h5': Buffer.alloc(64),
+      'onnx/model.onnx': Buffer.alloc(64),
+    };
+    const hub = await startFakeHub({
+      'org/bin': repo('tiny-clip-bin', unused),
+      'org/sharded': repo('tiny-metaclip2-sharded', { ...unused, 'pytorch_model.bin': Buffer.alloc(64) }),
+    });
+    const env = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: path.join(cacheDir, 'hub') };
+    try {
+      const fetched = () =>
+        hub.requests
+          .filter((r) => r.server === 'hub' && r.method === 'HEAD')
+          .map((r) => r.url.split('/').pop())
+          .sort();
+      const binDir = await resolveModelDir('org/bin', { env });
+      expect(fetched()).toEqual(readdirSync(path.join(shared, 'tiny-clip-bin')).sort());
+      hub.requests.length = 0;
+      const shardedDir = await resolveModelDir('org/sharded', { env });
+      expect(fetched()).toEqual(readdirSync(path.join(shared, 'tiny-metaclip2-sharded')).sort());
+      // What was fetched is a model: the sharded one embeds as the single-file golden says.
+      const golden = readJson<Metaclip2Golden>('tiny_metaclip2.json');
+      const model = await loadModel(shardedDir, { cacheDir, intraOpThreads: 1 });
+      try {
+        const prompts = golden.text_embeds.en_default as { prompts: string[]; embeds: number[][] };
+        const [embed] = await model.embedTexts(prompts.prompts.slice(0, 1));
+        expect(cosine(embed as Float32Array, Float32Array.from(prompts.embeds[0] ?? []))).toBeGreaterThanOrEqual(
+          0.9999,
+        );
+      } finally {
+        await model.dispose();
+      }
+      expect(binDir).toContain(COMMIT);
+    } finally {
+      await hub.close();
+    }
+  });
 });

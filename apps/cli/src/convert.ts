@@ -1,10 +1,10 @@
 /** `metaclip convert`: a checkpoint -> ONNX folder, or a random checkpoint for tests and benchmarks. */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CLIP_PRESETS,
   type ClipPreset,
   convertModel,
+  findCheckpoint,
   resolveModelDir,
   writeRandomModel,
 } from '@metaclip-batch/metaclip';
@@ -29,7 +29,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .command('convert')
     .summary('convert a checkpoint to ONNX, or write a random one')
     .description(
-      'With --model: converts a Hugging Face checkpoint (config.json + model.safetensors; a folder or a hub id) into\n' +
+      'With --model: converts a Hugging Face checkpoint (config.json + model.safetensors or pytorch_model.bin, single\n' +
+        'or sharded; a folder or a hub id) into\n' +
         'an ONNX folder in transformers.js layout (onnx/vision_model.onnx, onnx/text_model.onnx, onnx/model.onnx,\n' +
         'and tokenizer.json, built from vocab.json + merges.txt when the checkpoint has none).\n' +
         '--format onnx (default) uses onnxruntime fused ops, fastest with onnxruntime-node as the workers run it;\n' +
@@ -67,8 +68,10 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       if (!flags.model)
         throw new UsageError('give --model to convert, or --random --config to write a random checkpoint');
       const dir = await resolveModelDir(flags.model, { revision: flags.revision, logger: ctx.logger });
-      if (!(await stat(path.join(dir, 'model.safetensors')).catch(() => null))) {
-        throw new UsageError(`${dir} has no model.safetensors: it is not a Hugging Face checkpoint (already ONNX?)`);
+      if (!(await findCheckpoint(dir))) {
+        throw new UsageError(
+          `${dir} has no model.safetensors, pytorch_model.bin or sharded index: it is not a Hugging Face checkpoint (already ONNX?)`,
+        );
       }
       const fused = flags.format === 'onnx';
       await convertModel(dir, { dtype: flags.dtype, fused, outDir: out, logger: ctx.logger });

@@ -9,6 +9,7 @@ export type {
 } from './config/clip-config';
 export { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './config/clip-config';
 export { CLIP_PRESETS, type ClipPreset } from './config/presets';
+export { type Checkpoint, type CheckpointFormat, findCheckpoint } from './convert/checkpoint';
 export type { ConversionManifest, ConvertOptions } from './convert/convert';
 export {
   CONVERTER_VERSION,
@@ -20,10 +21,12 @@ export {
 } from './convert/convert';
 export type { ExportDtype, ExportOptions } from './convert/export-onnx';
 export { exportClipOnnx, ONNX_FILES } from './convert/export-onnx';
+export { PickleRefusedError } from './convert/pytorch/unpickler';
 export type { RandomModelOptions } from './convert/random-model';
 export { clipPreprocessorConfig, writeRandomModel } from './convert/random-model';
 export type { Float32Tensor, SafetensorsDtype, TensorEntry } from './convert/safetensors';
 export { parseSafetensorsHeader, SafetensorsFile, writeSafetensors } from './convert/safetensors';
+export type { TensorSource } from './convert/tensor-source';
 export type { MetaClipErrorCode } from './errors';
 export { ImageDecodeError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
 export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';

@@ -238,11 +238,14 @@ describe('convertModel failures', () => {
     expect(await readdir(path.join(ownCache, 'onnx'))).toEqual([]);
   });
 
-  it('explains a folder without safetensors weights', async () => {
+  it('explains a folder without weights, and a pytorch_model.bin that is not a checkpoint', async () => {
     const dir = path.join(cacheDir, 'no-weights');
     await mkdir(dir);
     await copyFile(path.join(TINY_CLIP, 'config.json'), path.join(dir, 'config.json'));
+    await expect(convertModel(dir, { cacheDir })).rejects.toThrow(
+      /has no weights \(model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json\)/,
+    );
     await writeFile(path.join(dir, 'pytorch_model.bin'), '');
-    await expect(convertModel(dir, { cacheDir })).rejects.toThrow(/only pytorch_model.bin/);
+    await expect(convertModel(dir, { cacheDir })).rejects.toThrow(/is not a PyTorch checkpoint/);
   });
 });

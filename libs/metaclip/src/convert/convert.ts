@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { ModelLoadError } from '../errors';
 import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files';
+import { findCheckpoint, WEIGHT_FILES } from './checkpoint';
 import { type ExportDtype, exportClipOnnx } from './export-onnx';
-import { FingerprintMemo, sha256 } from './fingerprint';
-import { SafetensorsFile } from './safetensors';
+import { FingerprintMemo, sha256, sha256File } from './fingerprint';
 
 /**
  * Version of the folders this converter emits. Bump it whenever the emitted ONNX or the other files written change,
@@ -95,7 +95,13 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const log = options.logger?.child({ model: hfDir, dtype, fused });
   const config = await readClipConfig(hfDir);
-  const weightsFile = await findWeights(hfDir);
+  const checkpoint = await findCheckpoint(hfDir);
+  if (!checkpoint) {
+    throw new ModelLoadError(
+      `cannot convert ${hfDir}: it has no weights (${WEIGHT_FILES.map((w) => w.file).join(', ')})`,
+      { path: path.join(hfDir, 'model.safetensors') },
+    );
+  }
   const memo = new FingerprintMemo(path.join(cacheDir, 'fingerprints'));
 
   const source: Record<string, string> = {};
@@ -103,14 +109,14 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
     const bytes = await readOptional(path.join(hfDir, name));
     if (bytes) source[name] = sha256(bytes);
   }
-  // Read the checkpoint only when the memo cannot vouch for it; then the same bytes serve hashing and conversion.
-  let weights: SafetensorsFile | undefined;
-  let weightsHash = await memo.lookup(weightsFile);
-  if (!weightsHash) {
-    weights = await SafetensorsFile.read(weightsFile);
-    weightsHash = sha256(weights.bytes);
+  const copied = Object.keys(source);
+  // Hash the weights only when the memo cannot vouch for them (a cache hit then reads no weight bytes at all).
+  const weightHashes = new Map<string, string>();
+  for (const file of checkpoint.files) {
+    const hash = (await memo.lookup(file)) ?? (await sha256File(file));
+    weightHashes.set(file, hash);
+    source[path.basename(file)] = hash;
   }
-  source['model.safetensors'] = weightsHash;
 
   const key = conversionKey({ dtype, fused, source });
   const target = options.outDir ? path.resolve(options.outDir) : path.join(cacheDir, 'onnx', key);
@@ -126,13 +132,11 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
   }
 
   const started = performance.now();
-  weights ??= await SafetensorsFile.read(weightsFile);
+  const weights = await checkpoint.open();
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await mkdir(path.join(tmp, 'onnx'), { recursive: true });
-    for (const name of Object.keys(source)) {
-      if (name !== 'model.safetensors') await copyFile(path.join(hfDir, name), path.join(tmp, name));
-    }
+    for (const name of copied) await copyFile(path.join(hfDir, name), path.join(tmp, name));
     if (!source['tokenizer.json'] && source['vocab.json'] && source['merges.txt']) {
       await writeTokenizerJson(hfDir, tmp);
     }
@@ -157,8 +161,10 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    weights.close?.();
   }
-  await memo.remember(weightsFile, weightsHash);
+  for (const [file, hash] of weightHashes) await memo.remember(file, hash);
   log?.info({ dir: target, ms: Math.round(performance.now() - started) }, 'converted model to ONNX');
   return target;
 }
@@ -183,17 +189,6 @@ async function writeTokenizerJson(hfDir: string, outDir: string): Promise<void> 
   const { specials } = await readTokenizerConfig(hfDir);
   const json = await clipTokenizerJsonFromVocabFiles(hfDir, specials);
   await writeFile(path.join(outDir, 'tokenizer.json'), JSON.stringify(json));
-}
-
-async function findWeights(dir: string): Promise<string> {
-  const file = path.join(dir, 'model.safetensors');
-  if (await exists(file)) return file;
-  const why = (await exists(path.join(dir, 'model.safetensors.index.json')))
-    ? 'sharded safetensors checkpoints are not supported'
-    : (await exists(path.join(dir, 'pytorch_model.bin')))
-      ? 'only pytorch_model.bin is present; re-save it with safe_serialization=True'
-      : 'no model.safetensors';
-  throw new ModelLoadError(`cannot convert ${dir}: ${why}`, { path: file });
 }
 
 /** Move `tmp` to `target`; an older conversion at `target` is replaced, a concurrent identical one is kept. */

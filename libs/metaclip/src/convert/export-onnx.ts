@@ -9,7 +9,7 @@ import type { ClipConfig } from '../config/clip-config';
 import { emitLogits, emitTextTower, emitVisionTower, IO } from './clip-graph';
 import { ExternalDataWriter, GraphBuilder } from './graph-builder';
 import { encodeModel, type ModelSpec, type NodeSpec, type TensorValue } from './onnx-proto';
-import type { SafetensorsFile } from './safetensors';
+import type { TensorSource } from './tensor-source';
 import { WeightReader } from './weights';
 
 /** Compute precision of the exported graphs (inputs and outputs are float32 either way). */
@@ -36,7 +36,7 @@ export const ONNX_FILES = {
  * its `logit_scale` tensor or, failing that, the config's init value.
  */
 export function exportClipOnnx(
-  weights: SafetensorsFile,
+  weights: TensorSource,
   config: ClipConfig,
   onnxDir: string,
   options: ExportOptions,

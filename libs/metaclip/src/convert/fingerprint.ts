@@ -3,13 +3,26 @@
  * just to learn that nothing changed (the same trade-off git's index makes: size, mtime, ctime and inode).
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { ModelLoadError } from '../errors';
 
 /** sha256 hex of bytes. */
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** sha256 hex of a file, streamed (a checkpoint may be larger than any one buffer). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  } catch (err) {
+    throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
+  }
+  return hash.digest('hex');
 }
 
 const memoSchema = z.object({

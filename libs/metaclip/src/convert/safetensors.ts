@@ -5,9 +5,11 @@
  *
  * The file is read once into one Buffer that callers may also hash, so a 600 MB checkpoint is never loaded twice.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { ModelLoadError } from '../errors';
 import { bf16ToFloat32, fp16ToFloat32 } from './fp16';
+import type { TensorSource } from './tensor-source';
 
 /** Element types we can read. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -27,7 +29,7 @@ export interface TensorEntry {
 }
 
 /** A parsed safetensors file over its bytes. */
-export class SafetensorsFile {
+export class SafetensorsFile implements TensorSource {
   /** Header entries by tensor name (the `__metadata__` key removed). */
   readonly entries: ReadonlyMap<string, TensorEntry>;
   /** The file's `__metadata__` strings. */
@@ -49,6 +51,17 @@ export class SafetensorsFile {
     let bytes: Buffer;
     try {
       bytes = await readFile(file);
+    } catch (err) {
+      throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
+    }
+    return new SafetensorsFile(bytes, file);
+  }
+
+  /** {@link read}, synchronously (for shards opened while a converter asks for a tensor). */
+  static readSync(file: string): SafetensorsFile {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
     } catch (err) {
       throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
     }

@@ -4,7 +4,7 @@
  * layer does one GEMM instead of three.
  */
 import { ModelLoadError } from '../errors';
-import type { SafetensorsFile } from './safetensors';
+import type { TensorSource } from './tensor-source';
 
 /** A linear layer ready for `MatMul`: weight `[in, out]` row-major, bias `[out]`. */
 export interface LinearWeights {
@@ -16,7 +16,7 @@ export interface LinearWeights {
 
 /** Named access to a checkpoint's tensors, checking every shape. */
 export class WeightReader {
-  constructor(private readonly file: SafetensorsFile) {}
+  constructor(private readonly file: TensorSource) {}
 
   /** Whether the checkpoint holds `name`. */
   has(name: string): boolean {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
+import { findCheckpoint } from '../convert/checkpoint';
 import { convertModel, readManifest } from '../convert/convert';
 import { ModelLoadError } from '../errors';
 import type { DecodeMode } from '../image/decode';
@@ -59,8 +60,8 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
   if (!(await isFile(path.join(dir, 'config.json')))) {
     throw new ModelLoadError(`${dir} is not a model folder: it has no config.json`, { path: dir });
   }
-  const converted = await isFile(path.join(dir, 'model.safetensors'));
-  const onnxDir = converted
+  // Hugging Face weights (safetensors or PyTorch, single or sharded) are converted; anything else must be ONNX.
+  const onnxDir = (await findCheckpoint(dir))
     ? await convertModel(dir, { dtype: options.dtype, fused: options.fused, cacheDir: options.cacheDir, logger: log })
     : dir;
   const [config, manifest] = await Promise.all([readClipConfig(onnxDir), readManifest(onnxDir)]);
@@ -129,7 +130,7 @@ async function onnxFiles(dir: string, suffix: string): Promise<OnnxFiles> {
   if (hasVision && hasText) return { kind: 'separate', vision, text, ...(hasCombined ? { combined } : {}) };
   if (hasCombined) return { kind: 'combined', combined };
   throw new ModelLoadError(
-    `${dir} has neither model.safetensors nor ONNX graphs (onnx/vision_model${suffix}.onnx + ` +
+    `${dir} has neither Hugging Face weights (model.safetensors, pytorch_model.bin or their sharded index) nor ONNX graphs (onnx/vision_model${suffix}.onnx + ` +
       `onnx/text_model${suffix}.onnx, or onnx/model${suffix}.onnx)`,
     { path: path.join(dir, 'onnx') },
   );

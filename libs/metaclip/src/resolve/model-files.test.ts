@@ -21,12 +21,44 @@ describe('planModelFiles', () => {
     });
   });
 
-  it('refuses a sharded checkpoint, which the converter cannot read, saying so', () => {
-    const result = planModelFiles(['config.json', 'model.safetensors.index.json', 'model-00001-of-00001.safetensors']);
-    expect(result).toEqual({
-      ok: false,
-      missing: [expect.stringMatching(/sharded checkpoints are not supported/), expect.any(String)],
+  it('takes every shard of a sharded checkpoint, index first; an incomplete set is not a plan', () => {
+    const shards = ['model-00002-of-00002.safetensors', 'model-00001-of-00002.safetensors'];
+    const result = planModelFiles(['config.json', 'model.safetensors.index.json', ...shards, 'pytorch_model.bin']);
+    expect(result.ok && result.plan.files).toEqual([
+      'config.json',
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ]);
+    expect(planModelFiles(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors']).ok).toBe(
+      false,
+    );
+  });
+
+  it('takes PyTorch files only when there are no safetensors, and only them', () => {
+    const single = planModelFiles([...META, 'pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack']);
+    expect(single.ok && single.plan).toEqual({
+      layout: 'hf',
+      files: [
+        ...META.slice(0, 1),
+        'preprocessor_config.json',
+        'tokenizer_config.json',
+        'tokenizer.json',
+        'pytorch_model.bin',
+      ],
     });
+    const sharded = planModelFiles([
+      'config.json',
+      'pytorch_model.bin.index.json',
+      'pytorch_model-00001-of-00002.bin',
+      'pytorch_model-00002-of-00002.bin',
+    ]);
+    expect(sharded.ok && sharded.plan.files).toEqual([
+      'config.json',
+      'pytorch_model.bin.index.json',
+      'pytorch_model-00001-of-00002.bin',
+      'pytorch_model-00002-of-00002.bin',
+    ]);
   });
 
   it('takes both ONNX towers of a transformers.js repo for the dtype, external data before its graph', () => {
@@ -57,9 +89,9 @@ describe('planModelFiles', () => {
   it('falls back to the combined graph, and says what is missing when there are no usable weights', () => {
     const combined = planModelFiles(['config.json', 'onnx/model.onnx', 'onnx/text_model.onnx']);
     expect(combined.ok && combined.plan.files).toEqual(['config.json', 'onnx/model.onnx']);
-    const none = planModelFiles(['config.json', 'pytorch_model.bin']);
+    const none = planModelFiles(['config.json', 'tf_model.h5']);
     expect(none.ok).toBe(false);
-    expect(!none.ok && none.missing[0]).toBe('model.safetensors');
+    expect(!none.ok && none.missing[0]).toMatch(/model.safetensors or pytorch_model.bin/);
     expect(planModelFiles(['model.safetensors'])).toEqual({ ok: false, missing: ['config.json'] });
   });
 

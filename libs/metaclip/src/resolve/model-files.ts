@@ -3,7 +3,7 @@
  * decides whether a cached snapshot is complete: a snapshot is complete when the plan over its own files succeeds.
  */
 
-/** `hf`: safetensors + config, converted to ONNX by us. `onnx`: transformers.js layout, used as is. */
+/** `hf`: safetensors or PyTorch weights + config, converted to ONNX by us. `onnx`: transformers.js layout, used as is. */
 export type RepoLayout = 'hf' | 'onnx';
 
 /** The files to fetch, in fetch order. */
@@ -31,28 +31,65 @@ const METADATA_FILES = [
 ];
 
 /**
- * Plans the download of a model from `repoFiles` (repo-relative paths). Safetensors win over ONNX when a repo
- * has both, since our converter's graphs are the ones we verify. `dtype` picks transformers.js' ONNX variant
- * (`_fp16` files for fp16).
+ * Hugging Face weight layouts in the order we take them: safetensors (single, then sharded), then PyTorch files
+ * (single, then sharded), as transformers' `from_pretrained` prefers them. Shards are named by save_pretrained's
+ * `<stem>-00001-of-00003.<ext>` rule, so a listing alone says which files a sharded checkpoint needs.
+ */
+const HF_WEIGHTS = [
+  {
+    single: 'model.safetensors',
+    index: 'model.safetensors.index.json',
+    shard: /^model-(\d{5})-of-(\d{5})\.safetensors$/,
+  },
+  {
+    single: 'pytorch_model.bin',
+    index: 'pytorch_model.bin.index.json',
+    shard: /^pytorch_model-(\d{5})-of-(\d{5})\.bin$/,
+  },
+] as const;
+
+/**
+ * Plans the download of a model from `repoFiles` (repo-relative paths). Hugging Face weights win over ONNX when a
+ * repo has both, since our converter's graphs are the ones we verify; safetensors win over PyTorch files, and only
+ * one layout is fetched. `dtype` picks transformers.js' ONNX variant (`_fp16` files for fp16).
  */
 export function planModelFiles(repoFiles: readonly string[], dtype: 'fp32' | 'fp16' = 'fp32'): PlanResult {
   const has = new Set(repoFiles);
   if (!has.has('config.json')) return { ok: false, missing: ['config.json'] };
   const metadata = ['config.json', ...METADATA_FILES.filter((f) => has.has(f))];
-  if (has.has('model.safetensors'))
-    return { ok: true, plan: { layout: 'hf', files: [...metadata, 'model.safetensors'] } };
+  const weights = hfWeights(repoFiles);
+  if (weights) return { ok: true, plan: { layout: 'hf', files: [...metadata, ...weights] } };
   const onnx = onnxFiles(has, dtype);
   if (onnx) return { ok: true, plan: { layout: 'onnx', files: [...metadata, ...onnx] } };
   const suffix = dtype === 'fp16' ? '_fp16' : '';
-  // The converter reads one safetensors file; say so rather than fetch gigabytes of shards it would refuse.
-  const sharded = has.has('model.safetensors.index.json') ? ' (sharded checkpoints are not supported)' : '';
   return {
     ok: false,
     missing: [
-      `model.safetensors${sharded}`,
+      'model.safetensors or pytorch_model.bin (single, or every shard of its .index.json)',
       `onnx/vision_model${suffix}.onnx + onnx/text_model${suffix}.onnx (or onnx/model${suffix}.onnx)`,
     ],
   };
+}
+
+/** The weight files of the first complete Hugging Face layout, the index before its shards; null when none is. */
+function hfWeights(repoFiles: readonly string[]): string[] | null {
+  const has = new Set(repoFiles);
+  for (const layout of HF_WEIGHTS) {
+    if (has.has(layout.single)) return [layout.single];
+    if (!has.has(layout.index)) continue;
+    const shards = repoFiles.filter((f) => layout.shard.test(f)).sort();
+    const total = Number(layout.shard.exec(shards[0] ?? '')?.[2] ?? 0);
+    // Complete only with shards 1..N of one N: a snapshot cut mid-download is incomplete.
+    const complete =
+      total > 0 &&
+      shards.length === total &&
+      shards.every((f, i) => {
+        const m = layout.shard.exec(f);
+        return Number(m?.[1]) === i + 1 && Number(m?.[2]) === total;
+      });
+    if (complete) return [layout.index, ...shards];
+  }
+  return null;
 }
 
 /** Both towers (preferred: the worker runs only the vision tower), else the combined graph; with external data. */

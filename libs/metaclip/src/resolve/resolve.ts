@@ -111,9 +111,8 @@ async function download(hub: HubRef, o: HubResolve, client: HubClient): Promise<
   const planned = planModelFiles(files, o.dtype);
   if (!planned.ok) {
     throw new ModelLoadError(
-      `${hub.repoId}@${o.revision} has no ${planned.missing.join(', nor ')}; ` +
-        'checkpoints published only as pytorch_model.bin must be converted to safetensors first ' +
-        '(a safetensors conversion often exists as a hub pull request: try @refs/pr/1)',
+      `${hub.repoId}@${o.revision} has no ${planned.missing.join(', nor ')}: it is not a CLIP/MetaCLIP model ` +
+        'we can load (check the id and revision, or pass a local folder)',
       { path: `${hub.repoId}@${o.revision}` },
     );
   }

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ModelLoadError } from '../../errors';
+import { REPO_ROOT, SHARED, TINY_CLIP } from '../../model/golden.fixture';
+import { findCheckpoint } from '../checkpoint';
+import { SafetensorsFile } from '../safetensors';
+import { PyTorchFile } from './pytorch-file';
+import { PickleRefusedError } from './unpickler';
+
+/** Made by torch 2.13 (see tests/fixtures/pytorch/README.md). */
+const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/pytorch');
+/** What the refused pickles would create if anything ran them. */
+const MARKER = '/tmp/metaclip-batch-unpickle-ran';
+const PYTHON = process.env.METACLIP_TEST_PYTHON ?? 'python3';
+
+function hasTorchPython(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('PyTorchFile', () => {
+  it('reads float32, float16, bfloat16, parameters, scalars, offsets and non-contiguous views as torch does', () => {
+    const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'mixed.expected.json'), 'utf8')) as Record<
+      string,
+      { shape: number[]; values: number[] }
+    >;
+    const file = PyTorchFile.open(path.join(FIXTURES, 'mixed.bin'));
+    try {
+      expect(file.names()).toEqual(Object.keys(expected));
+      for (const [name, want] of Object.entries(expected)) {
+        const { shape, data } = file.float32(name);
+        expect(shape, name).toEqual(want.shape);
+        expect(Array.from(data), name).toEqual(want.values.map(Math.fround));
+      }
+    } finally {
+      file.close();
+    }
+  });
+
+  it("reads tiny-clip-bin's pytorch_model.bin to exactly tiny-clip's safetensors tensors", async () => {
+    const bin = PyTorchFile.open(path.join(SHARED, 'fixtures/tiny-clip-bin/pytorch_model.bin'));
+    const safe = await SafetensorsFile.read(path.join(TINY_CLIP, 'model.safetensors'));
+    try {
+      expect(bin.names().sort()).toEqual([...safe.entries.keys()].sort());
+      for (const name of safe.entries.keys()) {
+        const [a, b] = [bin.float32(name), safe.float32(name)];
+        expect(a.shape, name).toEqual(b.shape);
+        // Bit for bit (a deep toEqual over a million floats would take half a minute).
+        expect(
+          Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+            Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+          ),
+          name,
+        ).toBe(true);
+      }
+    } finally {
+      bin.close();
+    }
+  });
+
+  it('reads a sharded pytorch_model.bin.index.json checkpoint shard by shard', async () => {
+    const checkpoint = await findCheckpoint(path.join(FIXTURES, 'sharded'));
+    expect(checkpoint?.format).toBe('pytorch-sharded');
+    expect(checkpoint?.files.map((f) => path.basename(f))).toEqual([
+      'pytorch_model.bin.index.json',
+      'pytorch_model-00001-of-00002.bin',
+      'pytorch_model-00002-of-00002.bin',
+    ]);
+    const tensors = await (checkpoint as NonNullable<typeof checkpoint>).open();
+    expect(tensors.float32('bf16').shape).toEqual([5]);
+    expect(tensors.float32('a').shape).toEqual([3, 4]);
+    expect(tensors.float32('scalar').data[0]).toBeCloseTo(4.6052, 4);
+    tensors.close?.();
+  });
+
+  it('names the legacy (pre-1.6) format and says how to re-save it', () => {
+    expect(() => PyTorchFile.open(path.join(FIXTURES, 'legacy.bin'))).toThrow(/legacy format \(PyTorch < 1\.6\)/);
+    expect(() => PyTorchFile.open(path.join(FIXTURES, 'mixed.expected.json'))).toThrow(ModelLoadError);
+  });
+
+  it.each([
+    ['evil-system.bin', 'posix.system'],
+    ['evil-exec.bin', 'builtins.exec'],
+  ])('refuses %s, whose pickle calls %s, and runs nothing', (fixture, global) => {
+    rmSync(MARKER, { force: true });
+    let error: unknown;
+    try {
+      PyTorchFile.open(path.join(FIXTURES, fixture));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(PickleRefusedError);
+    expect((error as PickleRefusedError).global).toBe(global);
+    expect((error as Error).message).toMatch(/Nothing was run/);
+    expect(existsSync(MARKER)).toBe(false);
+  });
+
+  it.skipIf(!hasTorchPython())('the refused fixtures really run code under a plain pickle.load (Python check)', () => {
+    // Proves the test above is not vacuous: the same bytes, unpickled by Python without weights_only, create MARKER.
+    for (const fixture of ['evil-system.bin', 'evil-exec.bin']) {
+      rmSync(MARKER, { force: true });
+      const script =
+        'import sys, zipfile, pickle\n' +
+        'z = zipfile.ZipFile(sys.argv[1])\n' +
+        'pickle.loads(z.read("archive/data.pkl"))\n';
+      execFileSync(PYTHON, ['-c', script, path.join(FIXTURES, fixture)], { stdio: 'ignore' });
+      expect(existsSync(MARKER), fixture).toBe(true);
+    }
+    rmSync(MARKER, { force: true });
+  });
+});
