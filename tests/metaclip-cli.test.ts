@@ -116,6 +116,22 @@ describe('metaclip classify', () => {
     }
   });
 
+  it('classifies with MetaCLIP 2 and Chinese labels and template as the pipeline does', async () => {
+    const zh = JSON.parse(await readFile(path.join(shared, 'fixtures/golden/tiny_metaclip2.json'), 'utf8')) as {
+      pipeline: { zh_template: Record<string, Scored> };
+    };
+    const model = path.join(shared, 'fixtures/tiny-metaclip2');
+    const args = ['--labels', '猫,狗,汽车,宇航员,硬币', '--template', '这是一张{}的照片。'];
+    const run = await metaclip(['classify', '--model', model, ...args, image('astronaut.jpg')]);
+    expect(run.code, run.stderr).toBe(0);
+    const scores = run.lines[0]?.labels as Scored;
+    const expected = zh.pipeline.zh_template['astronaut.jpg'] as Scored;
+    expect(scores[0]?.label).toBe(expected[0]?.label);
+    for (const e of expected) {
+      expect(Math.abs((scores.find((s) => s.label === e.label)?.score ?? 9) - e.score)).toBeLessThan(0.01);
+    }
+  });
+
   it('reads labels from a file, ensembles repeated templates, keeps the top K, and exits 0', async () => {
     const labelsFile = path.join(work, 'labels.txt');
     await writeFile(labelsFile, 'cat\n\ndog\ncar\n');
