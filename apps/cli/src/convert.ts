@@ -4,6 +4,8 @@ import {
   CLIP_PRESETS,
   type ClipPreset,
   convertModel,
+  EXPORT_DTYPES,
+  type ExportDtype,
   findCheckpoint,
   resolveModelDir,
   writeRandomModel,
@@ -16,7 +18,7 @@ interface ConvertFlags {
   model?: string;
   revision?: string;
   out: string;
-  dtype: 'fp32' | 'fp16';
+  dtype: ExportDtype;
   format: 'onnx' | 'transformersjs';
   random?: boolean;
   config?: ClipPreset;
@@ -42,7 +44,9 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .addOption(new Option('--revision <rev>', 'hub branch, tag or commit'))
     .requiredOption('--out <dir>', 'output folder')
     .addOption(
-      new Option('--dtype <dtype>', 'compute precision of the graphs').choices(['fp32', 'fp16']).default('fp32'),
+      new Option('--dtype <dtype>', 'compute precision of the graphs; int8: quantised MatMul weights, for CPUs')
+        .choices(EXPORT_DTYPES)
+        .default('fp32'),
     )
     .addOption(new Option('--format <format>', 'graph flavour').choices(['onnx', 'transformersjs']).default('onnx'))
     .addOption(new Option('--random', 'write a random checkpoint instead of converting one'))

@@ -4,7 +4,7 @@
  */
 
 import type { MetaClipModel } from '@metaclip-batch/metaclip';
-import { loadModel } from '@metaclip-batch/metaclip';
+import { EXPORT_DTYPES, loadModel } from '@metaclip-batch/metaclip';
 import {
   addSettingOptions,
   defineSettings,
@@ -105,8 +105,8 @@ export const MODEL_SETTINGS = defineSettings({
     flag: '--dtype <dtype>',
     env: 'METACLIP_DTYPE',
     default: 'fp32',
-    schema: z.enum(['fp32', 'fp16']),
-    help: 'compute precision',
+    schema: z.enum(EXPORT_DTYPES, { error: 'use fp32, fp16 or int8' }),
+    help: 'compute precision; int8 (quantised vision MatMul weights) on a CPU',
   },
   cacheDir: {
     flag: '--cache-dir <dir>',

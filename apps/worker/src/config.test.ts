@@ -64,6 +64,13 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('takes int8 for a CPU worker only', () => {
+    expect(resolveConfig({ model: 'm', dtype: 'int8' }, {}).dtype).toBe('int8');
+    expect(() => resolveConfig({ model: 'm', dtype: 'int8', device: 'cuda' }, {})).toThrow(
+      /--dtype \(METACLIP_DTYPE\): int8 runs on the CPU only/,
+    );
+  });
+
   it('refuses a queue limit smaller than a batch', () => {
     expect(() => resolveConfig({ model: 'm', maxBatch: '8', maxQueue: '4' }, {})).toThrow(/--max-queue/);
   });

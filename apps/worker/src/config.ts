@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
-import { DECODE_MODES } from '@metaclip-batch/metaclip';
+import { DECODE_MODES, EXPORT_DTYPES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
   deviceSchema,
@@ -52,8 +52,8 @@ export const WORKER_SETTINGS = defineSettings({
     flag: '--dtype <dtype>',
     env: 'METACLIP_DTYPE',
     default: 'fp32',
-    schema: z.enum(['fp32', 'fp16']),
-    help: 'fp32 or fp16 compute',
+    schema: z.enum(EXPORT_DTYPES, { error: 'use fp32, fp16 or int8' }),
+    help: 'fp32 or fp16 compute; int8 (quantised MatMul weights) for CPU workers',
   },
   decode: {
     flag: '--decode <mode>',
@@ -225,11 +225,15 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv,
   defaultName = `${hostname()}-${process.pid}`,
 ): WorkerConfig {
-  const config = resolveSettings(WORKER_SETTINGS, { flags, env }, (c) =>
-    c.maxQueue === undefined || c.maxQueue >= c.maxBatch
+  const config = resolveSettings(WORKER_SETTINGS, { flags, env }, (c) => [
+    ...(c.maxQueue === undefined || c.maxQueue >= c.maxBatch
       ? []
-      : [{ key: 'maxQueue', message: 'must be at least --max-batch' }],
-  );
+      : [{ key: 'maxQueue' as const, message: 'must be at least --max-batch' }]),
+    // onnxruntime's int8 MatMul kernels are CPU ones: on a GPU every quantised MatMul would fall back to the CPU.
+    ...(c.dtype === 'int8' && c.device !== 'cpu'
+      ? [{ key: 'dtype' as const, message: 'int8 runs on the CPU only; use fp16 on a GPU' }]
+      : []),
+  ]);
   return {
     ...config,
     modelKey: modelKey(config.model),

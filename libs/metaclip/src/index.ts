@@ -20,7 +20,7 @@ export {
   readManifest,
 } from './convert/convert';
 export type { ExportDtype, ExportOptions } from './convert/export-onnx';
-export { exportClipOnnx, ONNX_FILES } from './convert/export-onnx';
+export { EXPORT_DTYPES, exportClipOnnx, ONNX_FILES } from './convert/export-onnx';
 export { PickleRefusedError } from './convert/pytorch/unpickler';
 export type { RandomModelOptions } from './convert/random-model';
 export { clipPreprocessorConfig, writeRandomModel } from './convert/random-model';

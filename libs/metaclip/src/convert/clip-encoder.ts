@@ -196,7 +196,7 @@ function skipLayerNorm(b: GraphBuilder, x: string, skip: string, n: NormWeights,
 
 /** `x @ W` (+ bias when `withBias`). */
 function matmul(b: GraphBuilder, x: string, layer: LinearWeights, name: string, withBias: boolean): string {
-  const y = b.op('MatMul', [x, b.weight(`${name}.weight_t`, [layer.inFeatures, layer.outFeatures], layer.weight)]);
+  const y = b.matmulWeight(x, `${name}.weight_t`, [layer.inFeatures, layer.outFeatures], layer.weight);
   return withBias && layer.bias ? b.op('Add', [y, biasOf(b, layer, name)]) : y;
 }
 

@@ -149,7 +149,7 @@ export function emitLogits(b: GraphBuilder, imageEmbeds: string, textEmbeds: str
 
 function project(b: GraphBuilder, w: WeightReader, pooled: string, name: string, d: number, p: number): string {
   const layer = w.linear(name, p, d, false);
-  const out = b.op('MatMul', [pooled, b.weight(`${name}.weight_t`, [d, p], layer.weight)]);
+  const out = b.matmulWeight(pooled, `${name}.weight_t`, [d, p], layer.weight);
   return b.dtype === 'float16' ? b.op('Cast', [out], { to: { i: FLOAT32 } }) : out;
 }
 

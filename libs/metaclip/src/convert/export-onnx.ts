@@ -12,8 +12,14 @@ import { encodeModel, type ModelSpec, type NodeSpec, type TensorValue } from './
 import type { TensorSource } from './tensor-source';
 import { WeightReader } from './weights';
 
-/** Compute precision of the exported graphs (inputs and outputs are float32 either way). */
-export type ExportDtype = 'fp32' | 'fp16';
+/**
+ * Compute precision of the exported graphs (inputs and outputs are float32 either way). `int8`: the vision tower's
+ * MatMul weights in int8 with dynamic activation quantisation (float32 elsewhere), for onnxruntime on a CPU.
+ */
+export type ExportDtype = (typeof EXPORT_DTYPES)[number];
+
+/** The {@link ExportDtype}s, for option parsers. */
+export const EXPORT_DTYPES = ['fp32', 'fp16', 'int8'] as const;
 
 /** How to export. */
 export interface ExportOptions {
@@ -44,12 +50,14 @@ export function exportClipOnnx(
   const w = new WeightReader(weights);
   const dtype = options.dtype === 'fp16' ? 'float16' : 'float32';
   const logitScale = w.has('logit_scale') ? (w.tensor('logit_scale', [])[0] as number) : config.logitScaleInit;
-  const tower = (file: string, prefix: string) => {
+  const tower = (file: string, prefix: string, int8MatMul = false) => {
     const data = new ExternalDataWriter(path.join(onnxDir, `${file}_data`), `${file}_data`);
-    return { b: new GraphBuilder(prefix, dtype, data), data };
+    return { b: new GraphBuilder(prefix, dtype, data, int8MatMul), data };
   };
 
-  const vision = tower(ONNX_FILES.vision, 'vision/');
+  // int8 quantises the vision tower only: it runs on every image, the text tower once per label list, so
+  // quantising text would add drift to every label's embedding and save no time.
+  const vision = tower(ONNX_FILES.vision, 'vision/', options.dtype === 'int8');
   const imageEmbeds = emitVisionTower(vision.b, w, config, 'pixel_values', options);
   vision.b.op('Identity', [imageEmbeds], {}, { names: ['image_embeds'] });
   vision.data.close();

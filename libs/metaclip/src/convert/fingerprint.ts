@@ -2,7 +2,7 @@
  * Content hashes of model files, with a stat-keyed memo so a cached load of a 600 MB checkpoint does not read it
  * just to learn that nothing changed (the same trade-off git's index makes: size, mtime, ctime and inode).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,7 +60,8 @@ export class FingerprintMemo {
     const [entry, info] = await Promise.all([this.entryPath(file), stat(file)]);
     const memo: Memo = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, sha256: hash };
     await mkdir(this.dir, { recursive: true });
-    const tmp = `${entry}.${process.pid}.tmp`;
+    // Unique per call: two conversions of one checkpoint in one process (fp32 and int8, say) remember it at once.
+    const tmp = `${entry}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, JSON.stringify(memo));
     await rename(tmp, entry);
   }

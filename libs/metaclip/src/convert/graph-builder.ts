@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { float32ToFp16 } from './fp16';
+import { quantizeColumns } from './int8';
 import type { AttributeValue, DataType, ExternalRef, NodeSpec, TensorValue } from './onnx-proto';
 
 /** Tensors at least this big go to external data; smaller ones stay in the protobuf. */
@@ -54,7 +55,8 @@ export interface OpOptions {
 
 /**
  * A graph under construction. Value names are `<prefix><op>_<n>`, so two towers built with different prefixes can
- * be merged into one model without clashes. Float weights are stored in `dtype` (the compute type).
+ * be merged into one model without clashes. Float weights are stored in `dtype` (the compute type); with
+ * `int8MatMul` the weights of {@link GraphBuilder.matmulWeight} are stored as int8 instead.
  */
 export class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
@@ -69,6 +71,8 @@ export class GraphBuilder {
     /** Element type of float weights and activations. */
     readonly dtype: 'float32' | 'float16',
     private readonly external: ExternalDataWriter | undefined,
+    /** Quantise the weights of `matmulWeight` to int8 (per output column), activations dynamically. */
+    readonly int8MatMul = false,
   ) {}
 
   /** Add a node with one output and return the output's name. */
@@ -99,6 +103,19 @@ export class GraphBuilder {
   weight(name: string, dims: readonly number[], values: Float32Array): string {
     const bytes = this.dtype === 'float16' ? bytesOf(float32ToFp16(values)) : bytesOf(values);
     return this.tensor(name, this.dtype, dims, bytes);
+  }
+
+  /**
+   * `x @ W` for a weight `W` of shape `[K, N]` given as float32. With `int8MatMul`, `W` is stored as int8 with one
+   * scale per output column and onnxruntime's `DynamicQuantizeMatMul` quantises `x` to uint8 on the fly (CPU only:
+   * the int8 kernels are MLAS's); otherwise a plain `MatMul` on a `dtype` weight.
+   */
+  matmulWeight(x: string, name: string, dims: readonly [number, number], values: Float32Array): string {
+    if (!this.int8MatMul) return this.op('MatMul', [x, this.weight(name, dims, values)]);
+    const { weights, scales } = quantizeColumns(values, dims[0], dims[1]);
+    const quantised = this.tensor(`${name}_int8`, 'int8', dims, bytesOf(weights));
+    const scale = this.weight32(`${name}_scale`, [dims[1]], scales);
+    return this.op('DynamicQuantizeMatMul', [x, quantised, scale], undefined, { domain: 'com.microsoft' });
   }
 
   /** A float32 weight regardless of the graph's dtype (for values that stay in float32). */

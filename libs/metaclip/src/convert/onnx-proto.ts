@@ -7,7 +7,7 @@
  */
 
 /** ONNX element types we emit, with their `TensorProto.DataType` numbers. */
-export const DATA_TYPES = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
+export const DATA_TYPES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 /** An element type name. */
 export type DataType = keyof typeof DATA_TYPES;
 

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { findCheckpoint } from '../convert/checkpoint';
 import { convertModel, readManifest } from '../convert/convert';
+import type { ExportDtype } from '../convert/export-onnx';
 import { ModelLoadError } from '../errors';
 import type { DecodeMode } from '../image/decode';
 import { ImageProcessor } from '../image/processor';
@@ -27,8 +28,11 @@ import { CombinedTowers, SeparateTowers, type Towers } from './towers';
 export interface LoadOptions {
   /** `cpu` (default), `cuda`, `cuda:N` or `webgpu`. */
   device?: string;
-  /** Compute precision: converts to (or picks the `_fp16` files of) that dtype. Default fp32. */
-  dtype?: 'fp32' | 'fp16';
+  /**
+   * Compute precision: converts to (or picks the `_fp16` / `_int8` files of) that dtype. Default fp32. `int8`
+   * (MatMul weights in int8, activations quantised on the fly) is for onnxruntime on a CPU.
+   */
+  dtype?: ExportDtype;
   /** Emit onnxruntime's fused ops when converting (default: the converter's). */
   fused?: boolean;
   intraOpThreads?: number;
@@ -56,7 +60,9 @@ export interface LoadOptions {
 export async function loadModel(ref: string, options: LoadOptions = {}): Promise<MetaClipModel> {
   const device = parseDevice(options.device);
   const log = options.logger?.child({ model: ref, device: formatDevice(device) });
-  const dir = await resolveModelDir(ref, { revision: options.revision, dtype: options.dtype, logger: log });
+  // A hub checkpoint is fetched as fp32 for int8: the converter quantises it.
+  const fetchDtype = options.dtype === 'fp16' ? 'fp16' : 'fp32';
+  const dir = await resolveModelDir(ref, { revision: options.revision, dtype: fetchDtype, logger: log });
   if (!(await isFile(path.join(dir, 'config.json')))) {
     throw new ModelLoadError(`${dir} is not a model folder: it has no config.json`, { path: dir });
   }
@@ -137,7 +143,7 @@ async function onnxFiles(dir: string, suffix: string): Promise<OnnxFiles> {
 }
 
 function suffixOf(dtype: LoadOptions['dtype']): string {
-  return dtype === 'fp16' ? '_fp16' : '';
+  return dtype === undefined || dtype === 'fp32' ? '' : `_${dtype}`;
 }
 
 /**
