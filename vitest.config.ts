@@ -12,6 +12,9 @@ export default defineConfig({
           name: 'unit',
           include: ['libs/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
           testTimeout: 60_000,
+          // Set-up hooks load and convert models and start worker threads: seconds when idle, far beyond vitest's
+          // 10 s default while other suites share the two cores.
+          hookTimeout: 120_000,
         },
       },
       {

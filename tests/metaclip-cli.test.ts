@@ -226,6 +226,19 @@ describe('metaclip tokenize', () => {
   });
   afterAll(() => hub.close());
 
+  it('never prints the credentials of HF_ENDPOINT, in its warnings or its error line', async () => {
+    const [user, password] = ['mirror-user', 'pw-0f6c1d2e'];
+    const endpoint = new URL(hub.endpoint);
+    const run = await metaclip(['tokenize', '--model', 'org/not-there', 'a cat'], {
+      HF_HUB_OFFLINE: '0',
+      HF_ENDPOINT: `${endpoint.protocol}//${user}:${password}@${endpoint.host}/`,
+      HF_HUB_CACHE: path.join(work, 'hf-cache-secret'),
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`${user}:[redacted]@`);
+    expect(run.stderr).not.toContain(password);
+  });
+
   it('prints unpadded ids for a hub id, truncated to the context length', async () => {
     const texts = ['a photo of a cat.', 'Hello, World!', 'word '.repeat(100)];
     const run = await metaclip(['tokenize', '--model', 'org/tiny-clip', ...texts], {

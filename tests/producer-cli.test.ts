@@ -90,9 +90,12 @@ describe('status, runs, retry, cancel', () => {
         if (shard.shard === 1 && failuresLeft > 0) {
           failuresLeft--;
           await store.recordShardFailed(shard.runId, shard.shard, 'decoder crashed', shard.uris);
+          await store.finish(shard.runId);
           throw new UnrecoverableError('decoder crashed');
         }
         await store.recordShardDone(shard.runId, shard.shard, { images: shard.uris.length, failed: 0, ms: 3 });
+        // The real worker writes the manifest first; this stand-in writes no files.
+        await store.finish(shard.runId);
       },
       { connection },
     );
@@ -117,6 +120,14 @@ describe('status, runs, retry, cancel', () => {
     expect(doc).toMatchObject({ status: 'failed', imagesDone: 17, progress: { fraction: 1, etaSeconds: 0 } });
     expect(doc.failedShards).toEqual([{ shard: 1, error: 'decoder crashed' }]);
     expect((await cli(['status', 'life-1'], iso.env)).stdout).toMatch(/status\s+failed[\s\S]*2 done, 1 failed of 3/);
+    // The human views say why, not only how many.
+    expect((await cli(['status', 'life-1'], iso.env)).stdout).toMatch(/failures\n\s+shard 1: decoder crashed/);
+    const waited = await cli(
+      enqueueArgs(imagesDir, q.name, ['--run-id', 'life-1', '--shard-size', '10', '--wait']),
+      iso.env,
+    );
+    expect(waited.code).toBe(1);
+    expect(waited.stdout).toMatch(/failures\n\s+shard 1: decoder crashed/);
 
     const runs = await cli(['runs', '--json'], iso.env);
     expect(JSON.parse(runs.stdout).map((s: { runId: string }) => s.runId)).toContain('life-1');

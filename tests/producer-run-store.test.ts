@@ -50,7 +50,7 @@ describe('RunStore', () => {
     expect(await store.get('nope')).toBeNull();
   });
 
-  it('counts a redelivered shard once and completes when every shard is accounted for', async () => {
+  it('counts a redelivered shard once and completes, once finished, when every shard is accounted for', async () => {
     await store.create(spec('r2'));
     await store.recordShardDone('r2', 0, { images: 10, failed: 0, ms: 100 });
     // The same shard delivered again (worker crashed after writing, before acking).
@@ -63,10 +63,13 @@ describe('RunStore', () => {
     const listed = await store.setListed('r2', { shards: 3, images: 30 });
     expect(listed).toMatchObject({ status: 'running', shardsDone: 2, imagesDone: 19, imagesFailed: 1 });
     expect(isComplete(listed)).toBe(false);
-    const last = await store.recordShardDone('r2', 2, { images: 10, failed: 0, ms: 10 });
+    const counted = await store.recordShardDone('r2', 2, { images: 10, failed: 0, ms: 10, embedDim: 512 });
+    // Every shard counted, but the manifest is not written yet: not completed.
+    expect(counted).toMatchObject({ status: 'running', embedDim: 512 });
+    expect(isComplete(counted)).toBe(true);
+    const last = await store.finish('r2');
     expect(last.status).toBe('completed');
     expect(last.finishedAt).toBeTypeOf('number');
-    expect(isComplete(last)).toBe(true);
     expect(progress(last, Date.now())).toMatchObject({ fraction: 1, etaSeconds: 0 });
   });
 
@@ -75,25 +78,41 @@ describe('RunStore', () => {
     await store.setListed('r3', { shards: 2, images: 20 });
     await store.recordShardDone('r3', 0, { images: 10, failed: 0, ms: 1 });
     await store.recordShardFailed('r3', 1, 'boom', ['s3://b/a.jpg']);
-    const failed = await store.recordShardFailed('r3', 1, 'boom again');
+    await store.recordShardFailed('r3', 1, 'boom again');
+    const failed = await store.finish('r3');
     expect(failed).toMatchObject({ status: 'failed', shardsFailed: 1 });
+    expect(await store.failedShardSample('r3')).toEqual([{ shard: 1, error: 'boom again' }]);
     expect(await store.failedShards('r3')).toEqual([{ shard: 1, error: 'boom again' }]);
     // A failure report for a shard that is already done is ignored.
     expect((await store.recordShardFailed('r3', 0, 'late')).shardsFailed).toBe(1);
     const reopened = await store.reopenShards('r3', [1]);
     expect(reopened).toMatchObject({ status: 'running', shardsFailed: 0 });
     expect(reopened.finishedAt).toBeUndefined();
-    const ok = await store.recordShardDone('r3', 1, { images: 10, failed: 0, ms: 1 });
-    expect(ok).toMatchObject({ status: 'completed', shardsFailed: 0, shardsDone: 2 });
+    await store.recordShardDone('r3', 1, { images: 10, failed: 0, ms: 1 });
+    expect(await store.finish('r3')).toMatchObject({ status: 'completed', shardsFailed: 0, shardsDone: 2 });
     expect(await store.failedShards('r3')).toEqual([]);
   });
 
-  it('completes at listing time when the workers were faster, and with zero shards', async () => {
+  it('is complete at listing time when the workers were faster, and with zero shards; finish ends it', async () => {
     await store.create(spec('r4'));
     await store.recordShardDone('r4', 0, { images: 5, failed: 0, ms: 1 });
-    expect((await store.setListed('r4', { shards: 1, images: 5 })).status).toBe('completed');
+    expect(isComplete(await store.setListed('r4', { shards: 1, images: 5 }))).toBe(true);
+    expect((await store.finish('r4')).status).toBe('completed');
     await store.create(spec('r5'));
-    expect((await store.setListed('r5', { shards: 0, images: 0 })).status).toBe('completed');
+    expect(isComplete(await store.setListed('r5', { shards: 0, images: 0 }))).toBe(true);
+    // A finish that says why the run failed as a whole records it.
+    expect(await store.finish('r5', { error: 'manifest.json could not be written' })).toMatchObject({
+      status: 'failed',
+      error: 'manifest.json could not be written',
+    });
+  });
+
+  it('does not finish a run that is still listing or has shards outstanding', async () => {
+    await store.create(spec('r8'));
+    expect((await store.finish('r8')).status).toBe('listing');
+    await store.setListed('r8', { shards: 2, images: 2 });
+    await store.recordShardDone('r8', 0, { images: 1, failed: 0, ms: 1 });
+    expect((await store.finish('r8')).status).toBe('running');
   });
 
   it('keeps a cancelled run cancelled', async () => {
@@ -110,6 +129,7 @@ describe('RunStore', () => {
     const runs = await store.list(2);
     expect(runs.map((r) => r.runId)).toEqual(['new', 'old']);
     await store.setListed('old', { shards: 0, images: 0 });
+    await store.finish('old');
     const overSource = await store.listForSource('s3://b/p/');
     expect(overSource.map((s) => [s.runId, s.status])).toEqual([
       ['new', 'listing'],

@@ -52,6 +52,7 @@ describe('enqueue from S3', () => {
     for (let shard = 0; shard < state.shardsTotal; shard++) {
       await store.recordShardDone('s3-full', shard, { images: 10, failed: 0, ms: 1 });
     }
+    await store.finish('s3-full');
     const bucket = storageFor('s3://photos/', { env: s3.env });
     const moon = await bucket.get('s3://photos/2024/moon.jpg');
     const added = ['s3://photos/2024/new/a.jpg', 's3://photos/2024/new/b.jpg', 's3://photos/2024/zz.jpg'];

@@ -1,9 +1,10 @@
 /**
  * How a worker treats jobs it must not run: a malformed job and a job of an unknown run fail at once (their attempts
  * unspent), a job for another model is put back for another worker without being run, a shard of a cancelled run
- * is skipped, and a shard BullMQ fails for stalling too often is still counted in the run store.
+ * is skipped, a shard BullMQ fails for stalling too often is still counted in the run store, and a job outside its
+ * run's plan (injected into Redis) is refused without being run, counted or written.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createQueue, DEFAULT_TEMPLATES, modelKey, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
@@ -11,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanupRedis,
+  enqueueSource,
   killAll,
   REDIS_URL,
   sharedDir,
@@ -23,6 +25,7 @@ import {
 const id = `worker-jobs-${process.pid}-${Date.now()}`;
 const cancelledRun = `${id}-cancelled`;
 const stalledRun = `${id}-stalled`;
+const plannedRun = `${id}-planned`;
 const image = path.join(sharedDir, 'fixtures', 'images', 'astronaut.jpg');
 
 describe('worker job handling', () => {
@@ -43,6 +46,7 @@ describe('worker job handling', () => {
     await cleanupRedis(redis, id, id, tmp);
     await cleanupRedis(redis, id, cancelledRun, tmp);
     await cleanupRedis(redis, id, stalledRun, tmp);
+    await cleanupRedis(redis, id, plannedRun, tmp);
     redis.disconnect();
     await rm(tmp, { recursive: true, force: true });
   });
@@ -124,6 +128,37 @@ describe('worker job handling', () => {
     const [failed] = await store.failedShards(stalledRun);
     expect(failed?.shard).toBe(0);
     expect(JSON.stringify(failed)).toMatch(/stalled more than allowable limit/);
-    expect((await store.require(stalledRun)).status).not.toBe('running');
+    // The run ends once the worker has written its manifest, just after counting the shard.
+    await until(async () => (await store.require(stalledRun)).status === 'failed', 'the run to end as failed');
+  });
+
+  it("refuses a job outside its run's plan: never run, never counted, nothing written", async () => {
+    const store = new RunStore(redis);
+    const source = path.join(sharedDir, 'fixtures', 'images');
+    const output = path.join(tmp, 'out');
+    await enqueueSource({ redis, runId: plannedRun, queue: id, source, output, labels: ['a', 'b'], shardSize: 100 });
+    await until(async () => (await store.require(plannedRun)).status === 'completed', 'the planned run to complete');
+    const before = await store.require(plannedRun);
+    expect(before).toMatchObject({ shardsTotal: 1, shardsDone: 1 });
+    const manifest = await readFile(path.join(output, plannedRun, 'manifest.json'), 'utf8');
+
+    // An out-of-plan shard number, and a planned shard number with other URIs than the listing gave it.
+    await queue.add('shard', { runId: plannedRun, shard: 77, model: ours, uris: [image] }, { jobId: 'forged-77' });
+    await queue.add(
+      'shard',
+      { runId: plannedRun, shard: 0, model: ours, uris: ['/etc/passwd'] },
+      { jobId: 'forged-0' },
+    );
+    for (const jobId of ['forged-77', 'forged-0']) {
+      await until(async () => (await queue.getJobState(jobId)) === 'failed', `${jobId} to fail`);
+      const job = await queue.getJob(jobId);
+      expect(job?.attemptsMade).toBe(1);
+      expect(job?.failedReason).toMatch(/is not in the run's plan/);
+    }
+    const after = await store.require(plannedRun);
+    expect(after).toMatchObject({ status: 'completed', shardsTotal: 1, shardsDone: 1, shardsFailed: 0 });
+    expect(after.imagesDone).toBe(before.imagesDone);
+    await expect(access(path.join(output, plannedRun, 'metadata', 'metadata_000077.parquet'))).rejects.toThrow();
+    expect(await readFile(path.join(output, plannedRun, 'manifest.json'), 'utf8')).toBe(manifest);
   });
 });

@@ -1,5 +1,5 @@
 /** What main hands every command: where results go, the logger, and the exit status collected so far. */
-import type { Logger } from 'pino';
+import type { Logger } from '@metaclip-batch/telemetry';
 import type { JsonLines } from './output';
 
 /** Shared state of one CLI invocation. */

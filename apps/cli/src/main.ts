@@ -6,12 +6,13 @@
 import { ModelLoadError, ProviderUnavailableError } from '@metaclip-batch/metaclip';
 import { SearchError } from '@metaclip-batch/search';
 import { addSettingOptions, ConfigError, resolveSettings } from '@metaclip-batch/settings';
+import { createLogger, errorLine } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
 import { registerClassify } from './classify';
 import type { CliContext } from './context';
 import { registerConvert } from './convert';
 import { registerEmbed } from './embed';
-import { CLI_SETTINGS, EXIT, EXIT_HELP, stderrLogger, UsageError } from './options';
+import { CLI_SETTINGS, EXIT, EXIT_HELP, UsageError } from './options';
 import { JsonLines } from './output';
 import { registerRunCommands } from './run-commands';
 import { registerSearch } from './search';
@@ -31,7 +32,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_HELP)
     .hook('preAction', (cmd) => {
-      ctx.logger = stderrLogger(resolveSettings(CLI_SETTINGS, { flags: cmd.opts(), env: process.env }).logLevel);
+      const { logLevel } = resolveSettings(CLI_SETTINGS, { flags: cmd.opts(), env: process.env });
+      ctx.logger = createLogger({ name: 'metaclip', level: logLevel });
     });
   // Subcommands made with .command() inherit exitOverride and output settings from here.
   registerClassify(program, ctx);
@@ -46,7 +48,11 @@ export function buildProgram(ctx: CliContext): Command {
 
 /** Runs the CLI on `argv` (as `process.argv`) and returns the exit status. */
 export async function runCli(argv: string[]): Promise<number> {
-  const ctx: CliContext = { out: new JsonLines(), logger: stderrLogger('info'), exitCode: EXIT.OK };
+  const ctx: CliContext = {
+    out: new JsonLines(),
+    logger: createLogger({ name: 'metaclip', level: 'info' }),
+    exitCode: EXIT.OK,
+  };
   try {
     await buildProgram(ctx).parseAsync(argv);
     return ctx.exitCode;
@@ -54,7 +60,7 @@ export async function runCli(argv: string[]): Promise<number> {
     // Commander has already printed its own message (or the help, with exit code 0).
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     const { status, hint } = classifyError(err);
-    process.stderr.write(`metaclip: ${(err as Error).message ?? String(err)}${hint}\n`);
+    process.stderr.write(errorLine('metaclip', `${(err as Error).message ?? String(err)}${hint}`));
     if (status === EXIT.INTERNAL) ctx.logger.error({ err }, 'unexpected error');
     return status;
   }

@@ -1,6 +1,6 @@
 /**
  * What every `metaclip` command shares: the model flags and how they become a loaded model, number parsing,
- * the stderr logger, exit codes and help text. Commands stay thin: parse, call the library, print.
+ * exit codes and help text. Commands stay thin: parse, call the library, print.
  */
 
 import type { MetaClipModel } from '@metaclip-batch/metaclip';
@@ -14,8 +14,8 @@ import {
   resolveSettings,
   type SettingsValues,
 } from '@metaclip-batch/settings';
+import type { Logger } from '@metaclip-batch/telemetry';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 
 /** Exit statuses, documented in every command's help. */
@@ -169,11 +169,6 @@ export function positiveInt(value: string): number {
 /** Commander argument parser that collects a repeatable option into a list. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** A pino logger writing JSON lines to stderr, so stdout carries results only. */
-export function stderrLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
 }
 
 /** Formats the `Examples:` section of a command's help. */

@@ -1,5 +1,5 @@
 import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
-import { createLogger } from '@metaclip-batch/telemetry';
+import { createLogger, errorLine } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
 
@@ -9,7 +9,7 @@ function configOrExit(flags: Parameters<typeof resolveConfig>[0]): DashboardConf
     return resolveConfig(flags, process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`metaclip-dashboard: ${err.message}\n`);
+    process.stderr.write(errorLine('metaclip-dashboard', err));
     process.exitCode = EXIT_CONFIG;
     return null;
   }
@@ -50,6 +50,6 @@ const program = buildCli(async (flags) => {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`metaclip-dashboard: ${(err as Error).message}\n`);
+  process.stderr.write(errorLine('metaclip-dashboard', err));
   process.exit(1);
 }

@@ -1,14 +1,14 @@
 import { JobsError, type RunState } from '@metaclip-batch/jobs';
 import { addSettingOptions, envOnlyHelp } from '@metaclip-batch/settings';
 import { closeStorage } from '@metaclip-batch/storage';
-import { createLogger, createMetrics, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
+import { createLogger, createMetrics, errorLine, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
 import { addEnqueueOptions, ENQUEUE_EXAMPLES, write } from './cli-options';
 import { cancelRun } from './commands/cancel';
 import { followRun, runEnqueue } from './commands/enqueue';
 import { retryRun } from './commands/retry';
 import { defaultScheduleName, listSchedules, schedule, startScheduler, unschedule } from './commands/schedule';
-import { runsDocument, statusDocument } from './commands/status';
+import { runsDocument, statusDocument, statusWithFailures } from './commands/status';
 import {
   ConfigError,
   type EnqueueFlags,
@@ -18,7 +18,7 @@ import {
   loadEnv,
   PRODUCER_SETTINGS,
 } from './config';
-import { type Context, openContext } from './context';
+import { type Context, isCommandTimeout, openContext, RedisTimeoutError } from './context';
 import { describeRun, formatTime, runsTable } from './format';
 import { ManifestFormatError } from './manifest-file';
 import { createProgressView } from './progress';
@@ -37,6 +37,19 @@ export interface CliIo {
 /** Exit code of a run that failed or was cancelled, or of any other runtime failure. */
 export const EXIT_FAILED = 1;
 
+/** Conventional exit codes of a command stopped by a signal: 128 + the signal's number. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** How long a stopped command may take to leave its run in order (mark an interrupted listing) before it exits. */
+const STOP_GRACE_MS = 3000;
+
+/** The command was stopped by SIGINT or SIGTERM. */
+class InterruptedError extends Error {
+  constructor(readonly signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+}
+
 /**
  * Run the `metaclip-producer` command line. Returns the exit code: 0 success, 1 a failed or cancelled run (or another
  * runtime failure), 2 bad usage or configuration (bad flag, bad environment, Redis unreachable).
@@ -54,6 +67,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ctx;
   };
   const printJson = (value: unknown) => write(io.stdout, JSON.stringify(value, null, 2));
+  // SIGINT/SIGTERM stop any command: sleeps and listings see `stop.signal` at once; whatever is still busy after the
+  // grace period (a command against a hung Redis) is abandoned.
+  const stop = new AbortController();
+  const stopped = new Promise<never>((_, reject) => {
+    void io.stopSignal?.then((signal) => {
+      stop.abort(new InterruptedError(String(signal)));
+      setTimeout(() => reject(stop.signal.reason), STOP_GRACE_MS).unref();
+    });
+  });
+  stopped.catch(() => undefined);
 
   const program = new Command('metaclip-producer')
     .description('List images, enqueue MetaCLIP shard jobs on BullMQ, and follow, retry, cancel or schedule runs.')
@@ -65,6 +88,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   addEnqueueOptions(program.command('enqueue').description('list a source and enqueue its shards as one run'))
     .option('--wait', 'follow the run to its end; exit 1 if any shard failed')
+    .option(
+      '--wait-timeout <seconds>',
+      'with --wait: give up (exit 1, the run stays queued) when no worker has taken a shard for this long (default 300)',
+    )
     .option('--json', 'print the outcome as JSON on stdout')
     .addHelpText('after', ENQUEUE_EXAMPLES)
     .action(async (flags: EnqueueFlags & { json?: boolean }) => {
@@ -75,6 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         progress,
         pollMs: ctx.env.pollMs,
         storage: { env: io.env },
+        signal: stop.signal,
       });
       const { state, ...outcome } = result;
       if (flags.json && !options.wait) printJson({ ...outcome, status: state.status });
@@ -87,13 +115,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         );
       }
       if (!options.wait) return;
-      const final = await followRun(ctx.store, result.runId, {
+      const followed = await followRun(ctx.store, result.runId, {
         pollMs: ctx.env.pollMs,
         onUpdate: (s) => progress.run(s),
-      });
-      progress.stop();
-      if (flags.json) printJson({ ...outcome, status: final.status, state: final });
-      else write(io.stdout, describeRun(final, Date.now()));
+        waitTimeoutMs: options.waitTimeout * 1000,
+        queue: ctx.queue(state.queue),
+        signal: stop.signal,
+      }).finally(() => progress.stop());
+      const { state: final, failedShards } = await statusWithFailures(ctx, followed.runId);
+      if (flags.json) printJson({ ...outcome, status: final.status, state: final, failedShards });
+      else write(io.stdout, describeRun(final, Date.now(), failedShards));
       exitCode = final.status === 'completed' ? 0 : EXIT_FAILED;
     });
 
@@ -108,9 +139,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .action(async (runId: string, flags: { json?: boolean }) => {
       const ctx = await setup();
-      const doc = await statusDocument(ctx, runId);
-      if (flags.json) printJson(doc);
-      else write(io.stdout, describeRun(doc, Date.now()));
+      if (flags.json) printJson(await statusDocument(ctx, runId));
+      else {
+        const { state, failedShards } = await statusWithFailures(ctx, runId);
+        write(io.stdout, describeRun(state, Date.now(), failedShards));
+      }
     });
 
   program
@@ -248,29 +281,39 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               ready: () => scheduler.worker.isRunning(),
             });
       ctx.log.info({ queue: ctx.env.controlQueue, metricsPort: server?.port }, 'scheduler running');
-      await (io.stopSignal ?? new Promise(() => {}));
+      const signal = await (io.stopSignal ?? new Promise(() => {}));
+      ctx.log.info({ signal }, 'scheduler stopping');
       await scheduler.close();
       await server?.close();
+      exitCode = SIGNAL_EXIT[String(signal)] ?? 0;
     });
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await Promise.race([program.parseAsync([...argv], { from: 'user' }), stopped]);
     return exitCode;
-  } catch (err) {
+  } catch (thrown) {
+    // Whatever a stopped command threw on its way out (an aborted sleep, say), it was stopped.
+    const err = stop.signal.aborted ? stop.signal.reason : isCommandTimeout(thrown) ? redisTimeout(io) : thrown;
+    if (err instanceof InterruptedError) {
+      write(io.stderr, `metaclip-producer: ${err.message}; runs are left as they are (\`status <run>\` shows one)`);
+      return SIGNAL_EXIT[err.signal] ?? EXIT_FAILED;
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
     if (err instanceof ConfigError) {
-      write(io.stderr, `metaclip-producer: ${err.message}`);
+      io.stderr.write(errorLine('metaclip-producer', err));
       return EXIT_CONFIG;
     }
-    if (err instanceof JobsError || err instanceof ManifestFormatError) {
-      write(io.stderr, `metaclip-producer: ${err.message}`);
-      return EXIT_FAILED;
+    if (!(err instanceof JobsError || err instanceof ManifestFormatError || err instanceof RedisTimeoutError)) {
+      (log as Logger | null)?.error({ err }, 'failed');
     }
-    (log as Logger | null)?.error({ err }, 'failed');
-    write(io.stderr, `metaclip-producer: ${(err as Error).message ?? err}`);
+    io.stderr.write(errorLine('metaclip-producer', err));
     return EXIT_FAILED;
   } finally {
     await Promise.all(contexts.map((c) => c.close()));
     closeStorage();
   }
+}
+
+function redisTimeout(io: CliIo): RedisTimeoutError {
+  return new RedisTimeoutError(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 }

@@ -18,6 +18,8 @@ export { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 
 /** Listing pauses while the queue holds this many jobs not yet started (2,000 jobs x 1,000 URIs: ~150 MB). */
 export const DEFAULT_HIGH_WATER = 2000;
+/** `--wait` gives up when no worker has taken a shard for this long, in seconds (a worker loading a model is slower). */
+export const DEFAULT_WAIT_TIMEOUT_S = 300;
 /** Top-k labels kept per image unless asked otherwise (never more than there are labels). */
 export const DEFAULT_TOP_K = 5;
 
@@ -103,6 +105,8 @@ export const EnqueueOptionsSchema = z.object({
   embedDtype: EmbedDtypeSchema.default('float32'),
   highWater: positiveInt('a positive integer').default(DEFAULT_HIGH_WATER),
   wait: z.boolean().default(false),
+  /** `--wait` gives up after this many seconds without a worker taking a shard. */
+  waitTimeout: positiveInt('a positive number of seconds').default(DEFAULT_WAIT_TIMEOUT_S),
 });
 /** Validated `enqueue` options; `topK` is resolved against the labels. */
 export type EnqueueOptions = Omit<z.infer<typeof EnqueueOptionsSchema>, 'topK'> & { topK: number };
@@ -124,6 +128,7 @@ export interface EnqueueFlags {
   embedDtype?: string;
   highWater?: string;
   wait?: boolean;
+  waitTimeout?: string;
 }
 
 /** How options are spelled on the command line, for messages. */
@@ -140,6 +145,7 @@ const FLAG_NAMES: Record<string, string> = {
   since: '--since',
   embedDtype: '--embed-dtype',
   highWater: '--high-water',
+  waitTimeout: '--wait-timeout',
 };
 
 function problemsOf(error: z.ZodError, input: Record<string, unknown>, names: Record<string, string> = {}): string[] {

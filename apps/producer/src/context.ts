@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   clusterModeProblem,
   clusterNodeOptions,
@@ -23,8 +24,31 @@ export interface Context {
   close(): Promise<void>;
 }
 
-/** How long start-up waits for Redis before saying it cannot reach it. */
-const PROBE_TIMEOUT_MS = 5000;
+/** How long start-up waits for Redis (connect and PING) before saying it cannot reach it. */
+export const PROBE_TIMEOUT_MS = 5000;
+/**
+ * How long one Redis command may take before it fails: a Redis that accepts connections but never answers (hung,
+ * SIGSTOP, a proxy with nothing behind it) fails a command with a message instead of hanging it for ever.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
+/** How long closing waits for Redis to acknowledge QUIT before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** A Redis command that got no answer within {@link REDIS_COMMAND_TIMEOUT_MS}. */
+export class RedisTimeoutError extends Error {
+  constructor(url: string) {
+    super(
+      `Redis at ${redactSecrets(url)} did not answer within ${REDIS_COMMAND_TIMEOUT_MS / 1000} s: it may be hung, ` +
+        'paused or overloaded, or REDIS_URL points at something that is not Redis; check it and retry',
+    );
+    this.name = 'RedisTimeoutError';
+  }
+}
+
+/** ioredis's error for a command past `commandTimeout`. */
+export function isCommandTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Command timed out';
+}
 
 /**
  * Check that Redis answers, once, without retrying: a wrong `REDIS_URL` should fail start-up in seconds with a
@@ -52,10 +76,17 @@ export async function probeRedis(url: string, cluster = false): Promise<void> {
   probe.on('error', (err: Error) => {
     cause ??= err;
   });
+  // connectTimeout ends at the TCP handshake; a server that accepts and never answers is caught by this bound.
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS);
+  });
   let mode: string | null = null;
   try {
-    await probe.connect();
-    mode = clusterModeProblem(await probe.info('cluster'), cluster);
+    mode = await Promise.race([
+      probe.connect().then(async () => clusterModeProblem(await probe.info('cluster'), cluster)),
+      bound,
+    ]);
   } catch (err) {
     const why = (cause as Error | null)?.message ?? (err as Error).message;
     throw new ConfigError([
@@ -63,6 +94,7 @@ export async function probeRedis(url: string, cluster = false): Promise<void> {
         'start Redis or point REDIS_URL at it',
     ]);
   } finally {
+    clearTimeout(timer);
     probe.disconnect();
   }
   if (mode) throw new ConfigError([`REDIS_URL: ${redactSecrets(url)} ${mode}`]);
@@ -76,7 +108,7 @@ export function redisTarget(env: Env): RedisTarget {
 /** Probe Redis, then open the connection every command shares. */
 export async function openContext(env: Env, log: Logger): Promise<Context> {
   await probeRedis(env.redisUrl, env.redisCluster);
-  const redis = connectRedis(redisTarget(env), { maxRetriesPerRequest: 20 });
+  const redis = connectRedis(redisTarget(env), { maxRetriesPerRequest: 20, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const store = new RunStore(redis, env.keyPrefix);
   const queues = new Map<string, ShardQueue>();
@@ -95,8 +127,10 @@ export async function openContext(env: Env, log: Logger): Promise<Context> {
       return q;
     },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      await redis.quit();
+      // Bounded: a hung Redis never acknowledges, and an interrupted command must still exit.
+      const closing = Promise.all([...queues.values()].map((q) => q.close())).then(() => redis.quit());
+      await Promise.race([closing.catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
+      redis.disconnect();
     },
   };
 }

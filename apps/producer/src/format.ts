@@ -1,4 +1,4 @@
-import { progress, type RunState } from '@metaclip-batch/jobs';
+import { failureReasons, progress, type RunState } from '@metaclip-batch/jobs';
 
 /** `1234567` -> `1,234,567`. */
 export function formatCount(n: number): string {
@@ -21,8 +21,12 @@ export function formatTime(ms: number | undefined): string {
   return ms === undefined ? '-' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
-/** Pure: the `status` report of a run, for people. */
-export function describeRun(state: RunState, now: number): string {
+/** Pure: the `status` report of a run, for people; `failedShards` (a sample) adds why it failed. */
+export function describeRun(
+  state: RunState,
+  now: number,
+  failedShards: readonly { shard: number; error: string }[] = [],
+): string {
   const p = progress(state, now);
   const total = state.listed ? formatCount(state.shardsTotal) : `${formatCount(state.shardsTotal)}+ (still listing)`;
   const lines = [
@@ -37,6 +41,8 @@ export function describeRun(state: RunState, now: number): string {
     `rate     ${formatCount(p.rate)} images/s, ETA ${formatDuration(p.etaSeconds)}`,
     `started  ${formatTime(state.startedAt)}${state.finishedAt ? `, finished ${formatTime(state.finishedAt)}` : ''}`,
   ];
+  const reasons = failureReasons(state, failedShards);
+  if (reasons.length > 0) lines.push('failures', ...reasons.map((r) => `  ${r}`));
   return lines.join('\n');
 }
 

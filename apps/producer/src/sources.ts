@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { SourceObject } from '@metaclip-batch/jobs';
-import { isImageKey, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
+import { isImageKey, type ListOptions, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
 import { ConfigError } from './config';
 import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file';
 
@@ -19,9 +19,16 @@ export interface OpenedSource {
  * under it in bytewise key order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
  * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not).
  *
+ * A folder entry that cannot be read (a looping or dangling symlink, no permission, removed while listed) is passed
+ * over and reported to `list.onSkip`; `list.signal` stops the listing.
+ *
  * @throws {@link ConfigError} when a local source does not exist.
  */
-export async function openSource(source: string, storage: StorageOptions = {}): Promise<OpenedSource> {
+export async function openSource(
+  source: string,
+  storage: StorageOptions = {},
+  list: Pick<ListOptions, 'onSkip' | 'signal'> = {},
+): Promise<OpenedSource> {
   const parsed = parseUri(source);
   let skipped = 0;
   const imagesOnly = async function* (listing: AsyncIterable<SourceObject>): AsyncGenerator<SourceObject> {
@@ -38,11 +45,15 @@ export async function openSource(source: string, storage: StorageOptions = {}): 
       })();
       return { kind: 'manifest', objects, skipped: () => 0 };
     }
-    return { kind: 'prefix', objects: imagesOnly(storageFor(source, storage).list(source)), skipped: () => skipped };
+    return {
+      kind: 'prefix',
+      objects: imagesOnly(storageFor(source, storage).list(source, list)),
+      skipped: () => skipped,
+    };
   }
   const info = await stat(parsed.path).catch(() => null);
   if (!info) throw new ConfigError([`--source: ${parsed.path} does not exist (give a folder, a manifest or s3://...)`]);
   if (info.isFile()) return { kind: 'manifest', objects: readLocalManifest(parsed.path), skipped: () => 0 };
   const folder = parsed.path.endsWith('/') ? parsed.path : `${parsed.path}/`;
-  return { kind: 'folder', objects: imagesOnly(storageFor(folder).list(folder)), skipped: () => skipped };
+  return { kind: 'folder', objects: imagesOnly(storageFor(folder).list(folder, list)), skipped: () => skipped };
 }

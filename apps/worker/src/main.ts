@@ -2,7 +2,7 @@
  * `metaclip-worker` entry point: parse, validate, start, and stop gracefully on SIGTERM/SIGINT.
  */
 import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
-import { createLogger, type Logger } from '@metaclip-batch/telemetry';
+import { createLogger, errorLine, type Logger } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { resolveConfig } from './config';
 import { LaunchError, launchWorkers } from './launcher';
@@ -58,7 +58,7 @@ try {
   await cli.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof ConfigError || err instanceof LaunchError) {
-    process.stderr.write(`metaclip-worker: ${err.message}\n`);
+    process.stderr.write(errorLine('metaclip-worker', err));
     process.exit(EXIT_CONFIG);
   }
   log.fatal({ err }, 'worker failed to start');

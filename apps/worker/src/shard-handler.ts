@@ -1,20 +1,6 @@
-import {
-  isComplete,
-  isTerminal,
-  parseShardJob,
-  type RunState,
-  type RunStore,
-  type ShardJob,
-} from '@metaclip-batch/jobs';
+import { parseShardJob, type RunState, type RunStore, type ShardJob, ShardNotInPlanError } from '@metaclip-batch/jobs';
 import type { LabelSet } from '@metaclip-batch/metaclip';
-import {
-  buildManifest,
-  runShard,
-  type ShardResult,
-  type ShardRunnerDeps,
-  writeManifest,
-  writeShard,
-} from '@metaclip-batch/pipeline';
+import { finishRun, runShard, type ShardResult, type ShardRunnerDeps, writeShard } from '@metaclip-batch/pipeline';
 import type { Storage } from '@metaclip-batch/storage';
 import type { Logger, Metrics } from '@metaclip-batch/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -63,7 +49,9 @@ export function createShardHandler(deps: ShardHandlerDeps) {
     try {
       return await processShard(data, deps, log);
     } catch (error) {
-      if (isFinalAttempt(error, job.attemptsMade, job.opts.attempts)) await recordFailure(data, error, deps, log);
+      // Not in the plan: it belongs to no run, so the run's counts stay as they are.
+      if (error instanceof ShardNotInPlanError) log.error({ err: error }, 'shard refused');
+      else if (isFinalAttempt(error, job.attemptsMade, job.opts.attempts)) await recordFailure(data, error, deps, log);
       else log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'shard failed; it will be retried');
       throw toJobError(error);
     }
@@ -96,6 +84,7 @@ async function processShard(job: ShardJob, deps: ShardHandlerDeps, log: Logger):
     log.info('run cancelled; skipping shard');
     return { status: 'skipped', reason: 'run cancelled' };
   }
+  if (!(await deps.store.inPlan(job.runId, job.shard, job.uris))) throw new ShardNotInPlanError(job.runId, job.shard);
   const labelSet = await deps.labelSetFor(run.labels, run.templates);
   const result = await runShard(job, { ...deps.runner, labelSet, topK: run.topK });
   const written = await timed(deps.metrics, () =>
@@ -111,11 +100,12 @@ async function processShard(job: ShardJob, deps: ShardHandlerDeps, log: Logger):
     images: written.images,
     failed: written.failed,
     ms: result.ms,
+    embedDim: deps.embedDim,
   });
   deps.metrics?.shardsProcessed.inc({ status: 'done' });
   deps.metrics?.imagesProcessed.inc(written.images);
   log.info({ images: written.images, failed: written.failed, ms: result.ms }, 'shard written');
-  await finishRunIfComplete(after, deps, log);
+  await finishRunIfComplete(after, deps, log, false);
   return { status: 'done', images: written.images, failed: written.failed, ms: result.ms };
 }
 
@@ -125,7 +115,7 @@ async function recordFailure(job: ShardJob, error: unknown, deps: ShardHandlerDe
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   try {
     const after = await deps.store.recordShardFailed(job.runId, job.shard, message, job.uris);
-    await finishRunIfComplete(after, deps, log);
+    await finishRunIfComplete(after, deps, log, true);
   } catch (recordError) {
     // The job still fails with its own error; the run store simply lacks this shard's failure record.
     log.error({ err: recordError }, 'could not record the shard failure in the run store');
@@ -133,15 +123,20 @@ async function recordFailure(job: ShardJob, error: unknown, deps: ShardHandlerDe
 }
 
 /**
- * The run store says whether this shard completed the run (it re-evaluates completion atomically with each count);
- * if so this worker writes the manifest. It is deterministic, so a second writer (a redelivered last shard) writes the
- * same bytes.
+ * If this shard was the run's last, this worker ends the run: manifest written, then the run recorded completed or
+ * failed (see `finishRun`). On a shard that will be retried a failed manifest write fails the shard, so the retry
+ * writes it; on a final attempt the run is recorded failed with the reason.
  */
-async function finishRunIfComplete(state: RunState, deps: ShardHandlerDeps, log: Logger): Promise<void> {
-  if (!isComplete(state) || !isTerminal(state.status)) return;
-  const [done, failed] = await Promise.all([deps.store.doneShards(state.runId), deps.store.failedShards(state.runId)]);
-  const uri = await writeManifest(deps.storageFor(state.output), buildManifest(state, done, failed, deps.embedDim));
-  log.info({ manifest: uri, status: state.status, images: state.imagesDone }, 'run complete; manifest written');
+async function finishRunIfComplete(state: RunState, deps: ShardHandlerDeps, log: Logger, final: boolean) {
+  const storage = deps.storageFor(state.output);
+  const outcome = await finishRun(state, { store: deps.store, storage, embedDim: deps.embedDim }, final);
+  if (outcome.state.status === state.status) return;
+  if (outcome.removedTemps.length > 0)
+    log.info({ removed: outcome.removedTemps }, 'temp files of interrupted writes removed');
+  log.info(
+    { manifest: outcome.manifest, status: outcome.state.status, error: outcome.state.error, images: state.imagesDone },
+    'run complete',
+  );
 }
 
 function errorSamples(result: ShardResult) {

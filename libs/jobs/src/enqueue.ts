@@ -37,6 +37,8 @@ export interface EnqueueRunOptions {
   onProgress?: (p: EnqueueProgress) => void;
   /** Called once each time listing pauses at the high-water mark, with the queue depth seen. */
   onPause?: (depth: number) => void;
+  /** Stops the enqueue (SIGINT, say): it throws the signal's reason and marks the run failed, resumable. */
+  signal?: AbortSignal;
 }
 
 /** Outcome of {@link enqueueRun}. */
@@ -79,10 +81,13 @@ export function specConflicts(a: RunSpec, b: RunSpec): string[] {
  * listed, or cancelled, is left alone. An incremental spec (`incremental.baseRunId`) keeps only objects new or changed
  * since the base run's source manifest.
  *
+ * A listing that fails (or is stopped) never leaves the run in `listing`: it is marked `failed` with the reason, and
+ * running the same enqueue again resumes it. Each shard's URI digest is recorded in the plan before its job exists.
+ *
  * @throws {@link RunConflictError} when the run id exists with different parameters.
  */
 export async function enqueueRun(opts: EnqueueRunOptions): Promise<EnqueueResult> {
-  const { queue, store, highWater } = opts;
+  const { store, highWater } = opts;
   if (!Number.isSafeInteger(highWater) || highWater < 1) throw new RangeError(`high-water must be >= 1: ${highWater}`);
   const created = await store.create(opts.spec);
   const existing = created ? null : await store.require(opts.spec.runId);
@@ -94,6 +99,31 @@ export async function enqueueRun(opts: EnqueueRunOptions): Promise<EnqueueResult
     }
   }
   const spec: RunSpec = existing ?? opts.spec;
+  // A listing that failed before is resumed: the run is listing again.
+  if (existing?.status === 'failed') await store.setStatus(spec.runId, 'listing');
+  try {
+    return await listAndEnqueue(opts, spec, existing !== null, created);
+  } catch (thrown) {
+    // Stopped: report the signal's reason ("interrupted by SIGINT"), whichever await noticed it.
+    const err = opts.signal?.aborted ? opts.signal.reason : thrown;
+    const why = err instanceof Error ? err.message : String(err);
+    const state = await store.get(spec.runId);
+    if (state && !state.listed && state.status === 'listing') {
+      await store.setStatus(spec.runId, 'failed', {
+        error: `listing stopped: ${why}; run the same enqueue again to resume`,
+      });
+    }
+    throw err;
+  }
+}
+
+async function listAndEnqueue(
+  opts: EnqueueRunOptions,
+  spec: RunSpec,
+  existing: boolean,
+  created: boolean,
+): Promise<EnqueueResult> {
+  const { queue, store, highWater } = opts;
   const base = await loadBase(store, spec);
   const done = existing ? await store.doneShards(spec.runId) : new Set<number>();
   await store.resetSourceObjects(spec.runId);
@@ -143,7 +173,12 @@ export async function enqueueRun(opts: EnqueueRunOptions): Promise<EnqueueResult
   let cancelled = false;
   try {
     for await (const shards of chunk(planShards(selected(), spec.shardSize), jobsPerBulk)) {
+      opts.signal?.throwIfAborted();
       counts.shards += shards.length;
+      const planned = store.recordPlan(
+        spec.runId,
+        shards.map((s) => ({ shard: s.shard, uris: s.items })),
+      );
       const jobs = shards
         .filter((s) => !done.has(s.shard))
         .map((s) => ({
@@ -152,15 +187,19 @@ export async function enqueueRun(opts: EnqueueRunOptions): Promise<EnqueueResult
           opts: { jobId: shardJobId(spec.runId, s.shard) },
         }));
       const fresh = existing ? await withoutExisting(queue, jobs) : jobs;
-      if (fresh.length === 0) continue;
+      if (fresh.length === 0) {
+        await planned;
+        continue;
+      }
       await settle(concurrency - 1);
       if (!(await waitForRoom(opts, () => inFlightJobs, fresh.length))) {
         cancelled = true;
         break;
       }
       counts.added += fresh.length;
+      // A job may be taken the moment it exists: its plan entry is written first.
       track(
-        queue.addBulk(fresh).then(() => undefined),
+        planned.then(() => queue.addBulk(fresh)).then(() => undefined),
         fresh.length,
       );
       opts.onProgress?.({ ...counts });
@@ -216,6 +255,6 @@ async function waitForRoom(opts: EnqueueRunOptions, inFlightJobs: () => number, 
     if (depth + inFlightJobs() + jobs <= opts.highWater) return true;
     if (!paused) opts.onPause?.(depth);
     paused = true;
-    await sleep(opts.pollMs ?? 1000);
+    await sleep(opts.pollMs ?? 1000, undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }

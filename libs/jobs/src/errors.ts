@@ -61,3 +61,18 @@ export class RunConflictError extends JobsError {
     this.fields = fields;
   }
 }
+
+/**
+ * A shard job that is not part of its run's plan as enqueued (a shard number the listing never planned, or URIs other
+ * than the planned ones): injected or stale. It is never run, and never counted in the run.
+ */
+export class ShardNotInPlanError extends JobsError {
+  constructor(runId: string, shard: number) {
+    super(
+      'SHARD_NOT_IN_PLAN',
+      `shard ${shard} of run ${runId} is not in the run's plan (no such shard, or other URIs than were enqueued); ` +
+        'the job was not run. Enqueue images with `metaclip-producer enqueue`, never by adding jobs directly',
+    );
+    this.name = 'ShardNotInPlanError';
+  }
+}

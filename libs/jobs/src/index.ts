@@ -1,10 +1,18 @@
 export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun, specConflicts } from './enqueue';
-export { InvalidRunIdError, JobsError, MalformedJobError, RunConflictError, RunNotFoundError } from './errors';
+export {
+  InvalidRunIdError,
+  JobsError,
+  MalformedJobError,
+  RunConflictError,
+  RunNotFoundError,
+  ShardNotInPlanError,
+} from './errors';
 export {
   defaultQueueName,
   defaultRunId,
   modelKey,
   parseShardJobId,
+  shardDigest,
   shardJobId,
   shardName,
   shortHash,
@@ -23,6 +31,7 @@ export {
 } from './redis';
 export {
   type ErrorSample,
+  failureReasons,
   isComplete,
   isTerminal,
   progress,

@@ -24,6 +24,16 @@ export function shortHash(text: string): string {
   return createHash('sha1').update(text).digest('hex').slice(0, 8);
 }
 
+/**
+ * Digest of a shard's URI list (SHA-256, 128 bits, of the URIs in order): what the run store keeps of the plan, so a
+ * worker can tell a planned shard from one that was never enqueued, at 16 bytes per shard.
+ */
+export function shardDigest(uris: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const uri of uris) hash.update(uri).update('\n');
+  return hash.digest('hex').slice(0, 32);
+}
+
 /** Lower-case `[a-z0-9._-]` slug, at most `max` characters (the tail is kept: it is the most specific part). */
 function slug(text: string, max: number): string {
   const s = text

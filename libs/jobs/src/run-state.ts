@@ -24,6 +24,10 @@ export type RunState = RunSpec & {
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;
+  /** Why the run failed as a whole (its listing, or writing its manifest), beside any failed shards. */
+  error?: string;
+  /** Embedding width, recorded with the first shard done (for the manifest of a run no worker finished). */
+  embedDim?: number;
 };
 
 /** A sample of a per-image error, kept for people to look at (capped per run). */
@@ -37,7 +41,10 @@ export function isTerminal(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-/** Pure: every shard of a fully listed run is done or failed. */
+/**
+ * Pure: every shard of a fully listed run is done or failed. The run ends (completed or failed) once its manifest is
+ * written, right after.
+ */
 export function isComplete(state: RunState): boolean {
   return state.listed && state.shardsDone + state.shardsFailed >= state.shardsTotal;
 }
@@ -64,6 +71,18 @@ export function progress(state: RunState, now: number): RunProgress {
   return { fraction, rate, etaSeconds };
 }
 
+/**
+ * Pure: why a run failed, for people: the run's own error (its listing or manifest), then the sampled failed shards
+ * (`shard 3: <error>`), then how many more failed. Empty for a run with no failure.
+ */
+export function failureReasons(state: RunState, sample: readonly { shard: number; error: string }[]): string[] {
+  const lines = state.error ? [state.error] : [];
+  for (const { shard, error } of sample) lines.push(`shard ${shard}: ${error}`);
+  const more = state.shardsFailed - sample.length;
+  if (more > 0) lines.push(`... and ${more} more failed shard${more > 1 ? 's' : ''}`);
+  return lines;
+}
+
 const int = z.coerce.number().int();
 
 /** Shape of the Redis hash of a run (all strings on the wire). */
@@ -81,6 +100,8 @@ const RunHashSchema = z.object({
   startedAt: int,
   updatedAt: int,
   finishedAt: int.optional(),
+  error: z.string().optional(),
+  embedDim: int.optional(),
 });
 
 /** Decode a run hash, as an object (HGETALL) or a flat field/value array (HGETALL inside Lua). */

@@ -1,30 +1,13 @@
 import { LuaScript } from './lua';
 
 /**
- * Redis side of the {@link RunStore}. Every script touches one run's keys (one cluster slot, see `runKey`) atomically and, where counters move,
- * re-evaluates completion in the same step, so two workers finishing the last two shards at once cannot both miss
- * (or both claim) the transition to a terminal status.
+ * Redis side of the {@link RunStore}. Every script touches one run's keys (one cluster slot, see `runKey`)
+ * atomically. Counting the last shard does not end a run: {@link FINISH} does, once its manifest is written, so
+ * "completed" always means every file is in place.
  *
  * Run hash fields: spec (JSON), status, listed (0/1), shardsTotal, imagesTotal, shardsDone, shardsFailed, imagesDone,
- * imagesFailed, shardMs, startedAt, updatedAt, finishedAt.
+ * imagesFailed, shardMs, startedAt, updatedAt, finishedAt, error (why a run failed as a whole), embedDim.
  */
-
-/** Shared tail: move a listed, running run to completed/failed once every shard is accounted for; return the hash. */
-const FINALIZE = `
-local function finalize(key, now)
-  local f = redis.call('HMGET', key, 'status', 'listed', 'shardsTotal', 'shardsDone', 'shardsFailed')
-  local status = f[1]
-  if f[2] == '1' and status ~= 'cancelled' and status ~= 'listing' then
-    local failed = tonumber(f[5])
-    if tonumber(f[4]) + failed >= tonumber(f[3]) then
-      local target = 'completed'
-      if failed > 0 then target = 'failed' end
-      if status ~= target then redis.call('HSET', key, 'status', target, 'finishedAt', now) end
-    end
-  end
-  return redis.call('HGETALL', key)
-end
-`;
 
 /**
  * KEYS: run. ARGV: spec JSON, now. Returns 1 if created, 0 if it existed. The run indexes are updated apart (ZADD NX):
@@ -39,18 +22,18 @@ return 1
 `);
 
 /** KEYS: run. ARGV: shards, images, now. Returns the run hash (flat), or false if the run does not exist. */
-export const SET_LISTED = new LuaScript(`${FINALIZE}
+export const SET_LISTED = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'listed', '1', 'shardsTotal', ARGV[1], 'imagesTotal', ARGV[2], 'updatedAt', ARGV[3])
 if redis.call('HGET', KEYS[1], 'status') == 'listing' then redis.call('HSET', KEYS[1], 'status', 'running') end
-return finalize(KEYS[1], ARGV[3])
+return redis.call('HGETALL', KEYS[1])
 `);
 
 /**
- * KEYS: run, done set, failed hash. ARGV: shard, images, failed images, ms, now. Counts a shard once: SADD to the done
- * set decides whether this is the first completion; a shard that had failed before stops counting as failed.
+ * KEYS: run, done set, failed hash. ARGV: shard, images, failed images, ms, now, embedDim. Counts a shard once: SADD
+ * to the done set decides whether this is the first completion; a shard that had failed before stops counting as failed.
  */
-export const SHARD_DONE = new LuaScript(`${FINALIZE}
+export const SHARD_DONE = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'shardsDone', 1)
@@ -60,23 +43,28 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   if redis.call('HDEL', KEYS[3], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'shardsFailed', -1) end
 end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
-return finalize(KEYS[1], ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'embedDim', ARGV[6]) end
+return redis.call('HGETALL', KEYS[1])
 `);
 
 /** KEYS: run, done set, failed hash. ARGV: shard, error, now. A shard already done is never counted as failed. */
-export const SHARD_FAILED = new LuaScript(`${FINALIZE}
+export const SHARD_FAILED = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
   if redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'shardsFailed', 1) end
 end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
-return finalize(KEYS[1], ARGV[3])
+return redis.call('HGETALL', KEYS[1])
 `);
 
-/** KEYS: run. ARGV: status, now, terminal (1/0). Returns the run hash (flat), or false if the run does not exist. */
+/**
+ * KEYS: run. ARGV: status, now, terminal (1/0), error ('' clears it). Returns the run hash (flat), or false if the run
+ * does not exist.
+ */
 export const SET_STATUS = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) else redis.call('HDEL', KEYS[1], 'error') end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'finishedAt', ARGV[2]) else redis.call('HDEL', KEYS[1], 'finishedAt') end
 return redis.call('HGETALL', KEYS[1])
 `);
@@ -109,5 +97,23 @@ if cleared > 0 then
   end
 end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`);
+
+/**
+ * KEYS: run. ARGV: now, error ('' for none). Ends a listed, running run whose every shard is accounted for: `failed`
+ * when a shard failed or an error is given (recorded as the run's error), else `completed`. Any other run is left as
+ * it is. Returns the run hash (flat), or false if the run does not exist.
+ */
+export const FINISH = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local f = redis.call('HMGET', KEYS[1], 'status', 'listed', 'shardsTotal', 'shardsDone', 'shardsFailed')
+local failed = tonumber(f[5])
+if f[1] == 'running' and f[2] == '1' and tonumber(f[4]) + failed >= tonumber(f[3]) then
+  local target = 'completed'
+  if failed > 0 or ARGV[2] ~= '' then target = 'failed' end
+  redis.call('HSET', KEYS[1], 'status', target, 'finishedAt', ARGV[1], 'updatedAt', ARGV[1])
+  if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[2]) end
+end
 return redis.call('HGETALL', KEYS[1])
 `);

@@ -1,8 +1,17 @@
 import { RunNotFoundError } from './errors';
-import { shortHash } from './naming';
+import { shardDigest, shortHash } from './naming';
 import type { RedisClient } from './redis';
 import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state';
-import { CREATE, REOPEN, SEAL_OBJECTS, SET_LISTED, SET_STATUS, SHARD_DONE, SHARD_FAILED } from './run-store-scripts';
+import {
+  CREATE,
+  FINISH,
+  REOPEN,
+  SEAL_OBJECTS,
+  SET_LISTED,
+  SET_STATUS,
+  SHARD_DONE,
+  SHARD_FAILED,
+} from './run-store-scripts';
 import { type RunSpec, RunSpecSchema } from './schemas';
 import type { SourceObject } from './select';
 import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
@@ -28,6 +37,8 @@ export interface ShardDoneReport {
   failed: number;
   /** Time the shard took, in milliseconds. */
   ms: number;
+  /** Embedding width of the model that wrote it (kept for the run's manifest). */
+  embedDim?: number;
 }
 
 /** A shard recorded as failed. */
@@ -40,9 +51,10 @@ export interface FailedShard {
 
 /**
  * Run state in Redis: one hash per run with its spec and counters, a done-set and a failed-hash of shard numbers (so
- * a redelivered shard never counts twice), capped error samples, an index of runs by creation time and one per
- * source, and the run's source manifest for incremental runs. A run's keys are {@link runKey}s, one cluster slot per
- * run, so the same store works on one Redis and on a Redis Cluster.
+ * a redelivered shard never counts twice), the shard plan (a digest of each shard's URIs, written at enqueue, so a
+ * worker runs only shards of the plan), capped error samples, an index of runs by creation time and one per source,
+ * and the run's source manifest for incremental runs. A run's keys are {@link runKey}s, one cluster slot per run, so
+ * the same store works on one Redis and on a Redis Cluster.
  *
  * Producer, workers and dashboard share it; every counter update is a single Lua script, so concurrent workers are
  * safe without locks.
@@ -117,7 +129,10 @@ export class RunStore {
     return hashes.flatMap((h) => (Object.keys(h).length === 0 ? [] : [runStateFromHash(h)]));
   }
 
-  /** Listing finished: the totals are final. A run with every shard already accounted for completes here. */
+  /**
+   * Listing finished: the totals are final. A run whose every shard is already accounted for still needs
+   * {@link finish} (after its manifest is written).
+   */
   async setListed(runId: string, totals: { shards: number; images: number }, now = Date.now()): Promise<RunState> {
     const reply = await SET_LISTED.run(this.redis, [this.key(runId)], [totals.shards, totals.images, now]);
     return this.decode(runId, reply);
@@ -134,6 +149,7 @@ export class RunStore {
       report.failed,
       Math.round(report.ms),
       now,
+      report.embedDim ?? '',
     ]);
     return this.decode(runId, reply);
   }
@@ -177,6 +193,24 @@ export class RunStore {
       .sort((a, b) => a.shard - b.shard);
   }
 
+  /**
+   * Up to `limit` failed shards with their error (any of them, not the first: a sample that stays cheap however many
+   * shards failed, since each record may carry a thousand URIs).
+   */
+  async failedShardSample(runId: string, limit = 5): Promise<{ shard: number; error: string }[]> {
+    const key = this.key(runId, 'failed');
+    const out: { shard: number; error: string }[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', limit);
+      for (let i = 0; i + 1 < flat.length && out.length < limit; i += 2) {
+        out.push({ shard: Number(flat[i]), error: (JSON.parse(flat[i + 1] as string) as { error: string }).error });
+      }
+      cursor = next;
+    } while (cursor !== '0' && out.length < limit);
+    return out.sort((a, b) => a.shard - b.shard);
+  }
+
   /** Keep samples of per-image errors (the newest {@link ERROR_SAMPLES_CAP}). */
   async addErrorSamples(runId: string, samples: readonly ErrorSample[]): Promise<void> {
     if (samples.length === 0) return;
@@ -194,10 +228,36 @@ export class RunStore {
     return raw.map((s) => JSON.parse(s) as ErrorSample);
   }
 
-  /** Set the status; a terminal status stamps `finishedAt`, a live one clears it. */
-  async setStatus(runId: string, status: RunStatus, now = Date.now()): Promise<RunState> {
-    const reply = await SET_STATUS.run(this.redis, [this.key(runId)], [status, now, isTerminal(status) ? 1 : 0]);
+  /**
+   * Set the status; a terminal status stamps `finishedAt`, a live one clears it. `error` records why the run failed
+   * as a whole (shown by every status view); without it any earlier error is cleared.
+   */
+  async setStatus(runId: string, status: RunStatus, opts: { error?: string; now?: number } = {}): Promise<RunState> {
+    const now = opts.now ?? Date.now();
+    const args = [status, now, isTerminal(status) ? 1 : 0, opts.error ?? ''];
+    const reply = await SET_STATUS.run(this.redis, [this.key(runId)], args);
     return this.decode(runId, reply);
+  }
+
+  /**
+   * End a listed run whose every shard is accounted for, once its manifest is written: `completed`, or `failed` when
+   * a shard failed or `error` says why the run failed as a whole (its manifest could not be written, say). A run not
+   * yet complete, or already ended, is left as it is.
+   */
+  async finish(runId: string, opts: { error?: string; now?: number } = {}): Promise<RunState> {
+    const reply = await FINISH.run(this.redis, [this.key(runId)], [opts.now ?? Date.now(), opts.error ?? '']);
+    return this.decode(runId, reply);
+  }
+
+  /** Record planned shards (number and URI list): the worker runs a shard only when it matches this plan. */
+  async recordPlan(runId: string, shards: readonly { shard: number; uris: readonly string[] }[]): Promise<void> {
+    if (shards.length === 0) return;
+    await this.redis.hset(this.key(runId, 'plan'), ...shards.flatMap((s) => [String(s.shard), shardDigest(s.uris)]));
+  }
+
+  /** Whether shard `shard` with these URIs is part of the run's plan as enqueued. */
+  async inPlan(runId: string, shard: number, uris: readonly string[]): Promise<boolean> {
+    return (await this.redis.hget(this.key(runId, 'plan'), String(shard))) === shardDigest(uris);
   }
 
   /** Start (or restart) recording the objects a listing pass sees; drops what an interrupted pass left. */

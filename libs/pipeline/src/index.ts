@@ -24,6 +24,7 @@ export {
 export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
 export { buildManifest, type RunManifest, writeManifest } from './manifest';
 export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
+export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher';
 export {
   DEFAULT_MAX_IMAGE_BYTES,
   type EmbedSubmitter,

@@ -8,7 +8,8 @@ export interface RunManifest {
   runId: string;
   status: RunState['status'];
   model: string;
-  embedDim: number;
+  /** Embedding width; null for a run no shard of which was embedded (an empty listing). */
+  embedDim: number | null;
   embedDtype: RunState['embedDtype'];
   labels: string[];
   templates: string[];
@@ -46,7 +47,7 @@ export function buildManifest(
   state: RunState,
   done: ReadonlySet<number>,
   failed: readonly FailedShard[],
-  embedDim: number,
+  embedDim: number | null,
 ): RunManifest {
   return {
     version: 1,

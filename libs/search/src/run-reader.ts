@@ -63,6 +63,9 @@ export async function openRun(uri: string, opts: StorageOptions = {}): Promise<R
   }
   const manifest = parseManifest(text, manifestUri);
   const dim = manifest.embedDim;
+  // A run whose listing was empty ends with a manifest but embedded nothing, so it has no width either.
+  if (dim === null)
+    throw new SearchError('BAD_RUN', `${manifestUri}: the run embedded no image, there is nothing to search`);
   return {
     root,
     manifest,

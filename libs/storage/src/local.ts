@@ -64,24 +64,29 @@ export class LocalStorage implements Storage {
     const isDir = target.endsWith('/');
     const root = isDir ? path.resolve(target) : path.dirname(target);
     const namePrefix = isDir ? '' : path.basename(target);
-    yield* this.walk(root, namePrefix, startAfter, opts.signal);
+    yield* this.walk(root, namePrefix, startAfter, opts);
   }
 
   private async *walk(
     dir: string,
     namePrefix: string,
     startAfter: string | undefined,
-    signal: AbortSignal | undefined,
+    opts: ListOptions,
+    top = true,
   ): AsyncIterable<ObjectInfo> {
-    signal?.throwIfAborted();
+    opts.signal?.throwIfAborted();
     let entries: Dirent[];
     try {
       // One directory at a time: memory is bounded by the largest directory, not the tree.
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
       // A prefix that matches nothing lists nothing, as on S3.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw mapFsError(err, 'list', dir);
+      if (top && code === 'ENOENT') return;
+      // The listed folder itself must be readable; one unreadable (or vanished) folder inside it is passed over.
+      if (top) throw mapFsError(err, 'list', dir);
+      opts.onSkip?.(`${dir}/`, skipReason(code));
+      return;
     }
     entries.sort(compareEntries);
     for (const entry of entries) {
@@ -91,17 +96,35 @@ export class LocalStorage implements Storage {
         // Skip whole subtrees that sort before the resume point.
         const sub = `${full}/`;
         if (startAfter !== undefined && !startAfter.startsWith(sub) && compareBytes(sub, startAfter) < 0) continue;
-        yield* this.walk(full, '', startAfter, signal);
+        yield* this.walk(full, '', startAfter, opts, false);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
         if (startAfter !== undefined && compareBytes(full, startAfter) <= 0) continue;
-        const info = await stat(full).catch((err: unknown) => {
-          // Deleted or a dangling link between readdir and stat: not an object any more.
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-          throw mapFsError(err, 'list', full);
+        const info = await stat(full).catch((err: NodeJS.ErrnoException) => {
+          // A looping or dangling link, a file removed since readdir, no permission: not an object we can read.
+          opts.onSkip?.(full, skipReason(err.code));
+          return null;
         });
         if (info?.isFile()) yield { uri: full, size: info.size, mtime: info.mtime };
       }
     }
+  }
+
+  /** Removes the temp files of interrupted writes anywhere under `prefix` (a folder); returns their paths. */
+  async removeTempFiles(prefix: string): Promise<string[]> {
+    const removed: string[] = [];
+    const sweep = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw mapFsError(err, 'remove temp files in', dir);
+      });
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await sweep(full);
+        else if (TEMP_FILE.test(entry.name) && (await removeIfPresent(full))) removed.push(full);
+      }
+    };
+    await sweep(path.resolve(localPath(prefix)));
+    return removed;
   }
 
   async get(uri: string, opts: GetOptions = {}): Promise<Buffer> {
@@ -145,6 +168,8 @@ export class LocalStorage implements Storage {
     try {
       opts.signal?.throwIfAborted();
       await mkdir(dir, { recursive: true });
+      // A write of this file that was killed before its rename left its temp file; this write replaces it.
+      await removeStaleTemps(file);
       const fh = await open(temp, 'wx');
       try {
         await fh.writeFile(body);
@@ -153,7 +178,15 @@ export class LocalStorage implements Storage {
         await fh.close();
       }
       opts.signal?.throwIfAborted();
-      await rename(temp, file);
+      await rename(temp, file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // A concurrent write of the same file removed our temp file as stale; the file is being written, try again.
+        throw new RetryableStorageError(`put ${file}: a concurrent write of the same file replaced this one; retry`, {
+          code: 'CONCURRENT_WRITE',
+          uri: file,
+          cause: err,
+        });
+      });
     } catch (err) {
       await unlink(temp).catch((cleanup: NodeJS.ErrnoException) => {
         if (cleanup.code !== 'ENOENT') throw mapFsError(cleanup, 'put (removing temp file)', temp);
@@ -161,6 +194,42 @@ export class LocalStorage implements Storage {
       throw mapFsError(err, 'put', file);
     }
     await syncDir(dir);
+  }
+}
+
+/** Why a listing passed over an entry, from the errno code. */
+function skipReason(code: string | undefined): string {
+  switch (code) {
+    case 'ELOOP':
+      return 'ELOOP: symbolic link loop';
+    case 'ENOENT':
+      return 'ENOENT: dangling symbolic link, or removed while listing';
+    case 'EACCES':
+    case 'EPERM':
+      return `${code}: permission denied`;
+    default:
+      return `${code ?? 'unknown error'}: cannot be read`;
+  }
+}
+
+async function removeIfPresent(file: string): Promise<boolean> {
+  try {
+    await unlink(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw mapFsError(err, 'remove temp file', file);
+  }
+}
+
+/** Removes the temp files earlier writes of `file` left beside it. */
+async function removeStaleTemps(file: string): Promise<void> {
+  const name = path.basename(file);
+  const dir = path.dirname(file);
+  for (const entry of await readdir(dir)) {
+    if (TEMP_FILE.test(entry) && entry.startsWith(`.${name}.`) && entry.length === name.length + 22) {
+      await removeIfPresent(path.join(dir, entry));
+    }
   }
 }
 

@@ -17,6 +17,12 @@ export interface ListOptions {
   /** Keys per ListObjectsV2 request (S3 caps it at 1000). Local listing ignores it. */
   pageSize?: number;
   signal?: AbortSignal;
+  /**
+   * Called for each entry the listing passes over because it cannot be read (a looping or dangling symlink, no
+   * permission, removed while listed), with the entry and why. One bad entry never ends a listing. Local disk only: S3
+   * lists keys, which are always readable.
+   */
+  onSkip?: (uri: string, reason: string) => void;
 }
 
 /** Options of {@link Storage.get}. */
@@ -53,4 +59,10 @@ export interface Storage {
   head(uri: string): Promise<ObjectInfo | null>;
   /** Writes an object atomically: readers see the old content or the whole new one, never a part. */
   put(uri: string, body: Body, opts?: PutOptions): Promise<void>;
+  /**
+   * Removes the temp files interrupted writes left under `prefix` (a process killed between writing a temp file and
+   * renaming it) and returns their URIs. Only stores that write through temp files have it (local disk); S3 uploads
+   * are atomic server-side.
+   */
+  removeTempFiles?(prefix: string): Promise<string[]>;
 }

@@ -43,3 +43,12 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   return pino(options, opts.destination ?? pino.destination({ dest: 2, sync: true }));
 }
+
+/**
+ * The one line a command prints on stderr when it fails (`metaclip: <message>`), with credentials in URLs and secret
+ * query parameters redacted like every log line: every bin ends with it, so none can print a password.
+ */
+export function errorLine(command: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `${command}: ${redactSecrets(message)}\n`;
+}

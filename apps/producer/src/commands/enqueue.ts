@@ -4,12 +4,15 @@ import {
   defaultRunId,
   type EnqueueResult,
   enqueueRun,
+  isComplete,
   isTerminal,
+  JobsError,
   type RunSpec,
   type RunState,
   type RunStore,
+  type ShardQueue,
 } from '@metaclip-batch/jobs';
-import type { StorageOptions } from '@metaclip-batch/storage';
+import { type StorageOptions, storageFor } from '@metaclip-batch/storage';
 import type { Metrics } from '@metaclip-batch/telemetry';
 import type { EnqueueOptions } from '../config';
 import type { Context } from '../context';
@@ -27,6 +30,8 @@ export interface EnqueueDeps {
   onPause?: (depth: number) => void;
   /** Queue poll interval while paused, in ms. */
   pollMs?: number;
+  /** Stops the listing (SIGINT, say); the run is marked failed with the reason, and the same enqueue resumes it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -94,7 +99,15 @@ export async function buildSpec(ctx: Context, o: EnqueueOptions, now: Date): Pro
 /** List the source and enqueue its shards (see `enqueueRun` for the idempotence rules). */
 export async function runEnqueue(ctx: Context, o: EnqueueOptions, deps: EnqueueDeps = {}): Promise<EnqueueResult> {
   const spec = await buildSpec(ctx, o, deps.now ?? new Date());
-  const source = await openSource(o.source, deps.storage);
+  // One unreadable entry never ends a listing: it is named in a warning and passed over.
+  let unreadable = 0;
+  const source = await openSource(o.source, deps.storage, {
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    onSkip: (uri, reason) => {
+      unreadable++;
+      ctx.log.warn({ uri, reason }, `skipped ${uri}: ${reason}`);
+    },
+  });
   ctx.log.info(
     { runId: spec.runId, queue: spec.queue, source: spec.source, kind: source.kind, base: spec.incremental?.baseRunId },
     'enqueuing',
@@ -107,6 +120,7 @@ export async function runEnqueue(ctx: Context, o: EnqueueOptions, deps: EnqueueD
     objects: source.objects,
     highWater: o.highWater,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
     onProgress: (p) => {
       deps.progress?.enqueue(p);
       deps.metrics?.urisListed.inc(p.listed - reported.listed);
@@ -119,9 +133,16 @@ export async function runEnqueue(ctx: Context, o: EnqueueOptions, deps: EnqueueD
     },
   });
   deps.progress?.stop();
+  // Every shard was already accounted for when listing ended (none at all, or workers were quicker): no worker will
+  // end this run, so the producer writes its manifest.
+  if (isComplete(result.state) && !isTerminal(result.state.status)) {
+    const { finishRun } = await import('@metaclip-batch/pipeline');
+    const storage = storageFor(result.state.output, deps.storage);
+    result.state = (await finishRun(result.state, { store: ctx.store, storage }, true)).state;
+  }
   const { state, ...counts } = result;
   ctx.log.info(
-    { ...counts, skippedNonImages: source.skipped(), status: state.status },
+    { ...counts, skippedNonImages: source.skipped(), unreadable, status: state.status },
     result.mode === 'existing'
       ? `run ${result.runId} was already enqueued (status ${state.status}): nothing to add`
       : `run ${result.runId}: ${counts.added} jobs added`,
@@ -129,16 +150,49 @@ export async function runEnqueue(ctx: Context, o: EnqueueOptions, deps: EnqueueD
   return result;
 }
 
+/** `--wait` gave up: no worker took a shard of the run for the wait timeout. */
+export class WaitTimeoutError extends JobsError {
+  constructor(state: RunState, timeoutMs: number) {
+    super(
+      'WAIT_TIMEOUT',
+      `no worker has taken a shard of run ${state.runId} for ${timeoutMs / 1000} s (--wait-timeout): start one for ` +
+        `its model (metaclip-worker --model ${state.model} --queue ${state.queue}). The run stays queued; ` +
+        `\`metaclip-producer status ${state.runId}\` follows it`,
+    );
+    this.name = 'WaitTimeoutError';
+  }
+}
+
+/** Options of {@link followRun}. */
+export interface FollowOptions {
+  pollMs?: number;
+  onUpdate?: (s: RunState) => void;
+  /**
+   * Give up (throw {@link WaitTimeoutError}) when the run has not moved and its queue has had no active job for this
+   * long, in ms: no worker of its model is there. Default: wait for ever.
+   */
+  waitTimeoutMs?: number;
+  /** The run's queue, to see whether a worker holds a shard (a long shard moves the run only when it ends). */
+  queue?: ShardQueue;
+  signal?: AbortSignal;
+}
+
 /** Follow a run in the run store until it reaches a terminal status; returns its final state. */
-export async function followRun(
-  store: RunStore,
-  runId: string,
-  opts: { pollMs?: number; onUpdate?: (s: RunState) => void } = {},
-): Promise<RunState> {
+export async function followRun(store: RunStore, runId: string, opts: FollowOptions = {}): Promise<RunState> {
+  let lastUpdate = -1;
+  let lastActivity = Date.now();
   for (;;) {
+    opts.signal?.throwIfAborted();
     const state = await store.require(runId);
     opts.onUpdate?.(state);
     if (isTerminal(state.status)) return state;
-    await sleep(opts.pollMs ?? 1000);
+    const now = Date.now();
+    if (state.updatedAt !== lastUpdate || (opts.queue && (await opts.queue.getActiveCount()) > 0)) {
+      lastUpdate = state.updatedAt;
+      lastActivity = now;
+    } else if (opts.waitTimeoutMs !== undefined && now - lastActivity >= opts.waitTimeoutMs) {
+      throw new WaitTimeoutError(state, opts.waitTimeoutMs);
+    }
+    await sleep(opts.pollMs ?? 1000, undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }

@@ -130,7 +130,8 @@ export function startScheduler(
   deps: { metrics?: Metrics; storage?: StorageOptions } = {},
 ): SchedulerHandle {
   // Workers block on Redis; BullMQ wants their connection to retry forever rather than fail commands.
-  const connection = duplicateRedis(ctx.redis, { maxRetriesPerRequest: null });
+  // No command timeout either: blocking commands wait by design.
+  const connection = duplicateRedis(ctx.redis, { maxRetriesPerRequest: null, commandTimeout: undefined });
   const worker = new Worker(
     ctx.env.controlQueue,
     async (job) => {

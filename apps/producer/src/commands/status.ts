@@ -9,6 +9,16 @@ export async function statusDocument(ctx: Context, runId: string, now = Date.now
   return { ...state, progress: progress(state, now), failedShards, errorSamples };
 }
 
+/** How many failed shards the human `status` (and `--wait`) shows the reasons of. */
+export const FAILURE_SAMPLE = 5;
+
+/** The run state with a sample of its failed shards, for the human `status`. */
+export async function statusWithFailures(ctx: Context, runId: string) {
+  const state = await ctx.store.require(runId);
+  const failedShards = state.shardsFailed > 0 ? await ctx.store.failedShardSample(runId, FAILURE_SAMPLE) : [];
+  return { state, failedShards };
+}
+
 /** Runs, newest first, with their progress. */
 export async function runsDocument(ctx: Context, limit: number, now = Date.now()) {
   const runs = await ctx.store.list(limit);
