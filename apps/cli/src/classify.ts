@@ -4,7 +4,7 @@ import {
   buildLabelSet,
   classify,
   DEFAULT_TEMPLATE,
-  ImageDecodeError,
+  ImageInputError,
   validatePrompts,
   zeroShotBenchmark,
 } from '@metaclip-batch/metaclip';
@@ -70,7 +70,7 @@ export function registerClassify(program: Command, ctx: CliContext): void {
         const embeds = await model.embedImages(batch);
         for (const [i, image] of batch.entries()) {
           const embed = embeds[i];
-          if (embed instanceof ImageDecodeError) {
+          if (embed instanceof ImageInputError) {
             ctx.exitCode = Math.max(ctx.exitCode, EXIT.PARTIAL);
             await ctx.out.write({ image, error: embed.message });
           } else if (embed) {

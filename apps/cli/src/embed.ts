@@ -1,6 +1,6 @@
 /** `metaclip embed`: raw (or normalised) image or text embeddings. */
 
-import { ImageDecodeError, l2Normalize } from '@metaclip-batch/metaclip';
+import { ImageInputError, l2Normalize } from '@metaclip-batch/metaclip';
 import { type Command, Option } from 'commander';
 import type { CliContext } from './context';
 import {
@@ -57,8 +57,8 @@ export function registerEmbed(program: Command, ctx: CliContext): void {
       for (const batch of chunks(images, flags.batchSize)) {
         const embeds = await model.embedImages(batch);
         for (const [i, image] of batch.entries()) {
-          const embed = embeds[i] as Float32Array | ImageDecodeError;
-          if (embed instanceof ImageDecodeError) {
+          const embed = embeds[i] as Float32Array | ImageInputError;
+          if (embed instanceof ImageInputError) {
             ctx.exitCode = Math.max(ctx.exitCode, EXIT.PARTIAL);
             await ctx.out.write({ image, error: embed.message });
           } else {

@@ -3,6 +3,7 @@
  * exit codes and help text. Commands stay thin: parse, call the library, print.
  */
 
+import { ProjectError } from '@metaclip-batch/errors';
 import type { MetaClipModel } from '@metaclip-batch/metaclip';
 import { EXPORT_DTYPES, loadModel } from '@metaclip-batch/metaclip';
 import {
@@ -55,11 +56,9 @@ the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)
 authenticates; HF_HUB_OFFLINE=1 uses the cache only.`;
 
 /** A user mistake found after parsing (exit status 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+export class UsageError extends ProjectError {
+  readonly code = 'USAGE';
+  readonly retryable = false;
 }
 
 /** Settings every command shares: the stderr log level. */

@@ -1,6 +1,6 @@
 /** `metaclip similarity`: cosine similarity of two images, two texts, or an image and a text. */
 
-import { cosine, embedForSimilarity, ImageDecodeError, type SimilarityInput } from '@metaclip-batch/metaclip';
+import { cosine, embedForSimilarity, ImageInputError, type SimilarityInput } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { addModelOptions, EXIT, examples, type ModelFlags, openModel } from './options';
@@ -31,7 +31,7 @@ export function registerSimilarity(program: Command, ctx: CliContext): void {
     const model = await openModel(flags, ctx.logger);
     try {
       const [ea, eb] = await embedForSimilarity(model, [input(a), input(b)]);
-      const failed = [ea, eb].find((e) => e instanceof ImageDecodeError);
+      const failed = [ea, eb].find((e) => e instanceof ImageInputError);
       if (failed) {
         ctx.exitCode = Math.max(ctx.exitCode, EXIT.PARTIAL);
         await ctx.out.write({ a, b, error: failed.message });

@@ -1,17 +1,20 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { ProjectError } from '@metaclip-batch/errors';
 import type { SourceObject } from '@metaclip-batch/jobs';
 
 /** A manifest line that is neither a URI nor a valid JSON object with a `uri`. */
-export class ManifestFormatError extends Error {
+export class ManifestFormatError extends ProjectError {
+  readonly code = 'MANIFEST_FORMAT';
+  readonly retryable = false;
+
   constructor(
     readonly file: string,
     readonly line: number,
     why: string,
   ) {
     super(`${file} line ${line}: ${why}`);
-    this.name = 'ManifestFormatError';
   }
 }
 

@@ -1,19 +1,14 @@
-import { JobsError } from '@metaclip-batch/jobs';
-import { ModelLoadError } from '@metaclip-batch/metaclip';
-import { PipelineError } from '@metaclip-batch/pipeline';
-import { PermanentStorageError } from '@metaclip-batch/storage';
+import { isPermanent } from '@metaclip-batch/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
- * Pure: whether a shard failure can never succeed on retry. Permanent: a malformed job or missing run (the jobs
- * library's errors), output storage refusing the write (access denied, no such bucket), a model that cannot load, and
- * pipeline errors marked permanent. Everything else (storage outages, Redis blips, an onnxruntime error, a bug
- * fixed by a redeploy) is retried with BullMQ's backoff, a bounded number of times.
+ * Pure: whether a shard failure can never succeed on retry: BullMQ's own `UnrecoverableError`, or a project error
+ * that says `retryable: false` (a malformed job, a missing run, storage refusing the write, a model that cannot
+ * load, ...). Everything else (storage outages, Redis blips, an onnxruntime error, a bug fixed by a redeploy) is
+ * retried with BullMQ's backoff, a bounded number of times.
  */
 export function isPermanentFailure(error: unknown): boolean {
-  if (error instanceof UnrecoverableError || error instanceof JobsError || error instanceof ModelLoadError) return true;
-  if (error instanceof PermanentStorageError) return true;
-  return error instanceof PipelineError && !error.retryable;
+  return error instanceof UnrecoverableError || isPermanent(error);
 }
 
 /**

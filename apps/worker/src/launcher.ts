@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ProjectError } from '@metaclip-batch/errors';
 import { flagName } from '@metaclip-batch/settings';
 import type { Logger } from '@metaclip-batch/telemetry';
 import { WORKER_SETTINGS } from './config';
@@ -13,11 +14,9 @@ export interface LaunchPlan {
 }
 
 /** Raised when the GPUs to use cannot be determined or do not exist. */
-export class LaunchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LaunchError';
-  }
+export class LaunchError extends ProjectError {
+  readonly code = 'LAUNCH';
+  readonly retryable = false;
 }
 
 /**

@@ -39,7 +39,7 @@ export interface ShardHandlerDeps {
  */
 export function createShardHandler(deps: ShardHandlerDeps) {
   return async (job: Job, token?: string): Promise<ShardOutcome> => {
-    const data = parseShardJob(job.data);
+    const data = parseOrFail(job.data);
     const log = deps.log.child({ jobId: job.id, runId: data.runId, shard: data.shard });
     if (data.model !== deps.modelKey) {
       log.warn({ jobModel: data.model, ourModel: deps.modelKey }, 'shard is for another model; putting it back');
@@ -56,6 +56,15 @@ export function createShardHandler(deps: ShardHandlerDeps) {
       throw toJobError(error);
     }
   };
+}
+
+/** The job's data, or BullMQ's `UnrecoverableError` for data that can never become a valid shard job. */
+function parseOrFail(data: unknown): ShardJob {
+  try {
+    return parseShardJob(data);
+  } catch (error) {
+    throw toJobError(error);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { bullPrefix, clusterModeProblem, connectRedis, queueDepth, RunStore } from '@metaclip-batch/jobs';
 import {
   buildLabelSet,
-  ImageDecodeError,
+  ImageInputError,
   loadModel,
   type MetaClipModel,
   tuneSharpForThroughput,
@@ -108,7 +108,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       pixels: arena.pool,
       fetchLimiter: new Semaphore(plan.fetchConcurrency),
       onImageError: (uri, error) => {
-        metrics.imagesFailed.inc({ reason: error instanceof ImageDecodeError ? 'decode' : 'fetch' });
+        metrics.imagesFailed.inc({ reason: error instanceof ImageInputError ? 'decode' : 'fetch' });
         log.warn({ uri, err: error.message }, 'image skipped');
       },
       onStage: (stage, seconds) => metrics.stageSeconds.observe({ stage }, seconds),

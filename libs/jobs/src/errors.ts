@@ -1,29 +1,27 @@
-import { UnrecoverableError } from 'bullmq';
+import { ProjectError } from '@metaclip-batch/errors';
+
+/** Base class of the jobs library's errors; all of them are permanent (retrying cannot help). */
+export class JobsError extends ProjectError {
+  readonly code: string;
+  readonly retryable: boolean = false;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 /**
- * A shard job whose data does not match the {@link ShardJob} schema. It extends BullMQ's `UnrecoverableError`, so a
- * worker that throws it fails the job at once instead of retrying data that can never become valid.
+ * A shard job whose data does not match the {@link ShardJob} schema. Permanent: the worker turns it into BullMQ's
+ * `UnrecoverableError` at its edge, so the job fails at once instead of retrying data that can never become valid.
  */
-export class MalformedJobError extends UnrecoverableError {
-  readonly code = 'MALFORMED_JOB';
+export class MalformedJobError extends JobsError {
   /** Human-readable list of what is wrong with the data, one problem per line. */
   readonly issues: string;
 
   constructor(issues: string) {
-    super(`malformed shard job: ${issues}`);
-    this.name = 'MalformedJobError';
+    super('MALFORMED_JOB', `malformed shard job: ${issues}`);
     this.issues = issues;
-  }
-}
-
-/** Base class of the run-state errors below; all of them are permanent (retrying cannot help). */
-export class JobsError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'JobsError';
-    this.code = code;
   }
 }
 

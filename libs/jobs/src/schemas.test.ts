@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { MalformedJobError } from './errors';
 import { parseRunSpec, parseShardJob } from './schemas';
@@ -24,7 +23,7 @@ describe('parseShardJob', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(MalformedJobError);
-    expect(caught).toBeInstanceOf(UnrecoverableError);
+    expect(caught).toMatchObject({ code: 'MALFORMED_JOB', retryable: false });
     expect((caught as MalformedJobError).issues.length).toBeGreaterThan(0);
   });
 });

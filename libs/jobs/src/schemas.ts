@@ -77,7 +77,7 @@ export type ShardJob = z.infer<typeof ShardJobSchema>;
 /**
  * Validate job data as it comes off the queue.
  *
- * @throws {@link MalformedJobError} (an `UnrecoverableError`: BullMQ fails the job without retrying it).
+ * @throws {@link MalformedJobError} (permanent: the worker fails the job without retrying it).
  */
 export function parseShardJob(data: unknown): ShardJob {
   const parsed = ShardJobSchema.safeParse(data);

@@ -6,11 +6,14 @@
  * GPU library stays that way, so callers must not spin on them.
  */
 
+import { ProjectError, registerWireErrors } from '@metaclip-batch/errors';
+import type { ImageDecodeReason } from './image/image-input-error';
+
 /** Stable machine-readable codes of the errors below. */
 export type MetaClipErrorCode = 'IMAGE_DECODE' | 'MODEL_LOAD' | 'PROVIDER_UNAVAILABLE';
 
 /** Base class of every error this library throws on purpose. */
-export class MetaClipError extends Error {
+export class MetaClipError extends ProjectError {
   /** Stable code, safe to use as a metric label. */
   readonly code: MetaClipErrorCode;
   /** Whether the same call might succeed later; false for every model error. */
@@ -18,21 +21,24 @@ export class MetaClipError extends Error {
 
   constructor(code: MetaClipErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
     this.code = code;
   }
 }
 
 /**
- * One image could not be decoded or preprocessed (truncated file, unsupported format, too large).
- * Permanent and per image: the image becomes an error row, the batch and the shard carry on.
+ * One image could not be read, decoded or preprocessed; `reason` says which way (a truncated upload, a decompression
+ * bomb, an unsupported format, ...). Permanent and per image: the image becomes an error row, the batch and the shard
+ * carry on.
  */
-export class ImageDecodeError extends MetaClipError {
+export class ImageInputError extends MetaClipError {
+  /** Which way the image failed. */
+  readonly reason: ImageDecodeReason;
   /** The file path or URI of the image when known (never the bytes). */
   readonly source: string | undefined;
 
-  constructor(message: string, options?: ErrorOptions & { source?: string }) {
+  constructor(reason: ImageDecodeReason, message: string, options?: ErrorOptions & { source?: string | undefined }) {
     super('IMAGE_DECODE', message, options);
+    this.reason = reason;
     this.source = options?.source;
   }
 }
@@ -64,3 +70,5 @@ export class ProviderUnavailableError extends MetaClipError {
     this.provider = provider;
   }
 }
+
+registerWireErrors(ImageInputError, ModelLoadError, ProviderUnavailableError);

@@ -28,13 +28,12 @@ export type { Float32Tensor, SafetensorsDtype, TensorEntry } from './convert/saf
 export { parseSafetensorsHeader, SafetensorsFile, writeSafetensors } from './convert/safetensors';
 export type { TensorSource } from './convert/tensor-source';
 export type { MetaClipErrorCode } from './errors';
-export { ImageDecodeError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
+export { ImageInputError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
 export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';
 export { parsePreprocessorConfig } from './image/config';
 export type { DecodeMode } from './image/decode';
 export { DECODE_MODES } from './image/decode';
 export type { ImageDecodeReason } from './image/image-input-error';
-export { ImageInputError } from './image/image-input-error';
 export type { ImageLimits } from './image/limits';
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './image/limits';
 export type { Dimensions } from './image/preprocess';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError } from './errors';
+import { ImageInputError } from './errors';
 import {
   cosine,
   cosineMatrix,
@@ -75,7 +75,7 @@ describe('one-label "similarity" is not similarity', () => {
 describe('embedForSimilarity', () => {
   it('embeds images in one call and texts in one call, returning results in input order', async () => {
     const calls: string[] = [];
-    const decodeError = new ImageDecodeError('bad', { source: 'b.png' });
+    const decodeError = new ImageInputError('CORRUPT', 'bad', { source: 'b.png' });
     const model: EmbeddingModel = {
       embedTexts: async (texts) => {
         calls.push(`texts:${texts.join('|')}`);

@@ -5,7 +5,7 @@
  * text-text questions. Pure functions over flat row-major `Float32Array`s (the layout the ONNX towers return);
  * {@link embedForSimilarity} is the only part that touches the model.
  */
-import type { ImageDecodeError } from './errors';
+import type { ImageInputError } from './errors';
 
 /** What a similarity query compares: an image (path or bytes) or a text. */
 export type SimilarityInput = { image: string | Buffer } | { text: string };
@@ -13,7 +13,7 @@ export type SimilarityInput = { image: string | Buffer } | { text: string };
 /** The slice of `MetaClipModel` that similarity needs (structural, so tests and callers stay decoupled). */
 export interface EmbeddingModel {
   embedTexts(texts: string[]): Promise<Float32Array[]>;
-  embedImages(inputs: (string | Buffer)[]): Promise<(Float32Array | ImageDecodeError)[]>;
+  embedImages(inputs: (string | Buffer)[]): Promise<(Float32Array | ImageInputError)[]>;
 }
 
 /** Dot product of two equal-length vectors. */
@@ -77,7 +77,7 @@ export function cosineMatrix(a: Float32Array, na: number, b: Float32Array, nb: n
 export async function embedForSimilarity(
   model: EmbeddingModel,
   inputs: SimilarityInput[],
-): Promise<(Float32Array | ImageDecodeError)[]> {
+): Promise<(Float32Array | ImageInputError)[]> {
   const imageIdx: number[] = [];
   const images: (string | Buffer)[] = [];
   const textIdx: number[] = [];
@@ -95,9 +95,9 @@ export async function embedForSimilarity(
     images.length > 0 ? model.embedImages(images) : Promise.resolve([]),
     texts.length > 0 ? model.embedTexts(texts) : Promise.resolve([]),
   ]);
-  const out = new Array<Float32Array | ImageDecodeError>(inputs.length);
+  const out = new Array<Float32Array | ImageInputError>(inputs.length);
   imageIdx.forEach((i, k) => {
-    out[i] = imageEmbeds[k] as Float32Array | ImageDecodeError;
+    out[i] = imageEmbeds[k] as Float32Array | ImageInputError;
   });
   textIdx.forEach((i, k) => {
     out[i] = textEmbeds[k] as Float32Array;

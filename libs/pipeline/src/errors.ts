@@ -1,8 +1,10 @@
+import { ProjectError } from '@metaclip-batch/errors';
+
 /**
  * Errors of the pipeline. `retryable` says whether running the same work again may succeed: the worker turns a
  * non-retryable failure into a job that fails at once, and lets BullMQ retry the rest with backoff.
  */
-export class PipelineError extends Error {
+export class PipelineError extends ProjectError {
   /** Stable machine-readable code. */
   readonly code: string;
   /** Whether the same work may succeed when tried again. */
@@ -10,7 +12,6 @@ export class PipelineError extends Error {
 
   constructor(code: string, message: string, retryable: boolean, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
   }

@@ -1,11 +1,11 @@
-import { ImageDecodeError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
+import { ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
 import { mapBounded, type Pool, type Semaphore } from './bounded';
 import type { EmbedItem, EmbedResult } from './embed-batch';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {
-  /** Writes `3*S*S` floats at `offset` of `out`; throws `ImageDecodeError` for bytes that are not a usable image. */
+  /** Writes `3*S*S` floats at `offset` of `out`; throws `ImageInputError` for bytes that are not a usable image. */
   preprocess(input: Buffer, out: Float32Array, offset: number): Promise<{ width: number; height: number }>;
 }
 
@@ -66,7 +66,7 @@ export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
  * shard instead, so the queue retries it rather than recording good images as bad.
  */
 export function imageErrorMessage(error: unknown): string | null {
-  if (error instanceof ImageDecodeError || error instanceof PermanentStorageError) {
+  if (error instanceof ImageInputError || error instanceof PermanentStorageError) {
     return `${error.name}: ${error.message}`;
   }
   return null;

@@ -26,7 +26,7 @@ const rows: ImageRow[] = [
       { label: 'dog', score: 0.25 },
     ],
   },
-  { uri: 's3://b/broken.jpg', ok: false, error: 'ImageDecodeError: not an image' },
+  { uri: 's3://b/broken.jpg', ok: false, error: 'ImageInputError: not an image' },
   {
     uri: 's3://b/c.png',
     ok: true,
@@ -58,7 +58,7 @@ describe('shardTables', () => {
     expect(col('label')).toEqual(['cat', 'dog']);
     expect(col('labels')).toEqual([['cat', 'dog'], ['dog']]);
     expect(col('width')).toEqual([640, 10]);
-    expect(t.errors.map((c) => c.data)).toEqual([['s3://b/broken.jpg'], ['ImageDecodeError: not an image']]);
+    expect(t.errors.map((c) => c.data)).toEqual([['s3://b/broken.jpg'], ['ImageInputError: not an image']]);
   });
 
   it('refuses an embedding of the wrong width', () => {
@@ -95,7 +95,7 @@ describe('writeShard and writeManifest on local disk', () => {
     ]);
     expect(meta[0]?.scores).toEqual([0.75, 0.25]);
     const errors = await readParquet(await readFile(report.uris.errors));
-    expect(errors).toEqual([{ image_path: 's3://b/broken.jpg', error: 'ImageDecodeError: not an image' }]);
+    expect(errors).toEqual([{ image_path: 's3://b/broken.jpg', error: 'ImageInputError: not an image' }]);
     expect((await readdir(path.join(dir, 'r1', 'img_emb'))).sort()).toEqual(['img_emb_000007.npy']);
   });
 

@@ -1,3 +1,5 @@
+import { ProjectError } from '@metaclip-batch/errors';
+
 /** Why a search-library call failed; stable, machine-readable. */
 export type SearchErrorCode =
   | 'RUN_NOT_FOUND'
@@ -16,7 +18,7 @@ export type SearchErrorCode =
  * what to do. All of them are permanent: they are about the input (a run, an index, a query), not the network; storage
  * failures underneath keep their own classes (`RetryableStorageError` and friends) and are passed through.
  */
-export class SearchError extends Error {
+export class SearchError extends ProjectError {
   readonly code: SearchErrorCode;
   readonly retryable = false;
 

@@ -1,6 +1,6 @@
 import {
   buildLabelSet,
-  ImageDecodeError,
+  ImageInputError,
   type LoadOptions,
   loadModel,
   type MetaClipModel,
@@ -38,7 +38,7 @@ export class QueryEncoder {
    */
   async image(input: string | Buffer): Promise<Float32Array> {
     const [out] = await this.model.embedImages([input]);
-    if (out instanceof ImageDecodeError || out === undefined) {
+    if (out instanceof ImageInputError || out === undefined) {
       const what = typeof input === 'string' ? input : 'the query image';
       throw new SearchError(
         'BAD_QUERY',

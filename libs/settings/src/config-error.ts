@@ -1,3 +1,5 @@
+import { ProjectError } from '@metaclip-batch/errors';
+
 /** Exit status of every command for a configuration or usage problem found at start-up. */
 export const EXIT_CONFIG = 2;
 
@@ -6,7 +8,7 @@ export const EXIT_CONFIG = 2;
  * (`<command>: invalid configuration:` then one line per problem, `--flag (ENV): what is wrong (got "value")`), then
  * exits {@link EXIT_CONFIG}. Permanent: the same settings fail the same way again.
  */
-export class ConfigError extends Error {
+export class ConfigError extends ProjectError {
   readonly code = 'CONFIG_INVALID';
   readonly retryable = false;
   readonly exitCode = EXIT_CONFIG;

@@ -1,3 +1,5 @@
+import { ProjectError } from '@metaclip-batch/errors';
+
 /**
  * Typed storage failures. Callers decide what to do from the class alone:
  * - {@link NotFoundError} and {@link PermanentStorageError}: retrying cannot help (fail the item or the job);
@@ -5,9 +7,9 @@
  *
  * Messages name the URI and what to check; they never contain credentials.
  */
-export abstract class StorageError extends Error {
+export abstract class StorageError extends ProjectError {
   /** Whether repeating the same call may succeed. */
-  abstract readonly retryable: boolean;
+  abstract override readonly retryable: boolean;
   /** Machine-readable reason, e.g. `NoSuchKey`, `ENOENT`, `ECONNREFUSED`, `BAD_NPY`. */
   readonly code: string;
   /** The URI the operation was about, when there was one. */
@@ -15,7 +17,6 @@ export abstract class StorageError extends Error {
 
   constructor(message: string, opts: { code: string; uri?: string; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
     this.code = opts.code;
     this.uri = opts.uri;
   }

@@ -15,7 +15,7 @@ const metadata: ParquetColumn[] = [
   { name: 'ok', type: 'boolean', data: [true, false, null] },
   { name: 'labels', type: 'list<string>', data: [['doctor', 'teacher'], [], null] },
   { name: 'scores', type: 'list<float32>', data: [new Float32Array([0.75, 0.125]), [], null] },
-  { name: 'error', type: 'string', data: [null, 'ImageDecodeError: truncated', null] },
+  { name: 'error', type: 'string', data: [null, 'ImageInputError: truncated', null] },
 ];
 
 // pandas and pyarrow are not on the project's machines; where they are, prove the files are what they read.
@@ -47,7 +47,7 @@ describe('parquet', () => {
         ok: false,
         labels: [],
         scores: [],
-        error: 'ImageDecodeError: truncated',
+        error: 'ImageInputError: truncated',
       },
       {
         uri: 's3://b/ü €.webp',
@@ -144,7 +144,7 @@ describe('parquet', () => {
         scores: [0.75, 0.125],
         error: null,
       }),
-      expect.objectContaining({ uri: 's3://b/b.png', labels: [], height: null, error: 'ImageDecodeError: truncated' }),
+      expect.objectContaining({ uri: 's3://b/b.png', labels: [], height: null, error: 'ImageInputError: truncated' }),
       expect.objectContaining({ uri: 's3://b/ü €.webp', labels: null, scores: null, bytes: 0 }),
     ]);
   });

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { ImageInputError } from '../errors';
 import { decodeImage } from './decode';
-import { ImageInputError } from './image-input-error';
 import { DEFAULT_IMAGE_LIMITS } from './limits';
 
 vi.mock('./pil-resample', () => ({

@@ -5,8 +5,9 @@
  * libvips and PIL part ways, are resampled by {@link pilResize}.
  */
 import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
+import { ImageInputError } from '../errors';
 import { decodeBmpToRgb } from './bmp';
-import { classifyDecoderError, explainReason, ImageInputError } from './image-input-error';
+import { classifyDecoderError, explainReason } from './image-input-error';
 import type { ImageLimits } from './limits';
 import { type PilFilter, pilResize } from './pil-resample';
 import { cropRegion, type Dimensions, type Region } from './preprocess';

@@ -1,8 +1,7 @@
 /**
- * Why an image was rejected. {@link ImageDecodeError}'s `code` is `IMAGE_DECODE` for all of them; `reason` says
- * which, so error rows and metrics can tell a truncated upload from a decompression bomb.
+ * Why an image was rejected. `ImageInputError`'s `code` is `IMAGE_DECODE` for all of them; `reason` says which, so
+ * error rows and metrics can tell a truncated upload from a decompression bomb.
  */
-import { ImageDecodeError } from '../errors';
 
 /** Every way one image can fail to become pixels. */
 export type ImageDecodeReason =
@@ -24,17 +23,6 @@ export type ImageDecodeReason =
   | 'CORRUPT'
   /** Decoding ran past `ImageLimits.timeoutSeconds`. */
   | 'TIMEOUT';
-
-/** An image that cannot be used, with the {@link ImageDecodeReason}. Permanent: retrying gives the same result. */
-export class ImageInputError extends ImageDecodeError {
-  /** Which way the image failed. */
-  readonly reason: ImageDecodeReason;
-
-  constructor(reason: ImageDecodeReason, message: string, options?: ErrorOptions & { source?: string | undefined }) {
-    super(message, options);
-    this.reason = reason;
-  }
-}
 
 /**
  * Maps a libvips / sharp error message to a reason. `truncated` is the container-level verdict of

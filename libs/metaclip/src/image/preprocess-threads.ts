@@ -60,7 +60,7 @@ export class PreprocessThreads {
 
   /**
    * Decodes `input` on a thread and writes its pixels at `out[offset]`, as `ImageProcessor.preprocess` does.
-   * @throws ImageDecodeError (an `ImageInputError` with its reason) for bytes that are not a usable image;
+   * @throws ImageInputError (an `ImageInputError` with its reason) for bytes that are not a usable image;
    *   RangeError when `out` is not a view of the arena.
    */
   async preprocess(input: Buffer, out: Float32Array, offset: number): Promise<Dimensions> {

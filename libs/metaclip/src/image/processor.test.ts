@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageDecodeError, ModelLoadError } from '../errors';
-import type { ImageDecodeReason, ImageInputError } from './image-input-error';
+import { ImageInputError, ModelLoadError } from '../errors';
+import type { ImageDecodeReason } from './image-input-error';
 import { pilResize } from './pil-resample';
 import { normalisationTables, resizeTarget, writeChw } from './preprocess';
 import { ImageProcessor } from './processor';
@@ -233,7 +233,7 @@ describe('every format decodes', () => {
   });
 });
 
-describe('bad input becomes an ImageDecodeError with a reason', () => {
+describe('bad input becomes an ImageInputError with a reason', () => {
   let jpg: Buffer;
   beforeAll(async () => {
     jpg = await readFile(path.join(IMAGES, 'astronaut.jpg'));
@@ -244,8 +244,8 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(ImageDecodeError);
-    expect((err as ImageDecodeError).code).toBe('IMAGE_DECODE');
+    expect(err).toBeInstanceOf(ImageInputError);
+    expect((err as ImageInputError).code).toBe('IMAGE_DECODE');
     expect((err as Error).message.length).toBeGreaterThan(10);
     return (err as ImageInputError).reason;
   };
@@ -312,7 +312,7 @@ describe('bad input becomes an ImageDecodeError with a reason', () => {
   it('keeps the path of a failed file', async () => {
     const file = path.join(tmp, 'nope.png');
     const err = await processor.preprocess(file, new Float32Array(PER), 0).catch((e: unknown) => e);
-    expect((err as ImageDecodeError).source).toBe(file);
+    expect((err as ImageInputError).source).toBe(file);
   });
 });
 

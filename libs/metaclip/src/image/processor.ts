@@ -4,7 +4,7 @@
  * as CHW float32 straight into a batch tensor.
  */
 import path from 'node:path';
-import { ImageDecodeError } from '../errors';
+import { ImageInputError } from '../errors';
 import { readJsonFile } from '../tokenizer/read-json';
 import { type PreprocessSpec, parsePreprocessorConfig } from './config';
 import { type DecodeMode, decodeImage } from './decode';
@@ -13,7 +13,7 @@ import { type Dimensions, normalisationTables, resizeTarget, writeChw } from './
 import { type ImageInput, readImageSource } from './source';
 
 /** What a batch slot holds after {@link ImageProcessor.preprocessBatch}: the original size, or why it failed. */
-export type SlotResult = Dimensions | ImageDecodeError;
+export type SlotResult = Dimensions | ImageInputError;
 
 /** Pixels of a batch and what happened to each slot. */
 export interface PreprocessedBatch {
@@ -84,7 +84,7 @@ export class ImageProcessor {
   /**
    * Decodes `input` (bytes or a file path) and writes its `3 * size * size` normalised floats at `out[offset]`.
    * @returns the original width and height (after EXIF orientation).
-   * @throws ImageDecodeError (an `ImageInputError` with a `reason`) when the image cannot be used;
+   * @throws ImageInputError (an `ImageInputError` with a `reason`) when the image cannot be used;
    *   RangeError when `out` has no room at `offset`.
    */
   async preprocess(input: ImageInput, out: Float32Array, offset: number): Promise<Dimensions> {
@@ -107,7 +107,7 @@ export class ImageProcessor {
 
   /**
    * Preprocesses `inputs` in parallel, image `i` into slot `i` of `out` (allocated when not given). One bad image
-   * never fails the batch: its slot is zeroed and its result is the {@link ImageDecodeError}.
+   * never fails the batch: its slot is zeroed and its result is the {@link ImageInputError}.
    * @throws RangeError when `out` is smaller than `inputs.length` slots.
    */
   async preprocessBatch(
@@ -128,7 +128,7 @@ export class ImageProcessor {
         try {
           results[i] = await this.preprocess(inputs[i] as ImageInput, pixels, i * per);
         } catch (err) {
-          if (!(err instanceof ImageDecodeError)) throw err;
+          if (!(err instanceof ImageInputError)) throw err;
           pixels.fill(0, i * per, (i + 1) * per);
           results[i] = err;
         }

@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageDecodeError, ModelLoadError, ProviderUnavailableError } from '../errors';
+import { ImageInputError, ModelLoadError, ProviderUnavailableError } from '../errors';
 import { cosine } from '../similarity';
 import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, TINY_CLIP } from './golden.fixture';
 import { loadModel } from './load';
@@ -81,8 +81,8 @@ describe('loadModel from a Hugging Face folder', () => {
       path.join(IMAGES, 'brick.png'),
       path.join(IMAGES, 'does-not-exist.jpg'),
     ]);
-    expect(results[1]).toBeInstanceOf(ImageDecodeError);
-    expect(results[3]).toBeInstanceOf(ImageDecodeError);
+    expect(results[1]).toBeInstanceOf(ImageInputError);
+    expect(results[3]).toBeInstanceOf(ImageInputError);
     for (const [i, name] of [
       [0, 'astronaut.jpg'],
       [2, 'brick.png'],

@@ -8,7 +8,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
-import { ImageDecodeError } from '../errors';
+import { ImageInputError } from '../errors';
 import type { ImageProcessor } from '../image/processor';
 import type { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { attentionMask, trimPadding } from './text-batch';
@@ -110,12 +110,12 @@ export class MetaClipModel {
   }
 
   /**
-   * Decode, preprocess and embed images (paths or encoded bytes). A bad image yields its {@link ImageDecodeError}
+   * Decode, preprocess and embed images (paths or encoded bytes). A bad image yields its {@link ImageInputError}
    * in its slot; the others are embedded.
    */
-  async embedImages(inputs: (string | Buffer)[]): Promise<(Float32Array | ImageDecodeError)[]> {
+  async embedImages(inputs: (string | Buffer)[]): Promise<(Float32Array | ImageInputError)[]> {
     this.#assertLive();
-    const results: (Float32Array | ImageDecodeError)[] = [];
+    const results: (Float32Array | ImageInputError)[] = [];
     const per = this.pixelsPerImage;
     const buffer = this.#buffers.pop() ?? new Float32Array(IMAGE_BATCH * per);
     try {
@@ -125,7 +125,7 @@ export class MetaClipModel {
         // Move good images down over the slots of bad ones so the batch is contiguous.
         let good = 0;
         slots.forEach((slot, i) => {
-          if (slot instanceof ImageDecodeError) return;
+          if (slot instanceof ImageInputError) return;
           if (good !== i) buffer.copyWithin(good * per, i * per, (i + 1) * per);
           good++;
         });
@@ -133,7 +133,7 @@ export class MetaClipModel {
         let row = 0;
         for (const slot of slots) {
           results.push(
-            slot instanceof ImageDecodeError ? slot : embeds.subarray(row * this.embedDim, ++row * this.embedDim),
+            slot instanceof ImageInputError ? slot : embeds.subarray(row * this.embedDim, ++row * this.embedDim),
           );
         }
       }

@@ -4,23 +4,24 @@
  * and hash the hub announced, and only then renamed to `blobs/<etag>`; a snapshot entry is a symlink swapped in by
  * rename. Readers therefore see either no file or the whole verified file.
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ProjectError } from '@metaclip-batch/errors';
 import type { Logger } from 'pino';
 import { blobLinkTarget, type RepoCache } from './cache-layout';
 import type { HubClient, HubFileMetadata } from './hub-client';
 import { withFileLock } from './lock';
 
 /** The downloaded bytes do not match what the hub announced; the partial file has been discarded. */
-export class BlobIntegrityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlobIntegrityError';
-  }
+export class BlobIntegrityError extends ProjectError {
+  readonly code = 'BLOB_INTEGRITY';
+  /** A fresh download may be whole. */
+  readonly retryable = true;
 }
 
 /** Ensures `blobs/<etag>` holds the verified file, downloading or resuming it under a cross-process lock. */

@@ -7,27 +7,28 @@
  * The token travels as `Authorization: Bearer` to the endpoint's origin only: redirects to another origin (the
  * hub's LFS CDN, whose URLs are pre-signed) are followed without it.
  */
+import { ProjectError } from '@metaclip-batch/errors';
 import { z } from 'zod';
 import { normalizeEtag } from './cache-layout';
 
 /** The hub answered with a status retrying will not fix (401, 403, 404, ...). */
-export class HubHttpError extends Error {
+export class HubHttpError extends ProjectError {
+  readonly code = 'HUB_HTTP';
+  readonly retryable = false;
+
   constructor(
     readonly status: number,
     readonly url: string,
     message: string,
   ) {
     super(message);
-    this.name = 'HubHttpError';
   }
 }
 
 /** The hub could not be reached or failed on its side (connection, timeout, 429, 5xx); a cache may stand in. */
-export class HubNetworkError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HubNetworkError';
-  }
+export class HubNetworkError extends ProjectError {
+  readonly code = 'HUB_NETWORK';
+  readonly retryable = true;
 }
 
 /** What the hub says about one file at one commit. */

@@ -3,8 +3,8 @@
  * on answers the pool's tasks. Tasks run concurrently (a thread that awaits I/O takes the next one meanwhile).
  */
 import { parentPort, type TransferListItem, workerData } from 'node:worker_threads';
+import { toWire } from '@metaclip-batch/errors';
 import type { TaskMessage, ThreadMessage } from './thread-pool';
-import { toWire } from './wire-error';
 
 /** A task's answer, and the buffers to move (not copy) back to the caller. */
 export interface TaskReply<R> {

@@ -2,7 +2,7 @@
  * A thread module for thread-pool.test.ts: echoes, throws typed errors, or dies, as each task asks. Its set-up fails
  * when told to, like a thread whose GPU is missing.
  */
-import { ImageInputError } from '../image/image-input-error';
+import { ImageInputError } from '../errors';
 import { serveTasks } from './serve';
 
 /** What a test task asks the thread to do. */

@@ -1,8 +1,8 @@
+import { fromWire, toWire } from '@metaclip-batch/errors';
 import { describe, expect, it } from 'vitest';
-import { ImageInputError } from '../image/image-input-error';
+import { ImageInputError } from '../errors';
 import { ThreadExitedError, ThreadPool } from './thread-pool';
 import type { FixtureTask } from './thread-pool.fixture';
-import { fromWire, toWire } from './wire-error';
 
 const module = new URL('./thread-pool.fixture.ts', import.meta.url);
 const start = (size: number, failSetup = false, onReplace?: (e: Error) => void) =>

@@ -7,7 +7,7 @@
  * tasks (with the retryable {@link ThreadExitedError}) and is replaced; a set-up that fails fails the pool's start.
  */
 import { type TransferListItem, Worker } from 'node:worker_threads';
-import { fromWire, type WireError } from './wire-error';
+import { fromWire, ProjectError, registerWireErrors, type WireError } from '@metaclip-batch/errors';
 
 /** main -> thread: one task. */
 export interface TaskMessage<T> {
@@ -23,14 +23,16 @@ export type ThreadMessage<R> =
   | { kind: 'error'; id: number; error: WireError };
 
 /** A thread stopped (crashed, or ran out of memory) with tasks unanswered; running them again may succeed. */
-export class ThreadExitedError extends Error {
+export class ThreadExitedError extends ProjectError {
+  readonly code = 'THREAD_EXITED';
   readonly retryable = true;
 
   constructor(pool: string, detail: string) {
     super(`a ${pool} thread stopped (${detail}) before answering; its tasks can be retried`);
-    this.name = 'ThreadExitedError';
   }
 }
+
+registerWireErrors(ThreadExitedError);
 
 /** Options of {@link ThreadPool.start}. */
 export interface ThreadPoolOptions<D> {
