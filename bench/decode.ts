@@ -1,27 +1,34 @@
 /**
- * Decode + preprocess throughput: `ImageProcessor` reading fixture files, decoding with sharp (decode-bmp for BMP),
- * resizing, centre-cropping and normalising into batch slots. Measured two ways on the same files: one image at a
- * time (one core's worth of libvips work in flight) and `preprocessBatch` (images decoded in parallel on libuv's
- * pool). Run by bench/run.ts in its own process; prints one JSON object as its last stdout line:
- * `{ samples: number[] /* batch-parallel img/s per repeat *\/, oneAtATime: number[], images, batch, concurrency, cores,
- *    cpuMsPerImage /* process CPU per image, one at a time *\/, ceilingImgS /* cores / CPU per image *\/ }`.
- * The ceiling is what decoding allows a worker on this machine with every core decoding and nothing else running.
+ * Decode + preprocess cost on one corpus, beside the floor of this stack. Three measurements on the same files, read
+ * into memory first (file reads are the pipeline's business, not decoding's):
+ * - ours, one image at a time: `ImageProcessor.preprocess` (decode, EXIF orientation, resize, centre crop,
+ *   normalise into a float batch slot): process CPU per image;
+ * - the floor, one image at a time: a plain `sharp(buf).resize(size, size)` to the model's input size (cover fit, so
+ *   resize + centre crop, 8-bit output): what any decoder on this stack pays at least;
+ * - ours in batches (`preprocessBatch`, images decoded in parallel on libuv's pool): img/s.
+ * Both one-at-a-time passes run on one libvips thread with sharp's cache off (as the worker runs it), alternately, so
+ * a burst of other load lands on both. Run by bench/run.ts in its own process; prints one JSON object as its last
+ * stdout line: `{ samples: number[] /* batch-parallel img/s per repeat *\/, oneAtATime: number[], images, batch,
+ *   concurrency, cores, cpuMsPerImage /* ours *\/, floorCpuMsPerImage, ceilingImgS /* cores / ours *\/,
+ *   floorCeilingImgS /* cores / floor *\/ }`.
  *
- * Usage: tsx bench/decode.ts [--model <dir with preprocessor_config.json>] [--images 256] [--batch 64] [--repeats 3]
- *          [--concurrency <UV_THREADPOOL_SIZE or 4>]
+ * Usage: tsx bench/decode.ts [--model <dir with preprocessor_config.json>] [--images-dir <dir>] [--images 256]
+ *          [--batch 64] [--repeats 3] [--concurrency <UV_THREADPOOL_SIZE or 4>]
  */
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ImageProcessor } from '@metaclip-batch/metaclip';
+import { ImageProcessor, tuneSharpForThroughput } from '@metaclip-batch/metaclip';
 import sharp from 'sharp';
-import { rate } from './lib/stats';
+import { rate, summarize } from './lib/stats';
 import { cycle, FIXTURE_IMAGES, fixtureImages, REPO_ROOT } from './lib/workload';
 
 const { values } = parseArgs({
   options: {
     // The bench model's folder; the tiny fixture model's preprocessing is the same (shortest edge 224, crop 224).
     model: { type: 'string', default: path.resolve(REPO_ROOT, '../shared/fixtures/tiny-clip') },
+    'images-dir': { type: 'string', default: FIXTURE_IMAGES },
     images: { type: 'string', default: '256' },
     batch: { type: 'string', default: '64' },
     repeats: { type: 'string', default: '3' },
@@ -33,49 +40,72 @@ const batch = Number(values.batch);
 const repeats = Number(values.repeats);
 const concurrency = Number(values.concurrency);
 
+tuneSharpForThroughput();
 const processor = await ImageProcessor.fromDir(values.model);
-const files = cycle(fixtureImages(FIXTURE_IMAGES), images);
+const buffers = await Promise.all(cycle(fixtureImages(values['images-dir']), images).map((f) => readFile(f)));
 const slots = new Float32Array(batch * processor.floatsPerImage);
+const size = processor.size;
 
-/** Runs `pass` once untimed (page cache, JIT, libvips caches), then `repeats` timed passes; img/s per pass. */
-async function measure(label: string, pass: () => Promise<void>): Promise<number[]> {
+/** Process CPU milliseconds per image of one pass (user + system, every thread). */
+async function cpuPass(pass: () => Promise<void>): Promise<number> {
+  const cpu0 = process.cpuUsage();
   await pass();
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await pass();
-    samples.push(rate(files.length, performance.now() - t0));
-    process.stderr.write(`decode ${label}: ${samples.at(-1)?.toFixed(1)} img/s\n`);
-  }
-  return samples;
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1000 / buffers.length;
 }
 
-const cpu0 = process.cpuUsage();
-const oneAtATime = await measure('one at a time', async () => {
-  for (const file of files) await processor.preprocess(file, slots, 0);
-});
-const cpu = process.cpuUsage(cpu0);
-// Warm-up pass included: repeats + 1 passes over the files.
-const cpuMsPerImage = (cpu.user + cpu.system) / 1000 / ((repeats + 1) * files.length);
-const cores = os.availableParallelism();
-const parallel = await measure(`batches of ${batch}, ${concurrency} in flight`, async () => {
-  for (let i = 0; i < files.length; i += batch) {
-    const { results } = await processor.preprocessBatch(files.slice(i, i + batch), slots, { concurrency });
-    const failed = results.find((r) => r instanceof Error);
+const ours = async () => {
+  for (const buf of buffers) await processor.preprocess(buf, slots, 0);
+};
+const floor = async () => {
+  for (const buf of buffers) await sharp(buf).resize(size, size).raw().toBuffer();
+};
+
+// Untimed first passes (page cache, JIT), then alternate passes of ours and the floor.
+await ours();
+await floor();
+const oursMs: number[] = [];
+const floorMs: number[] = [];
+const oneAtATime: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  const t0 = performance.now();
+  oursMs.push(await cpuPass(ours));
+  oneAtATime.push(rate(buffers.length, performance.now() - t0));
+  floorMs.push(await cpuPass(floor));
+  process.stderr.write(
+    `decode: ours ${oursMs.at(-1)?.toFixed(2)} ms/img CPU, floor ${floorMs.at(-1)?.toFixed(2)} ms/img CPU\n`,
+  );
+}
+
+const parallel: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < buffers.length; i += batch) {
+    const { results } = await processor.preprocessBatch(buffers.slice(i, i + batch), slots, { concurrency });
+    const failed = results.find((x) => x instanceof Error);
     if (failed) throw failed;
   }
-});
+  parallel.push(rate(buffers.length, performance.now() - t0));
+  process.stderr.write(`decode: batches of ${batch}, ${concurrency} in flight: ${parallel.at(-1)?.toFixed(1)} img/s\n`);
+}
 
+const cores = os.availableParallelism();
+const cpuMsPerImage = summarize(oursMs).median;
+const floorCpuMsPerImage = summarize(floorMs).median;
+const r2 = (v: number) => Math.round(v * 100) / 100;
 process.stdout.write(
   `${JSON.stringify({
     samples: parallel,
     oneAtATime,
-    images: files.length,
+    images: buffers.length,
     batch,
     concurrency,
-    vipsThreads: sharp.concurrency(),
     cores,
-    cpuMsPerImage: Math.round(cpuMsPerImage * 100) / 100,
+    cpuMsPerImage: r2(cpuMsPerImage),
+    floorCpuMsPerImage: r2(floorCpuMsPerImage),
+    cpuMsSamples: oursMs.map(r2),
+    floorCpuMsSamples: floorMs.map(r2),
     ceilingImgS: Math.round((cores * 1000) / cpuMsPerImage),
+    floorCeilingImgS: Math.round((cores * 1000) / floorCpuMsPerImage),
   })}\n`,
 );

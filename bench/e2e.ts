@@ -9,8 +9,9 @@
  * `{ samples: number[] /* img/s per repeat *\/, images, shardSize, maxBatch, concurrency, threads, device,
  *    mainThreadBusy /* 0..1 *\/, processCores, meanBatch, stageMs /* mean ms per call by stage *\/, peakRssMiB /* the worker's VmHWM *\/, rss: { tMs, mib }[] /* VmRSS samples over the timed runs *\/ }`.
  *
- * Usage: tsx bench/e2e.ts --model <dir> [--images 256] [--repeats 3] [--threads N] [--device cpu] [--dtype fp32]
- *          [--max-batch 32] [--concurrency 4] [--shard-size 64] [--labels short|imagenet]
+ * Usage: tsx bench/e2e.ts --model <dir> [--images-dir <dir>] [--images 256] [--repeats 3] [--threads N]
+ *          [--device cpu] [--dtype fp32] [--max-batch 32] [--concurrency 4] [--shard-size 64] [--labels short|imagenet]
+ * `--images-dir` (default: the fixture photographs) is cycled to `--images` files.
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379).
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -32,6 +33,7 @@ import { benchLabels, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workloa
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    'images-dir': { type: 'string', default: FIXTURE_IMAGES },
     images: { type: 'string', default: '256' },
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
@@ -80,10 +82,10 @@ function stageMeans(text: string): { meanBatch: number; stageMs: Record<string, 
   return { meanBatch: Math.round(meanBatch * 10) / 10, stageMs };
 }
 
-/** `count` copies of the fixture photographs (cycling), under unique names, in `dir`. */
+/** `count` copies of the images of `--images-dir` (cycling), under unique names, in `dir`. */
 async function writeImages(dir: string, count: number): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const files = cycle(fixtureImages(FIXTURE_IMAGES), count);
+  const files = cycle(fixtureImages(values['images-dir']), count);
   await Promise.all(files.map((file, i) => copyFile(file, path.join(dir, `${i}-${path.basename(file)}`))));
 }
 

@@ -7,6 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderBarChart } from './lib/chart';
+import type { Corpus } from './lib/corpus';
+import type { CorpusFiles } from './lib/corpus-build';
+import { ensureCorpus } from './lib/corpus-build';
 import { describeMachine, ortVersion } from './lib/machine';
 import { ensureBenchModel } from './lib/model';
 import type { BenchOptions, Suite } from './lib/options';
@@ -16,7 +19,7 @@ import type { BenchReport } from './lib/report';
 import { computeRatios, contentionNote, evaluateTargets, missedTargets, replaceBetweenMarkers } from './lib/report';
 import { addRound, bestBatch, emptyCollected, finish, worstRss } from './lib/rounds';
 import type { Tuning } from './lib/suites';
-import { FALLBACK_BATCH, SUITE_METRICS, SUITE_RUNNERS } from './lib/suites';
+import { FALLBACK_BATCH, SUITE_RUNNERS, suiteMetrics } from './lib/suites';
 import { REPO_ROOT } from './lib/workload';
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -60,9 +63,12 @@ async function main(): Promise<number> {
 async function measure(opts: BenchOptions): Promise<BenchReport> {
   const started = new Date();
   const t0 = performance.now();
-  const model = await ensureBenchModel(path.join(REPO_ROOT, '.cache/bench'), opts, progress);
+  const cacheRoot = path.join(REPO_ROOT, '.cache/bench');
+  const model = await ensureBenchModel(cacheRoot, opts, progress);
+  const corpora: Partial<Record<Corpus, CorpusFiles>> = {};
+  for (const name of opts.corpora) corpora[name] = await ensureCorpus(name, { cacheRoot, progress });
   const report: BenchReport = {
-    schema: 'metaclip-batch-bench/1',
+    schema: 'metaclip-batch-bench/2',
     startedAt: started.toISOString(),
     durationS: 0,
     quick: opts.quick,
@@ -72,9 +78,15 @@ async function measure(opts: BenchOptions): Promise<BenchReport> {
     ortVersion: ortVersion(),
     threads: { intraOp: opts.threads, interOp: 1 },
     model: { shape: model.shape, seed: model.seed, imageSize: model.imageSize, embedDim: model.embedDim },
+    corpora: Object.fromEntries(
+      Object.entries(corpora).map(([name, c]) => [
+        name,
+        { dir: path.relative(REPO_ROOT, c.dir) || '.', files: c.files.length, meanKiB: c.meanKiB, meanMpx: c.meanMpx },
+      ]),
+    ),
     metrics: {},
     rawByBatch: {},
-    ratios: { e2e_vs_raw: null, e2e_vs_transformersjs: null },
+    ratios: computeRatios({}, 0, opts.corpora),
     rss: null,
     targets: [],
     skipped: [],
@@ -92,13 +104,13 @@ async function measure(opts: BenchOptions): Promise<BenchReport> {
       progress(`round ${round + 1}/${opts.repeats}: ${suite}`);
       const s0 = performance.now();
       try {
-        collected = addRound(collected, await SUITE_RUNNERS[suite]({ opts, model, tuning, round, progress }));
+        collected = addRound(collected, await SUITE_RUNNERS[suite]({ opts, model, tuning, corpora, round, progress }));
       } catch (err) {
         // One failed measurement must not cost the others: it is reported as skipped, with the reason.
         const reason = err instanceof Error ? err.message : String(err);
         progress(`${suite}: FAILED: ${reason}`);
         failed.add(suite);
-        for (const metric of SUITE_METRICS[suite]) report.skipped.push({ metric, reason });
+        for (const metric of suiteMetrics(suite, opts.corpora)) report.skipped.push({ metric, reason });
         continue;
       }
       if (suite === 'raw' && round === 0) {
@@ -116,7 +128,7 @@ async function measure(opts: BenchOptions): Promise<BenchReport> {
   for (const [metric, m] of Object.entries(metrics)) {
     if (m.n < opts.repeats) report.notes.push(`${metric}: ${m.n} of ${opts.repeats} rounds measured`);
   }
-  report.ratios = computeRatios(report.metrics);
+  report.ratios = computeRatios(report.metrics, report.machine.cores, opts.corpora);
   report.targets = evaluateTargets(report);
   report.durationS = Math.round((performance.now() - t0) / 100) / 10;
 

@@ -5,16 +5,17 @@
  * Run by bench/run.ts in its own process; prints one JSON object as its last stdout line.
  *
  * Usage: tsx bench/transformersjs.ts --model <dir> --images <n> --batch <n> --repeats <n> --threads <n> [--device d]
- *        [--labels short|imagenet|<zero-shot benchmark>]
+ *        [--labels short|imagenet|<zero-shot benchmark>] [--images-dir <dir> (default: the fixture photographs)]
  */
 import { parseArgs } from 'node:util';
 import { env, pipeline } from '@huggingface/transformers';
 import { rate } from './lib/stats';
-import { BENCH_TEMPLATE, benchLabels, cycle, fixtureImages } from './lib/workload';
+import { BENCH_TEMPLATE, benchLabels, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workload';
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    'images-dir': { type: 'string', default: FIXTURE_IMAGES },
     images: { type: 'string', default: '16' },
     batch: { type: 'string', default: '8' },
     repeats: { type: 'string', default: '2' },
@@ -43,7 +44,7 @@ const classify = await pipeline('zero-shot-image-classification', values.model, 
 });
 const loadMs = performance.now() - t0;
 const labels = await benchLabels(values.labels);
-const images = cycle(fixtureImages(), count);
+const images = cycle(fixtureImages(values['images-dir']), count);
 
 /** One pass over `images` in calls of `batch` images, as a user with a list of files would write it. */
 async function pass(): Promise<number> {

@@ -55,8 +55,9 @@ describe('runJsonScript', () => {
        console.error('child ' + c.pid);
        setInterval(() => {}, 1000);`,
     );
-    const err = await runJsonScript(file, [], { ...opts, timeoutMs: 1500 }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/timed out after 1500 ms/);
+    // Long enough for tsx to start the script and its child on a loaded machine before the limit strikes.
+    const err = await runJsonScript(file, [], { ...opts, timeoutMs: 8000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/timed out after 8000 ms/);
     const childPid = Number(/child (\d+)/.exec((err as SubBenchmarkError).stderrTail)?.[1]);
     expect(childPid).toBeGreaterThan(0);
     expect(alive(childPid)).toBe(false);

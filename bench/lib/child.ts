@@ -28,17 +28,20 @@ export interface RunScriptOptions {
   label: string;
   /** Called with the child's pid once it runs (to sample its memory, say). */
   onSpawn?: (pid: number) => void;
+  /** The interpreter and its arguments before the script. Default: this Node with tsx (a Python peer: `[python]`). */
+  command?: readonly string[];
 }
 
 /**
- * Runs `tsx <script> ...args` and resolves with the parsed last non-empty stdout line. Everything else the script
+ * Runs `tsx <script> ...args` (or `opts.command <script> ...args`) and resolves with the parsed last non-empty stdout line. Everything else the script
  * prints (its own table, progress) is forwarded to our stderr, so our stdout stays ours.
  *
  * @throws SubBenchmarkError when the script exits non-zero, times out, or its last line is not a JSON object.
  */
 export function runJsonScript(script: string, args: readonly string[], opts: RunScriptOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const [bin, ...pre] = opts.command ?? [process.execPath, '--import', 'tsx'];
+    const child = spawn(bin as string, [...pre, script, ...args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,4 +57,23 @@ describe('parseOptions', () => {
   ])('rejects %j with a UsageError', (argv) => {
     expect(() => parseOptions(argv, 2)).toThrow(UsageError);
   });
+
+  it('measures every corpus in a full run and web with --quick, or what --corpus says', () => {
+    expect(parseOptions([], 2).corpora).toEqual(['web', 'photos', 'fixtures']);
+    expect(parseOptions(['--quick'], 2).corpora).toEqual(['web']);
+    expect(parseOptions(['--quick', '--corpus', 'photos,fixtures,photos'], 2).corpora).toEqual(['photos', 'fixtures']);
+    expect(() => parseOptions(['--corpus', 'laion'], 2)).toThrow(
+      /unknown corpus 'laion' \(known: web, photos, fixtures\)/,
+    );
+    expect(() => parseOptions(['--corpus', ','], 2)).toThrow(UsageError);
+  });
+
+  it('decodes fewer camera photos than web images, and scales image counts on a GPU', () => {
+    const quick = parseOptions(['--quick'], 2).corpusImages;
+    expect(quick.photos.decode).toBeLessThan(quick.web.decode);
+    expect(quick.photos.pipeline).toBeLessThan(quick.web.pipeline);
+    const gpu = parseOptions(['--quick', '--device', 'cuda'], 16);
+    expect(gpu.corpusImages.web.pipeline).toBeGreaterThan(quick.web.pipeline);
+    expect(gpu.peerImages).toBeGreaterThan(parseOptions(['--quick'], 2).peerImages);
+  });
 });

@@ -3,9 +3,14 @@
  * and defaults are decided here, tested without running anything.
  */
 import { parseArgs } from 'node:util';
+import type { Corpus } from './corpus';
+import { CORPORA } from './corpus';
 
-/** The measurements `npm run bench` knows, in the order it runs them. */
-export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'transformersjs'] as const;
+/**
+ * The measurements `npm run bench` knows, in the order it runs them. `decode` and `pipeline` run on every corpus of
+ * the run; the others on its first corpus.
+ */
+export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'pipeline', 'transformersjs', 'peers'] as const;
 /** One measurement of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
 
@@ -29,8 +34,12 @@ export interface BenchOptions {
   e2eImages: number;
   /** Images per transformers.js repeat. */
   transformersjsImages: number;
-  /** Images per decode repeat. */
-  decodeImages: number;
+  /** The corpora of the run, in order; the first is the one the run-wide measurements use. */
+  corpora: Corpus[];
+  /** Images per decode repeat and per pipeline repeat, by corpus (cycled from its files). */
+  corpusImages: Record<Corpus, { decode: number; pipeline: number }>;
+  /** Images per Python peer (each of the three) per round. */
+  peerImages: number;
   /** URIs in the enqueue manifest. */
   enqueueUris: number;
   seed: number;
@@ -54,11 +63,14 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run bench -- [options]
 
 Measures, in one run, on a MetaCLIP B/16-shaped model with random weights (cached under .cache/bench/):
-raw ONNX session img/s, end-to-end pipeline img/s, transformers.js pipeline img/s, decode img/s,
-enqueue URIs/s and worker RSS; prints a table, then (with --json) one JSON object as the last line.
+raw ONNX session img/s, end-to-end pipeline img/s, transformers.js and (with $BENCH_PYTHON, default python3, that
+imports torch and transformers) Hugging Face pipeline and PyTorch batch img/s, enqueue URIs/s and worker RSS; and per
+image corpus (built once under .cache/bench/corpus/): CPU per image of our preprocessing and of a plain sharp resize
+(the floor), and the whole system's img/s with the tiny fixture model. Prints a table, then (with --json) one JSON
+object as the last line.
 
 Options:
-  --quick               fewer images, URIs and repeats (about 3 minutes on 2 cores)
+  --quick               fewer images, URIs and repeats, web corpus only (a few minutes on 2 cores)
   --json                end stdout with the report as one JSON line
   --check               exit 1 when a measured target is missed
   --write-docs          rewrite the results block of docs/benchmarks.md and docs/benchmarks-<device>.svg
@@ -68,6 +80,8 @@ Options:
   --only <list>         run only these of: ${SUITES.join(', ')}
   --threads <n>         intra-op threads for every ONNX session (default: all cores)
   --repeats <n>         repeats per measurement (default 3, --quick 2)
+  --corpus <list>       image corpora, of: ${CORPORA.join(', ')} (default: all; --quick: web). web = img2dataset-like
+                        JPEGs, photos = 8-12 Mpx camera roll, fixtures = the source folder (BENCH_IMAGES_DIR)
   --images <n>          images per end-to-end repeat
   --uris <n>            URIs in the enqueue manifest (default 1,000,000)
   --seed <n>            seed of the random model weights (default 1)
@@ -104,6 +118,7 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
   const gpu = device !== 'cpu';
   const defaultBatches = gpu ? [32, 64, 128, 256, 512] : quick ? [4, 8] : [1, 4, 8, 16];
   const suites = values.only ? list(values.only, '--only').map(suite) : [...SUITES];
+  const corpora = values.corpus ? list(values.corpus, '--corpus').map(corpus) : quick ? ['web' as const] : [...CORPORA];
   // On a GPU an image costs ~100x less, so the same wall time pushes ~100x more images through.
   const scale = gpu ? 64 : 1;
   return {
@@ -120,7 +135,14 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
     repeats: values.repeats ? positive(values.repeats) : quick ? 2 : 3,
     e2eImages: values.images ? positive(values.images) : (quick ? 128 : 256) * scale,
     transformersjsImages: (quick ? 32 : 48) * scale,
-    decodeImages: quick ? 64 : 256,
+    corpora: [...new Set(corpora)],
+    // A camera photo costs ~30x a web image to decode: fewer of them keep each corpus's share of the run similar.
+    corpusImages: {
+      web: { decode: quick ? 64 : 256, pipeline: (quick ? 256 : 512) * scale },
+      fixtures: { decode: quick ? 64 : 256, pipeline: (quick ? 256 : 512) * scale },
+      photos: { decode: quick ? 12 : 32, pipeline: (quick ? 24 : 64) * scale },
+    },
+    peerImages: (quick ? 16 : 32) * scale,
     enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
     seed: values.seed ? nonNegative(values.seed) : 1,
     labels,
@@ -144,6 +166,7 @@ function parse(argv: readonly string[]) {
       dtype: { type: 'string' },
       'batch-sizes': { type: 'string' },
       only: { type: 'string' },
+      corpus: { type: 'string' },
       threads: { type: 'string' },
       repeats: { type: 'string' },
       images: { type: 'string' },
@@ -168,6 +191,12 @@ function list(s: string, flag: string): string[] {
 function suite(s: string): Suite {
   const found = SUITES.find((x) => x === s);
   if (!found) throw new UsageError(`unknown suite '${s}' (known: ${SUITES.join(', ')})`);
+  return found;
+}
+
+function corpus(s: string): Corpus {
+  const found = CORPORA.find((x) => x === s);
+  if (!found) throw new UsageError(`unknown corpus '${s}' (known: ${CORPORA.join(', ')})`);
   return found;
 }
 

@@ -4,26 +4,59 @@ import { sampleReport as report } from './report.fixture';
 import { summarize } from './stats';
 
 describe('targets', () => {
+  it('divides medians: over each peer, and the pipeline over what the floor allows on all cores', () => {
+    const r = report();
+    expect(r.ratios).toEqual({
+      e2e_vs_raw: 0.909,
+      e2e_vs_transformersjs: 2,
+      e2e_vs_hf_pipeline: 2.5,
+      e2e_vs_hf_pipeline_batched: 2,
+      e2e_vs_torch_batched: 1.6,
+      // 190 img/s x 10 ms / (1000 x 2 cores)
+      pipeline_efficiency: 0.95,
+      preprocess_vs_floor: 1.1,
+      corpus: 'web',
+      by_corpus: { web: { pipeline_efficiency: 0.95, preprocess_vs_floor: 1.1 } },
+    });
+  });
+
   it('holds when every ratio and rate clears its bar', () => {
     const r = report();
-    expect(r.ratios).toEqual({ e2e_vs_raw: 0.909, e2e_vs_transformersjs: 2 });
     expect(r.targets.map((t) => [t.name, t.ok])).toEqual([
-      ['e2e_vs_raw', true],
-      ['e2e_vs_transformersjs', true],
+      ['pipeline_efficiency (web)', true],
+      ['preprocess_vs_floor (web)', true],
+      ['e2e_vs_raw', false],
+      ['e2e_vs_hf_pipeline', true],
+      ['e2e_vs_torch_batched', true],
       ['enqueue_uris_s', true],
       ['worker_rss_flat', null],
     ]);
-    expect(missedTargets(r.targets)).toEqual([]);
+    expect(missedTargets(r.targets).map((t) => t.name)).toEqual(['e2e_vs_raw']);
   });
 
   it('reports a miss, and an unmeasured target as null rather than a miss', () => {
-    const metrics = { ...report().metrics, e2e_img_s: summarize([5]) };
-    delete metrics.transformersjs_img_s;
-    const r = report({ metrics, ratios: computeRatios(metrics) });
+    const metrics = { ...report().metrics, e2e_img_s: summarize([5]), 'decode_cpu_ms_per_img.web': summarize([12]) };
+    delete metrics.torch_batched_img_s;
+    delete metrics['pipeline_img_s.web'];
+    const r = report({ metrics, ratios: computeRatios(metrics, 2, ['web']) });
     const byName = Object.fromEntries(r.targets.map((t) => [t.name, t]));
     expect(byName.e2e_vs_raw?.ok).toBe(false);
-    expect(byName.e2e_vs_transformersjs).toMatchObject({ ok: null, got: null });
-    expect(missedTargets(r.targets).map((t) => t.name)).toEqual(['e2e_vs_raw']);
+    expect(byName.e2e_vs_torch_batched).toMatchObject({ ok: null, got: null });
+    expect(byName['pipeline_efficiency (web)']).toMatchObject({ ok: null, got: null });
+    expect(byName['preprocess_vs_floor (web)']).toMatchObject({ ok: false, got: 1.2, want: '<= 1.15' });
+  });
+
+  it('keeps every corpus apart and heads with the first', () => {
+    const metrics = {
+      ...report().metrics,
+      'floor_cpu_ms_per_img.photos': summarize([100]),
+      'decode_cpu_ms_per_img.photos': summarize([150]),
+      'pipeline_img_s.photos': summarize([10]),
+    };
+    const ratios = computeRatios(metrics, 2, ['photos', 'web']);
+    expect(ratios).toMatchObject({ corpus: 'photos', pipeline_efficiency: 0.5, preprocess_vs_floor: 1.5 });
+    expect(ratios.by_corpus.web).toEqual({ pipeline_efficiency: 0.95, preprocess_vs_floor: 1.1 });
+    expect(computeRatios(metrics, 2, [])).toMatchObject({ corpus: null, pipeline_efficiency: null });
   });
 
   it('judges RSS by its trend', () => {

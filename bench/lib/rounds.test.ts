@@ -6,14 +6,14 @@ describe('rounds', () => {
     let c = emptyCollected();
     c = addRound(c, { samples: { e2e_img_s: [3] }, detail: { e2e_img_s: { images: 32, round: 1 } }, notes: ['n'] });
     c = addRound(c, {
-      samples: { e2e_img_s: [5], decode_img_s: [60] },
+      samples: { e2e_img_s: [5], 'decode_img_s.web': [60] },
       detail: { e2e_img_s: { round: 2 } },
       notes: ['n'],
     });
     c = addRound(c, { samples: { e2e_img_s: [4] } });
     const { metrics } = finish(c);
     expect(metrics.e2e_img_s).toEqual({ min: 3, median: 4, max: 5, n: 3, detail: { images: 32, round: 2 } });
-    expect(metrics.decode_img_s).toEqual({ min: 60, median: 60, max: 60, n: 1 });
+    expect(metrics['decode_img_s.web']).toEqual({ min: 60, median: 60, max: 60, n: 1 });
     expect(c.notes).toEqual(['n']);
   });
 

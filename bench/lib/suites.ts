@@ -1,67 +1,42 @@
 /**
- * The measurements of a bench run: each runs one script in its own process (ours or a sub-benchmark another part of
- * the project owns) for one round and turns its JSON line into samples (bench/lib/rounds.ts collects the rounds). The adapters are where each script's output format
- * is known; nothing else in the bench depends on it.
+ * The measurements of a bench run that use one model and one corpus (the run's first): each runs one script in its
+ * own process for one round and turns its JSON line into samples (bench/lib/rounds.ts collects the rounds). The
+ * per-corpus measurements are in corpus-suites.ts, the Python peers in peer-suite.ts; this is also the registry.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { runJsonScript } from './child';
-import type { BenchModel } from './model';
-import type { BenchOptions, Suite } from './options';
+import type { Corpus } from './corpus';
+import { CORPUS_SUITE_METRICS, decode, pipeline } from './corpus-suites';
+import type { Suite } from './options';
+import { PEER_METRICS, peers } from './peer-suite';
 import type { MetricName } from './report';
+import { corpusMetric } from './report';
 import type { RoundResult } from './rounds';
 import { bestBatch } from './rounds';
-import { summarize } from './stats';
-import { REPO_ROOT } from './workload';
+import type { SuiteContext, SuiteRunner } from './suite-context';
+import { mainCorpus, runScript as run, samplesOf } from './suite-context';
 
-/** Settings later measurements take from the first round's raw sweep, fixed for the rest of the run. */
-export interface Tuning {
-  /** The raw sweep's best batch: the worker's largest batch and transformers.js's images per call. */
-  batch: number;
-  /** Raw img/s at that batch, when measured. */
-  rawImgPerS: number | undefined;
+export type { SuiteContext, Tuning } from './suite-context';
+
+/** Which metrics each measurement produces on `corpora` (so a failed one is reported as skipped metric by metric). */
+export function suiteMetrics(suite: Suite, corpora: readonly Corpus[]): MetricName[] {
+  switch (suite) {
+    case 'raw':
+      return ['raw_model_img_s'];
+    case 'enqueue':
+      return ['enqueue_uris_s'];
+    case 'e2e':
+      return ['e2e_img_s', 'worker_peak_rss_mib'];
+    case 'transformersjs':
+      return ['transformersjs_img_s'];
+    case 'peers':
+      return [...PEER_METRICS];
+    case 'decode':
+    case 'pipeline':
+      return corpora.flatMap((c) => CORPUS_SUITE_METRICS[suite].map((m) => corpusMetric(m, c)));
+  }
 }
-
-/** What a measurement gets. */
-export interface SuiteContext {
-  opts: BenchOptions;
-  model: BenchModel;
-  tuning: Tuning;
-  /** 0 for the first round. */
-  round: number;
-  progress: (msg: string) => void;
-}
-
-/** Which metrics each measurement produces (so a failed one is reported as skipped metric by metric). */
-export const SUITE_METRICS: Record<Suite, MetricName[]> = {
-  raw: ['raw_model_img_s'],
-  decode: ['decode_img_s'],
-  enqueue: ['enqueue_uris_s'],
-  e2e: ['e2e_img_s', 'worker_peak_rss_mib'],
-  transformersjs: ['transformersjs_img_s'],
-};
 
 /** Batch size when the raw sweep did not run. */
 export const FALLBACK_BATCH = 8;
-
-/** Runs `script` (relative to the repo root) with the time limit of this run's size. */
-function run(ctx: SuiteContext, script: string, args: (string | number)[], label: string): Promise<unknown> {
-  if (!existsSync(path.join(REPO_ROOT, script))) throw new Error(`${script} is not there`);
-  return runJsonScript(script, args.map(String), {
-    cwd: REPO_ROOT,
-    timeoutMs: (ctx.opts.quick ? 10 : 60) * 60_000,
-    label,
-  });
-}
-
-/** Reads `key` of a sub-benchmark's JSON as a list of per-repeat rates. */
-function samplesOf(json: unknown, key: string, script: string): number[] {
-  const v = (json as Record<string, unknown>)[key];
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number')) {
-    throw new Error(`${script}: expected '${key}' to be a non-empty array of numbers, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
 
 async function raw(ctx: SuiteContext): Promise<RoundResult> {
   const { opts, model, tuning, round } = ctx;
@@ -96,6 +71,7 @@ async function transformersjs(ctx: SuiteContext): Promise<RoundResult> {
     [
       ...['--model', model.onnxDir, '--images', opts.transformersjsImages, '--batch', tuning.batch],
       ...['--repeats', 1, '--threads', opts.threads, '--device', opts.device, '--labels', opts.labels],
+      ...['--images-dir', mainCorpus(ctx).dir],
     ],
     'transformers.js',
   );
@@ -105,34 +81,8 @@ async function transformersjs(ctx: SuiteContext): Promise<RoundResult> {
       transformersjs_img_s: {
         batch: tuning.batch,
         images: opts.transformersjsImages,
+        corpus: mainCorpus(ctx).name,
         labels: (json as { labels?: number }).labels,
-      },
-    },
-  };
-}
-
-async function decode(ctx: SuiteContext): Promise<RoundResult> {
-  const { opts } = ctx;
-  const script = 'bench/decode.ts';
-  const args = ['--model', ctx.model.hfDir, '--images', opts.decodeImages, '--repeats', 1];
-  const json = (await run(ctx, script, args, 'decode')) as {
-    batch?: number;
-    concurrency?: number;
-    oneAtATime?: number[];
-    cpuMsPerImage?: number;
-    ceilingImgS?: number;
-  };
-  const single = json.oneAtATime ? summarize(samplesOf(json, 'oneAtATime', script)).median : undefined;
-  return {
-    samples: { decode_img_s: samplesOf(json, 'samples', script) },
-    detail: {
-      decode_img_s: {
-        images: opts.decodeImages,
-        batch: json.batch,
-        concurrency: json.concurrency,
-        one_at_a_time: single === undefined ? undefined : Math.round(single * 10) / 10,
-        cpu_ms_per_img: json.cpuMsPerImage,
-        ceiling_img_s: json.ceilingImgS,
       },
     },
   };
@@ -180,7 +130,7 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
     [
       ...['--model', model.onnxDir, '--images', opts.e2eImages, '--repeats', 1, '--threads', opts.threads],
       ...['--device', opts.device, '--dtype', opts.dtype, '--max-batch', maxBatch, '--shard-size', shardSize],
-      ...['--concurrency', concurrency, '--labels', opts.labels],
+      ...['--concurrency', concurrency, '--labels', opts.labels, '--images-dir', mainCorpus(ctx).dir],
     ],
     'e2e',
   )) as {
@@ -195,6 +145,7 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
     samples: { e2e_img_s: samplesOf(json, 'samples', script) },
     detail: {
       e2e_img_s: {
+        corpus: mainCorpus(ctx).name,
         images: opts.e2eImages,
         max_batch: maxBatch,
         max_delay_ms: 'auto',
@@ -217,10 +168,12 @@ async function e2e(ctx: SuiteContext): Promise<RoundResult> {
 }
 
 /** Every measurement, by name. */
-export const SUITE_RUNNERS: Record<Suite, (ctx: SuiteContext) => Promise<RoundResult>> = {
+export const SUITE_RUNNERS: Record<Suite, SuiteRunner> = {
   raw,
   decode,
   enqueue,
   e2e,
+  pipeline,
   transformersjs,
+  peers,
 };
