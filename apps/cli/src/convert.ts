@@ -38,7 +38,10 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         '--format onnx (default) uses onnxruntime fused ops, fastest with onnxruntime-node as the workers run it;\n' +
         '--format transformersjs uses standard ONNX ops only, so transformers.js and onnxruntime-web load it too.\n' +
         'With --random: writes a checkpoint with random weights (seeded) in the Hugging Face layout, with the shapes\n' +
-        'of --config (b16: MetaCLIP ViT-B/16; tiny: the test fixture). Prints {"out",...}.',
+        'of --config: MetaCLIP 1 b32, b16, l14, h14, bigG14; MetaCLIP 2 worldwide mc2-h14 (quick_gelu), mc2-h14-378,\n' +
+        'mc2-bigG14, mc2-bigG14-378 and the distilled mc2-s16, mc2-m16, mc2-b32, mc2-b16, mc2-l14 (XLM-V vocabulary,\n' +
+        'placeholder tokenizer); tiny: the test fixture. Weights are streamed to disk tensor by tensor, so the\n' +
+        'biggest shapes write and convert within a few GB of memory. Prints {"out",...}.',
     )
     .addOption(new Option('--model <ref>', 'checkpoint folder or hub id org/name[@revision]').conflicts('random'))
     .addOption(new Option('--revision <rev>', 'hub branch, tag or commit'))
@@ -58,6 +61,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         'metaclip convert --model facebook/metaclip-b16-fullcc2.5b --out ./metaclip-b16-onnx',
         'metaclip convert --model ./metaclip-b16 --out ./metaclip-b16-web --dtype fp16 --format transformersjs',
         'metaclip convert --random --config tiny --out ./tiny-random --seed 7',
+        'metaclip convert --random --config mc2-h14 --out ./mc2-h14-random && metaclip convert --model ./mc2-h14-random --out ./mc2-h14-onnx',
       ]),
     )
     .action(async (flags: ConvertFlags) => {

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelLoadError } from '../errors';
 import { PyTorchFile } from './pytorch/pytorch-file';
-import { SafetensorsFile } from './safetensors';
+import { SafetensorsReader } from './safetensors-reader';
 import { ShardedTensors, shardFiles, type TensorSource } from './tensor-source';
 
 /** The weight layouts we read. */
@@ -37,7 +37,7 @@ export async function findCheckpoint(dir: string): Promise<Checkpoint | undefine
   for (const { format, file } of WEIGHT_FILES) {
     const main = path.join(dir, file);
     if (!(await isFile(main))) continue;
-    if (format === 'safetensors') return { format, files: [main], open: () => SafetensorsFile.read(main) };
+    if (format === 'safetensors') return { format, files: [main], open: async () => SafetensorsReader.open(main) };
     if (format === 'pytorch') return { format, files: [main], open: async () => PyTorchFile.open(main) };
     const shards = shardFiles(main).map((f) => path.join(dir, f));
     for (const shard of shards) {
@@ -48,9 +48,7 @@ export async function findCheckpoint(dir: string): Promise<Checkpoint | undefine
       }
     }
     const openShard =
-      format === 'safetensors-sharded'
-        ? (f: string) => SafetensorsFile.readSync(f)
-        : (f: string) => PyTorchFile.open(f);
+      format === 'safetensors-sharded' ? (f: string) => SafetensorsReader.open(f) : (f: string) => PyTorchFile.open(f);
     return { format, files: [main, ...shards], open: async () => ShardedTensors.fromIndex(main, openShard) };
   }
   return undefined;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type ClipConfig, type ClipEncoderConfig, toHfConfigJson, visionTokens } from '../config/clip-config';
 import { CLIP_PRESETS, type ClipPreset } from '../config/presets';
 import { writeClipTokenizerFiles } from '../tokenizer/vocab-files';
+import { writeXlmrPlaceholderTokenizerFiles } from '../tokenizer/xlmr-placeholder';
 import { type Float32Tensor, writeSafetensors } from './safetensors';
 
 /** Options of {@link writeRandomModel}. */
@@ -18,8 +19,11 @@ export interface RandomModelOptions {
   legacyEos?: boolean;
 }
 
-/** CLIPImageProcessor settings of every MetaCLIP checkpoint (224 crop, bicubic, CLIP mean/std). */
-export function clipPreprocessorConfig(imageSize: number): Record<string, unknown> {
+/**
+ * CLIPImageProcessor settings of MetaCLIP checkpoints (bicubic, CLIP mean/std): MetaCLIP 1 resizes the shortest
+ * edge and centre-crops; MetaCLIP 2 (`square`) resizes straight to the square, as convert_metaclip_2_to_hf.py writes.
+ */
+export function clipPreprocessorConfig(imageSize: number, square = false): Record<string, unknown> {
   return {
     crop_size: { height: imageSize, width: imageSize },
     do_center_crop: true,
@@ -32,13 +36,13 @@ export function clipPreprocessorConfig(imageSize: number): Record<string, unknow
     image_std: [0.26862954, 0.26130258, 0.27577711],
     resample: 3,
     rescale_factor: 0.00392156862745098,
-    size: { shortest_edge: imageSize },
+    size: square ? { height: imageSize, width: imageSize } : { shortest_edge: imageSize },
   };
 }
 
 /**
- * Write a random model folder: `config.json`, `model.safetensors`, `preprocessor_config.json` and the CLIP
- * tokenizer files. Returns `outDir`.
+ * Write a random model folder: `config.json`, `model.safetensors`, `preprocessor_config.json` and tokenizer files
+ * (CLIP's for MetaCLIP 1, an XLM-R-style placeholder for MetaCLIP 2). Returns `outDir`.
  */
 export async function writeRandomModel(
   outDir: string,
@@ -58,9 +62,10 @@ export async function writeRandomModel(
     '$1.0',
   );
   await writeFile(path.join(outDir, 'config.json'), `${configJson}\n`);
-  const preprocessor = clipPreprocessorConfig(config.vision.imageSize);
+  const mc2 = config.modelType === 'metaclip_2';
+  const preprocessor = clipPreprocessorConfig(config.vision.imageSize, mc2);
   await writeFile(path.join(outDir, 'preprocessor_config.json'), `${JSON.stringify(preprocessor, null, 2)}\n`);
-  await writeClipTokenizerFiles(outDir);
+  await (mc2 ? writeXlmrPlaceholderTokenizerFiles(outDir) : writeClipTokenizerFiles(outDir));
   return outDir;
 }
 

@@ -5,7 +5,6 @@
  *
  * The file is read once into one Buffer that callers may also hash, so a 600 MB checkpoint is never loaded twice.
  */
-import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { ModelLoadError } from '../errors';
 import { bf16ToFloat32, fp16ToFloat32 } from './fp16';
@@ -14,9 +13,9 @@ import type { TensorSource } from './tensor-source';
 /** Element types we can read. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+export const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 // Headers above this are not checkpoints but garbage; the spec itself caps the header at 100 MB.
-const MAX_HEADER = 100 * 1024 * 1024;
+export const MAX_HEADER = 100 * 1024 * 1024;
 
 /** One tensor's entry in the header, with its byte range made absolute within the file. */
 export interface TensorEntry {
@@ -57,17 +56,6 @@ export class SafetensorsFile implements TensorSource {
     return new SafetensorsFile(bytes, file);
   }
 
-  /** {@link read}, synchronously (for shards opened while a converter asks for a tensor). */
-  static readSync(file: string): SafetensorsFile {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (err) {
-      throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
-    }
-    return new SafetensorsFile(bytes, file);
-  }
-
   /** Whether the file holds `name`. */
   has(name: string): boolean {
     return this.entries.has(name);
@@ -81,18 +69,27 @@ export class SafetensorsFile implements TensorSource {
     const entry = this.entries.get(name);
     if (!entry)
       throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
-    const { bytes } = this;
-    const offset = bytes.byteOffset + entry.start;
-    const count = entry.length / BYTES[entry.dtype];
-    if (entry.dtype === 'F32') {
-      if (offset % 4 === 0) return { shape: entry.shape, data: new Float32Array(bytes.buffer, offset, count) };
-      const copy = new Uint8Array(bytes.subarray(entry.start, entry.start + entry.length));
-      return { shape: entry.shape, data: new Float32Array(copy.buffer) };
-    }
-    const half = new Uint16Array(count);
-    for (let i = 0; i < count; i++) half[i] = bytes.readUInt16LE(entry.start + 2 * i);
-    return { shape: entry.shape, data: entry.dtype === 'F16' ? fp16ToFloat32(half) : bf16ToFloat32(half) };
+    return {
+      shape: entry.shape,
+      data: decodeFloat32(this.bytes.subarray(entry.start, entry.start + entry.length), entry.dtype),
+    };
   }
+}
+
+/**
+ * Tensor bytes of `dtype` as float32: F32 aligned to 4 bytes comes back as a view of `bytes` (do not write to it);
+ * F16/BF16 and unaligned F32 are converted into a new array.
+ */
+export function decodeFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  const count = bytes.byteLength / BYTES[dtype];
+  if (dtype === 'F32') {
+    if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    return new Float32Array(new Uint8Array(bytes).buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const half = new Uint16Array(count);
+  for (let i = 0; i < count; i++) half[i] = view.getUint16(2 * i, true);
+  return dtype === 'F16' ? fp16ToFloat32(half) : bf16ToFloat32(half);
 }
 
 /**
@@ -102,6 +99,8 @@ export class SafetensorsFile implements TensorSource {
 export function parseSafetensorsHeader(
   bytes: Uint8Array,
   source: string,
+  /** The file's size when `bytes` holds only its start (the header). */
+  fileSize: number = bytes.length,
 ): { entries: Map<string, TensorEntry>; metadata: Record<string, string> } {
   const fail = (why: string): never => {
     throw new ModelLoadError(`${source}: corrupt safetensors: ${why}`, { path: source });
@@ -109,8 +108,8 @@ export function parseSafetensorsHeader(
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length) {
-    fail(`header length ${headerLength} does not fit in a ${bytes.length}-byte file`);
+  if (headerLength > MAX_HEADER || 8 + headerLength > fileSize || 8 + headerLength > bytes.length) {
+    fail(`header length ${headerLength} does not fit in a ${fileSize}-byte file`);
   }
   let header: unknown;
   try {
@@ -120,7 +119,7 @@ export function parseSafetensorsHeader(
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileSize - dataStart;
   const entries = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
