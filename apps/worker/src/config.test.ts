@@ -76,17 +76,34 @@ describe('resolveConfig', () => {
   });
 
   it('sizes the pixel pool for a full queue, the batches running and the fetches', () => {
-    const plan = { preprocessThreads: 0, visionThreads: 0, inflight: 2, fetchConcurrency: 16 };
+    const plan = { preprocessThreads: 0, visionThreads: 0, inflight: 2, fetchConcurrency: 16, decodes: 2 };
     expect(pixelSlots({ maxQueue: 64, maxBatch: 32 }, plan)).toBe(144);
   });
 
   it('keeps everything on the main thread on a CPU and moves it to threads on a GPU, unless told', () => {
     const auto = (device: string, extra = {}) => planRuntime(resolveConfig({ model: 'm', device, ...extra }, {}), 16);
-    expect(auto('cpu')).toEqual({ preprocessThreads: 0, visionThreads: 0, inflight: 1, fetchConcurrency: 16 });
-    expect(auto('cuda:0')).toEqual({ preprocessThreads: 8, visionThreads: 2, inflight: 2, fetchConcurrency: 128 });
+    expect(auto('cpu')).toEqual({
+      preprocessThreads: 0,
+      visionThreads: 0,
+      inflight: 1,
+      fetchConcurrency: 16,
+      decodes: 16,
+    });
+    expect(auto('cuda:0')).toEqual({
+      preprocessThreads: 8,
+      visionThreads: 2,
+      inflight: 2,
+      fetchConcurrency: 128,
+      decodes: 16,
+    });
     expect(planRuntime(resolveConfig({ model: 'm', device: 'cuda' }, {}), 2).preprocessThreads).toBe(2);
     const told = { preprocessThreads: '3', visionThreads: '1', inflight: '2', fetchConcurrency: '40' };
-    expect(auto('cpu', told)).toEqual({ preprocessThreads: 3, visionThreads: 1, inflight: 2, fetchConcurrency: 40 });
+    expect(auto('cpu', told)).toMatchObject({
+      preprocessThreads: 3,
+      visionThreads: 1,
+      inflight: 2,
+      fetchConcurrency: 40,
+    });
     expect(() => resolveConfig({ model: 'm', visionThreads: 'many' }, {})).toThrow(
       /--vision-threads \(METACLIP_VISION_THREADS\): use a number of threads/,
     );

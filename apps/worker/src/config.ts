@@ -253,6 +253,12 @@ export interface RuntimePlan {
   inflight: number;
   /** Image fetches at once. */
   fetchConcurrency: number;
+  /**
+   * Images decoded at once, across shards: one per core. libvips decodes on libuv's pool, which the bin sizes to a
+   * few threads more than the cores, so file reads and writes always find a thread instead of queueing behind
+   * every image whose bytes have arrived.
+   */
+  decodes: number;
 }
 
 /** `--fetch-concurrency auto` on a GPU: ~30 ms per object-store GET x 128 in flight covers some 4,000 images/s. */
@@ -279,6 +285,7 @@ export function planRuntime(
     visionThreads,
     inflight: Math.max(config.inflight, visionThreads),
     fetchConcurrency: pick(config.fetchConcurrency, GPU_FETCHES, CPU_FETCHES),
+    decodes: cores,
   };
 }
 

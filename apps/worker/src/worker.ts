@@ -107,6 +107,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       batcher,
       pixels: arena.pool,
       fetchLimiter: new Semaphore(plan.fetchConcurrency),
+      decodeLimiter: new Semaphore(plan.decodes),
       onImageError: (uri, error) => {
         metrics.imagesFailed.inc({ reason: error instanceof ImageInputError ? 'decode' : 'fetch' });
         log.warn({ uri, err: error.message }, 'image skipped');

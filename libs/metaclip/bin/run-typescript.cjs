@@ -5,11 +5,13 @@
 // command that decodes many images at once should use every core. libuv reads the variable once, when the pool
 // starts, and an ES module entry is already too late: Node's ESM loader reads the entry file through the pool,
 // which starts it with 4 threads. CommonJS is read synchronously, so a bin that requires this file first gets the
-// size set here.
+// size set here. A thread per core decodes; four more are for file reads and writes, which would otherwise queue
+// behind every image waiting to be decoded (the worker decodes at most one image per core at once).
 const { availableParallelism } = require('node:os');
 const { pathToFileURL } = require('node:url');
 
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
+const IO_THREADS = 4;
+process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + IO_THREADS);
 
 /** Registers tsx's loader and imports `file` (an absolute path to a `.ts` module); a start-up failure exits 1. */
 module.exports = function runTypeScript(file) {

@@ -38,6 +38,8 @@ export interface LabelScore {
 export interface ClassifyOptions {
   /** Keep only the best K labels per image; all labels when omitted. */
   topK?: number;
+  /** The image embeddings are unit length already (the pipeline's are): do not normalise them again. */
+  unit?: boolean;
 }
 
 /** Throws a `RangeError` that says what to fix when labels or templates cannot form prompts. */
@@ -126,7 +128,8 @@ export function classify(
   const results: LabelScore[][] = [];
   const logits = new Float64Array(labels.length);
   for (let i = 0; i < n; i++) {
-    const image = l2Normalize(imageEmbeds.subarray(i * dim, (i + 1) * dim));
+    const row = imageEmbeds.subarray(i * dim, (i + 1) * dim);
+    const image = options.unit ? row : l2Normalize(row);
     for (let l = 0; l < labels.length; l++) {
       logits[l] = logitScale * dot(image, embeddings.subarray(l * dim, (l + 1) * dim));
     }

@@ -1,4 +1,4 @@
-import { classify, type LabelScore, type LabelSet, l2NormalizeRows } from '@metaclip-batch/metaclip';
+import { l2NormalizeRows } from '@metaclip-batch/metaclip';
 import type { BatchPolicy, DelayBounds } from './batch-policy';
 import { Pool } from './bounded';
 import { type BatchStats, DynamicBatcher } from './dynamic-batcher';
@@ -21,23 +21,6 @@ export interface SlotModel {
   /** Embedding width D. */
   readonly embedDim: number;
   embedSlots(slots: readonly Float32Array[]): Promise<Float32Array>;
-}
-
-/** One preprocessed image waiting for the model, with what to score it against. */
-export interface EmbedItem {
-  /** A pixel slot holding exactly `3 * S * S` floats (see {@link createPixelArena}). */
-  pixels: Float32Array;
-  /** The run's label embeddings; items of different runs may share a batch. */
-  labelSet: LabelSet;
-  topK: number;
-}
-
-/** One image's output. */
-export interface EmbedResult {
-  /** Unit-length image embedding (D floats). */
-  embedding: Float32Array;
-  /** Zero-shot scores, best first, at most `topK`. */
-  labels: LabelScore[];
 }
 
 /** Options of {@link createEmbedBatcher}. */
@@ -103,25 +86,21 @@ export function inProcessSlotModel(model: PixelModel, maxBatch: number, inflight
 }
 
 /**
- * The worker's one batcher in front of its model: gathers pixel slots from every shard in flight into batches, runs
- * the vision tower on them, L2-normalises the embeddings and scores each image against its own run's labels.
+ * The worker's one batcher in front of its model: gathers pixel slots (each `3 * S * S` floats, see
+ * {@link createPixelArena}) from every shard in flight into batches, runs the vision tower on them and hands each
+ * image back its unit-length embedding (D floats). It only embeds: scoring labels is the shard's business, done once
+ * per shard on the unit embeddings (`runShard`), so no label set rides along with every image.
  */
-export function createEmbedBatcher(options: EmbedBatcherOptions): DynamicBatcher<EmbedItem, EmbedResult> {
+export function createEmbedBatcher(options: EmbedBatcherOptions): DynamicBatcher<Float32Array, Float32Array> {
   const { model, policy } = options;
   const dim = model.embedDim;
 
-  const run = async (items: EmbedItem[]): Promise<EmbedResult[]> => {
-    const n = items.length;
-    const raw = await model.embedSlots(items.map((item) => item.pixels));
-    const unit = l2NormalizeRows(raw, n, dim);
-    return items.map((item, i) => {
-      const embedding = unit.slice(i * dim, (i + 1) * dim);
-      const [labels = []] = classify(embedding, 1, item.labelSet, { topK: item.topK });
-      return { embedding, labels };
-    });
+  const run = async (slots: Float32Array[]): Promise<Float32Array[]> => {
+    const unit = l2NormalizeRows(await model.embedSlots(slots), slots.length, dim);
+    return slots.map((_, i) => unit.subarray(i * dim, (i + 1) * dim));
   };
 
-  return new DynamicBatcher<EmbedItem, EmbedResult>({
+  return new DynamicBatcher<Float32Array, Float32Array>({
     policy,
     maxQueue: options.maxQueue,
     inflight: options.inflight,

@@ -13,8 +13,6 @@ export {
   createEmbedBatcher,
   createPixelArena,
   type EmbedBatcherOptions,
-  type EmbedItem,
-  type EmbedResult,
   inProcessSlotModel,
   type PixelArena,
   type PixelModel,

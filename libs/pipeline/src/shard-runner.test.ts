@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildLabelSet,
+  classify,
   cosine,
   type LabelSet,
   loadModel,
@@ -15,13 +16,7 @@ import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Semaphore } from './bounded';
 import type { DynamicBatcher } from './dynamic-batcher';
-import {
-  createEmbedBatcher,
-  createPixelArena,
-  type EmbedItem,
-  type EmbedResult,
-  inProcessSlotModel,
-} from './embed-batch';
+import { createEmbedBatcher, createPixelArena, inProcessSlotModel } from './embed-batch';
 import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -33,7 +28,7 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
   let tmp: string;
   let model: MetaClipModel;
   let labelSet: LabelSet;
-  let batcher: DynamicBatcher<EmbedItem, EmbedResult>;
+  let batcher: DynamicBatcher<Float32Array, Float32Array>;
   let deps: ShardRunnerDeps;
   const closers: (() => Promise<void>)[] = [];
   const batchSizes: number[] = [];
@@ -79,10 +74,11 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
       batcher,
       pixels: arena.pool,
       fetchLimiter: new Semaphore(2),
+      decodeLimiter: new Semaphore(2),
       labelSet,
       topK: 2,
     };
-  });
+  }, 60_000); // starting threads that each load the model is slow on a busy machine
 
   afterAll(async () => {
     await batcher?.close();
@@ -111,7 +107,10 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
     good.forEach((row, i) => {
       expect(cosine(row.embedding, reference[i] as Float32Array)).toBeGreaterThanOrEqual(0.9999);
       expect(Math.hypot(...row.embedding)).toBeCloseTo(1, 5);
-      expect(row.labels).toHaveLength(2);
+      // Scored once per shard on the unit embeddings: the same as scoring each image's raw embedding alone.
+      const alone = classify(reference[i] as Float32Array, 1, labelSet, { topK: 2 })[0] ?? [];
+      expect(row.labels.map((l) => l.label)).toEqual(alone.map((l) => l.label));
+      row.labels.forEach((l, k) => expect(l.score).toBeCloseTo(alone[k]?.score ?? -1, 4));
       expect(row.width).toBeGreaterThan(0);
     });
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(4);

@@ -1,7 +1,6 @@
-import { ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
+import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
 import { mapBounded, type Pool, type Semaphore } from './bounded';
-import type { EmbedItem, EmbedResult } from './embed-batch';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {
@@ -9,9 +8,12 @@ export interface ImagePreprocessor {
   preprocess(input: Buffer, out: Float32Array, offset: number): Promise<{ width: number; height: number }>;
 }
 
-/** What the runner submits images to: the worker's shared batcher (any number of shards submit at once). */
+/**
+ * What the runner submits images to: the worker's shared batcher (any number of shards submit at once). A pixel slot
+ * in, its unit-length embedding out.
+ */
 export interface EmbedSubmitter {
-  submit(item: EmbedItem): Promise<EmbedResult>;
+  submit(pixels: Float32Array): Promise<Float32Array>;
 }
 
 /** The work of one shard job. */
@@ -44,6 +46,11 @@ export interface ShardRunnerDeps {
   pixels: Pool<Float32Array>;
   /** Bounds concurrent fetches across all shards of the worker. */
   fetchLimiter: Semaphore;
+  /**
+   * Bounds concurrent decodes across all shards (one per core): libvips runs on libuv's pool, and with every image
+   * that has its bytes queued there, file reads and writes would wait behind all of them. Absent: no bound.
+   */
+  decodeLimiter?: Semaphore;
   /** The run's label embeddings. */
   labelSet: LabelSet;
   topK: number;
@@ -53,8 +60,11 @@ export interface ShardRunnerDeps {
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
   onImageError?: (uri: string, error: Error) => void;
-  /** Told how long each image's fetch (retries included) and decode took, in seconds (for metrics). */
-  onStage?: (stage: 'fetch' | 'decode', seconds: number) => void;
+  /**
+   * Told how long each image's fetch (retries included) and decode took, and the shard's label scoring, in seconds
+   * (for metrics).
+   */
+  onStage?: (stage: 'fetch' | 'decode' | 'score', seconds: number) => void;
 }
 
 /** Default cap on the size of one image object. */
@@ -82,7 +92,8 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   const started = Date.now();
   const maxBytes = deps.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
 
-  const processImage = async (uri: string): Promise<ImageRow> => {
+  const decode = (bytes: Buffer, pixels: Float32Array) => deps.processor.preprocess(bytes, pixels, 0);
+  const processImage = async (uri: string): Promise<Embedded> => {
     const pixels = await deps.pixels.acquire();
     try {
       let t = performance.now();
@@ -91,10 +102,11 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
       );
       deps.onStage?.('fetch', (performance.now() - t) / 1000);
       t = performance.now();
-      const { width, height } = await deps.processor.preprocess(bytes, pixels, 0);
+      const { width, height } = await (deps.decodeLimiter
+        ? deps.decodeLimiter.use(() => decode(bytes, pixels))
+        : decode(bytes, pixels));
       deps.onStage?.('decode', (performance.now() - t) / 1000);
-      const { embedding, labels } = await deps.batcher.submit({ pixels, labelSet: deps.labelSet, topK: deps.topK });
-      return { uri, ok: true, width, height, embedding, labels };
+      return { uri, ok: true, width, height, embedding: await deps.batcher.submit(pixels) };
     } catch (error) {
       const message = imageErrorMessage(error);
       if (message === null) throw error;
@@ -106,6 +118,24 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   };
 
   // One shard may fill the whole pixel pool when it is alone; with several in flight the pool's FIFO shares it.
-  const rows = await mapBounded(job.uris, deps.pixels.size, processImage);
+  const embedded = await mapBounded(job.uris, deps.pixels.size, processImage);
+  const t = performance.now();
+  const rows = scoreRows(embedded, deps.labelSet, deps.topK);
+  deps.onStage?.('score', (performance.now() - t) / 1000);
   return { runId: job.runId, shard: job.shard, rows, ms: Date.now() - started };
+}
+
+/** An image's outcome before its labels are scored. */
+type Embedded = Omit<Extract<ImageRow, { ok: true }>, 'labels'> | Extract<ImageRow, { ok: false }>;
+
+/** Pure: the shard's zero-shot labels, scored once for all its images on their unit embeddings. */
+function scoreRows(embedded: readonly Embedded[], labelSet: LabelSet, topK: number): ImageRow[] {
+  const ok = embedded.filter((row) => row.ok);
+  const matrix = new Float32Array(ok.length * labelSet.dim);
+  ok.forEach((row, i) => {
+    matrix.set(row.embedding, i * labelSet.dim);
+  });
+  const scores = ok.length > 0 ? classify(matrix, ok.length, labelSet, { topK, unit: true }) : [];
+  let next = 0;
+  return embedded.map((row) => (row.ok ? { ...row, labels: scores[next++] ?? [] } : row));
 }

@@ -14,7 +14,7 @@ export interface MetricsOptions {
  * Pipeline stages timed by {@link Metrics.stageSeconds}. `batch_wait` is how long a batch's oldest image waited for
  * the batch to form: high with small batches means the model is starved, not slow.
  */
-export type Stage = 'fetch' | 'decode' | 'batch_wait' | 'inference' | 'write';
+export type Stage = 'fetch' | 'decode' | 'batch_wait' | 'inference' | 'score' | 'write';
 
 /** The project's metrics, all `metaclip_`-prefixed, registered in `registry`. */
 export interface Metrics {
@@ -27,7 +27,7 @@ export interface Metrics {
   shardsProcessed: Counter<'status'>;
   /** Images per model batch, as the dynamic batcher formed them (worker). */
   batchSize: Histogram;
-  /** Seconds per stage call: fetch and decode per image, inference per batch, write per shard (worker). */
+  /** Seconds per stage call: fetch and decode per image, inference per batch, score and write per shard (worker). */
   stageSeconds: Histogram<'stage'>;
   /** Jobs waiting in a queue, by `queue` (worker, producer). */
   queueDepth: Gauge<'queue'>;
@@ -76,7 +76,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     }),
     stageSeconds: new Histogram({
       name: 'metaclip_stage_seconds',
-      help: 'Seconds per pipeline stage call (fetch, decode, batch_wait, inference, write)',
+      help: 'Seconds per pipeline stage call (fetch, decode, batch_wait, inference, score, write)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
       registers,
