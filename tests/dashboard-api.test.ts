@@ -81,6 +81,22 @@ describe('without credentials, on loopback', () => {
     expect((await get(`${dash.url}api/runs/${encodeURIComponent('bad:id')}`)).status).toBe(400);
   });
 
+  it('shows why a failed run failed, on the runs page and in the API', async () => {
+    const failing = 'api-failing-run';
+    await fx.enqueue(failing, { shardSize: 100 });
+    // What a worker records when its output refuses the write.
+    const why = 'PermanentStorageError: put /ro/out/img_emb_000000.npy: EACCES, check file permissions';
+    await fx.store.recordShardFailed(failing, 0, why);
+    expect((await fx.store.finish(failing)).status).toBe('failed');
+
+    const runs = JSON.parse((await get(`${dash.url}api/runs`)).text).runs as RunView[];
+    const view = runs.find((r) => r.runId === failing);
+    expect(view?.reasons).toEqual([`shard 0: ${why}`]);
+    const page = (await get(dash.url)).text;
+    const row = page.slice(page.indexOf(`data-run="${failing}"`));
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain(`shard 0: ${why}`);
+  });
+
   it('renders the runs page with the run and its queue, under a strict CSP', async () => {
     const res = await get(dash.url);
     expect(res.status).toBe(200);

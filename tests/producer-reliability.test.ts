@@ -87,6 +87,41 @@ describe('a listing never dies on one entry', () => {
   });
 });
 
+describe('the producer checks the model before enqueuing, and --wait gives up without a worker', () => {
+  const withModel = (model: string, runId: string) => {
+    const args = enqueueArgs(folder.dir, iso.queueName('models'), ['--run-id', runId]);
+    args[args.indexOf('--model') + 1] = model;
+    return args;
+  };
+
+  it('refuses a missing folder, a folder without config.json and a malformed hub id, enqueuing nothing', async () => {
+    const cases: [model: string, message: RegExp][] = [
+      [path.join(folder.dir, 'no-such-model'), /--model: .*no-such-model does not exist; give a model folder/],
+      [folder.dir, /--model: .* is not a model folder \(no config\.json\)/],
+      [path.join(folder.dir, 'notes.txt'), /--model: .*notes\.txt is a file; give the folder that holds config\.json/],
+      ['facebook//metaclip', /--model: "facebook\/\/metaclip" is neither a local folder nor a hub id/],
+    ];
+    for (const [i, [model, message]] of cases.entries()) {
+      const r = await cli(withModel(model, `bad-model-${i}`), iso.env);
+      expect(r.code, model).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(await store.get(`bad-model-${i}`)).toBeNull();
+    }
+  });
+
+  it('--wait exits 1 with what to do when no worker takes a shard for --wait-timeout; the run stays queued', async () => {
+    const q = queue(iso.queueName('nobody'));
+    const args = enqueueArgs(folder.dir, q.name, ['--run-id', 'nobody-1', '--wait', '--wait-timeout', '2']);
+    const r = await cli(args, iso.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /no worker has taken a shard of run nobody-1 for 2 s \(--wait-timeout\): start one for its model \(metaclip-worker --model .*tiny-clip --queue .*nobody\)/,
+    );
+    expect(await store.require('nobody-1')).toMatchObject({ status: 'running', listed: true });
+    expect(await q.getWaitingCount()).toBe(1);
+  });
+});
+
 /** A TCP server that accepts connections and never answers: a hung Redis, or a proxy with nothing behind it. */
 async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();

@@ -59,6 +59,7 @@ function renderRuns(runs) {
     row.dataset.status = run.status;
     row.dataset.failures = String(run.images.failed + run.shards.failed > 0);
     row.querySelector('[data-k="labels"]').title = run.labels.join(', ');
+    row.querySelector('[data-k="reason"]').title = run.reasons.join('\n');
     row.querySelector('progress').value = run.fraction;
     fillCells(row, run.text);
     runsBody.append(row);
@@ -91,6 +92,7 @@ function renderDetail(run) {
     ['Templates', run.templates.join('  |  ')],
     ['Top-k', run.topK],
     ['Started', `${run.text.started} UTC`],
+    ...(run.reasons.length > 0 ? [['Why failed', run.reasons.join('\n')]] : []),
   ];
   const box = el('div', { class: 'detail-box' });
   box.append(el('dl', {}, ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])));

@@ -19,6 +19,7 @@ const COLUMNS: readonly [string, keyof RunView['text'] | null][] = [
   ['Rate', 'rate'],
   ['ETA', 'eta'],
   ['Elapsed', 'elapsed'],
+  ['Why failed', 'reason'],
 ];
 
 /**
@@ -32,7 +33,8 @@ export function renderRunRow(view?: RunView): string {
       const value = view ? view.fraction.toFixed(4) : '0';
       return `<td class="progress"><progress max="1" value="${value}"></progress><span data-k="percent">${text('percent')}</span></td>`;
     }
-    const title = k === 'labels' && view ? ` title="${escapeHtml(view.labels.join(', '))}"` : '';
+    const full = k === 'labels' ? view?.labels.join(', ') : k === 'reason' ? view?.reasons.join('\n') : undefined;
+    const title = full ? ` title="${escapeHtml(full)}"` : '';
     const cls = k === 'runId' ? ' class="run-id"' : k === 'status' ? ' class="status"' : '';
     return `<td${cls} data-k="${k}"${title}>${text(k)}</td>`;
   }).join('');

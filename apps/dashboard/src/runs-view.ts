@@ -1,4 +1,4 @@
-import { type ErrorSample, progress, type RunState, type RunStatus } from '@metaclip-batch/jobs';
+import { type ErrorSample, failureReasons, progress, type RunState, type RunStatus } from '@metaclip-batch/jobs';
 
 /** Counts of one unit (shards or images) of a run. */
 export interface Tally {
@@ -32,6 +32,8 @@ export interface RunView {
   startedAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** Why the run failed: its own error, then sampled failed shards (`shard 3: ...`); empty when nothing failed. */
+  reasons: string[];
   text: Record<RunTextField, string>;
 }
 
@@ -50,6 +52,7 @@ export const RUN_TEXT_FIELDS = [
   'elapsed',
   'started',
   'queue',
+  'reason',
 ] as const;
 /** One of {@link RUN_TEXT_FIELDS}. */
 export type RunTextField = (typeof RUN_TEXT_FIELDS)[number];
@@ -111,9 +114,23 @@ function etaText(state: RunState, etaSeconds: number | null): string {
   return formatDuration(etaSeconds);
 }
 
-/** Pure: the view of a run as of `now` (epoch ms). */
-export function runView(state: RunState, now: number): RunView {
+/** The first reason, and how many more there are, for the runs table's cell. */
+function reasonText(reasons: readonly string[]): string {
+  if (reasons.length === 0) return '–';
+  return reasons.length > 1 ? `${reasons[0]} (+${reasons.length - 1} more)` : (reasons[0] as string);
+}
+
+/**
+ * Pure: the view of a run as of `now` (epoch ms); `failedShards` is a sample of its failed shards, whose errors
+ * (with the run's own) become the reasons the page shows.
+ */
+export function runView(
+  state: RunState,
+  now: number,
+  failedShards: readonly { shard: number; error: string }[] = [],
+): RunView {
   const p = progress(state, now);
+  const reasons = failureReasons(state, failedShards);
   const total = state.listed ? '' : '+';
   const end = state.finishedAt ?? now;
   return {
@@ -134,6 +151,7 @@ export function runView(state: RunState, now: number): RunView {
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
     finishedAt: state.finishedAt ?? null,
+    reasons,
     text: {
       runId: state.runId,
       status: state.status,
@@ -148,6 +166,7 @@ export function runView(state: RunState, now: number): RunView {
       elapsed: formatDuration((end - state.startedAt) / 1000),
       started: new Date(state.startedAt).toISOString().replace('T', ' ').slice(0, 19),
       queue: state.queue,
+      reason: reasonText(reasons),
     },
   };
 }
@@ -190,5 +209,10 @@ export function runDetailView(
   now: number,
   failures: { failedShards: { shard: number; error: string }[]; errorSamples: ErrorSample[] },
 ): RunDetailView {
-  return { ...runView(state, now), templates: state.templates, topK: state.topK, ...failures };
+  return {
+    ...runView(state, now, failures.failedShards),
+    templates: state.templates,
+    topK: state.topK,
+    ...failures,
+  };
 }

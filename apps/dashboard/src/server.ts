@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobsError, type RedisClient, RunNotFoundError, type RunStore, validateRunId } from '@metaclip-batch/jobs';
+import {
+  JobsError,
+  type RedisClient,
+  RunNotFoundError,
+  type RunState,
+  type RunStore,
+  validateRunId,
+} from '@metaclip-batch/jobs';
 import type { Logger } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { requireAuth } from './auth';
@@ -86,7 +93,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
     const [runs, queues] = await Promise.all([store.list(deps.runsLimit), registry.summaries()]);
     const t = now();
     res.setHeader('Content-Security-Policy', RUNS_PAGE_CSP);
-    const views = runs.map((r) => runView(r, t));
+    const views = await runViews(store, runs, t);
     res.type('html').send(renderRunsPage(views, runsSummary(views), queues, { pollMs: deps.pollMs, now: t }));
   });
   app.use('/assets', express.static(publicDir, { index: false, maxAge: '5m' }));
@@ -99,7 +106,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   api.get('/runs', async (_req, res) => {
     const runs = await store.list(deps.runsLimit);
     const t = now();
-    const views = runs.map((r) => runView(r, t));
+    const views = await runViews(store, runs, t);
     res.json({ runs: views, summary: runsSummary(views), generatedAt: t });
   });
   api.get('/runs/:id', async (req, res) => {
@@ -137,4 +144,16 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   };
   app.use(onError);
   return app;
+}
+
+/** How many failed shards each row of the runs page samples for its reasons. */
+const ROW_REASONS = 3;
+
+/** The runs' views, with the reasons of those that have failed shards (one small Redis read each). */
+async function runViews(store: RunStore, runs: readonly RunState[], now: number) {
+  return Promise.all(
+    runs.map(async (r) =>
+      runView(r, now, r.shardsFailed > 0 ? await store.failedShardSample(r.runId, ROW_REASONS) : []),
+    ),
+  );
 }

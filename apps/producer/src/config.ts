@@ -13,6 +13,7 @@ import {
 import { formatUri, parseUri } from '@metaclip-batch/storage';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
+import { checkModelRef } from './model-check';
 
 export { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 
@@ -204,7 +205,7 @@ export function absoluteLocation(location: string, flag: string): string {
 /**
  * Validate `enqueue` flags: labels from `--labels` and `--labels-file` together, templates default to the model library's (the Hugging Face pipeline's),
  * `--top-k` defaults to min(5, labels) and may not exceed them, local paths become absolute and the model reference
- * is normalised.
+ * is normalised and checked (`checkModelRef`).
  *
  * @throws {@link ConfigError} listing every problem.
  */
@@ -234,11 +235,13 @@ export async function loadEnqueueOptions(flags: EnqueueFlags): Promise<EnqueueOp
   if (o.topK !== undefined && o.topK > o.labels.length) {
     throw new ConfigError([`--top-k: ${o.topK} exceeds the ${o.labels.length} labels given`]);
   }
+  const model = modelKey(o.model);
+  await checkModelRef(model);
   return {
     ...o,
     source: absoluteLocation(o.source, '--source'),
     output: absoluteLocation(o.output, '--output'),
-    model: modelKey(o.model),
+    model,
     topK: o.topK ?? Math.min(DEFAULT_TOP_K, o.labels.length),
   };
 }
