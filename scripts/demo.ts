@@ -4,6 +4,8 @@
  * two worker processes, output in clip-retrieval layout under ./out/demo.
  *
  * Every default can be overridden: `npm run demo -- --source DIR --model M --labels a,b,c --output OUT --workers N`.
+ * Redis: the one at REDIS_URL (default redis://127.0.0.1:6379); when nothing answers there and `redis-server` is on
+ * PATH, a private one on a free port, stopped when the demo ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readParquet } from '@metaclip-batch/storage';
+import { demoRedis } from './local-redis';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -29,7 +32,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.error(
     'Usage: npm run demo -- [--source DIR] [--model M] [--labels a,b,c] [--output DIR] [--workers N]\n' +
-      'Labels and embeds every image under --source with the producer and N workers on the local Redis (REDIS_URL).',
+      'Labels and embeds every image under --source with the producer and N workers on the local Redis (REDIS_URL;\n' +
+      'with nothing there and redis-server on PATH, a private one on a free port).',
   );
   process.exit(0);
 }
@@ -42,6 +46,16 @@ for (const [flag, p] of [
     process.exit(2);
   }
 }
+
+let redis: Awaited<ReturnType<typeof demoRedis>>;
+try {
+  redis = await demoRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+} catch (err) {
+  console.error(`demo: ${(err as Error).message}`);
+  process.exit(2);
+}
+if (redis.started) console.error(`demo: no Redis at REDIS_URL; started a private redis-server at ${redis.url}`);
+const env = { ...process.env, REDIS_URL: redis.url };
 
 const runId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 const queue = 'metaclip-demo';
@@ -64,7 +78,7 @@ for (let i = 0; i < Number(values.workers); i++) {
         '0',
       ],
       // Workers log JSON for machines; the demo's reader wants the progress bar and the result, so only warnings.
-      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
     ),
   );
 }
@@ -73,7 +87,7 @@ const stopWorkers = () => {
 };
 process.on('SIGINT', () => {
   stopWorkers();
-  process.exit(130);
+  redis.stop().finally(() => process.exit(130));
 });
 
 const producer = spawn(
@@ -97,11 +111,12 @@ const producer = spawn(
     '8',
     '--wait',
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
 const code: number = await new Promise((resolve) => producer.on('exit', (c) => resolve(c ?? 1)));
 stopWorkers();
 await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.on('exit', r)))));
+await redis.stop();
 if (code === 0) {
   const runDir = path.join(values.output, runId);
   // A taste of the output: each image's best label, read back from the run's metadata shards.
