@@ -36,7 +36,11 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option('--since <date>', 'only objects modified at or after this date (ISO 8601)')
     .option('--incremental', 'only objects new or changed since the last completed run over this source')
     .addOption(new Option('--embed-dtype <dtype>', 'embedding dtype written').choices(['float32', 'float16']))
-    .option('--high-water <n>', 'pause listing while the queue holds this many jobs (default 2000)');
+    .option('--high-water <n>', 'pause listing while the queue holds this many jobs (default 2000)')
+    .option(
+      '--list-parallelism <n>',
+      'S3: ListObjectsV2 requests at once, fanned out over sub-prefixes; same objects, same order (default 16; 1: one stream)',
+    );
 }
 
 /** Write one line (a newline is added when missing). */

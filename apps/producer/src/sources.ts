@@ -15,8 +15,9 @@ export interface OpenedSource {
 }
 
 /**
- * Open a source for listing: an S3 prefix (`s3://bucket/photos/`) or a local folder (recursive) lists every object
- * under it in bytewise key order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
+ * Open a source for listing: an S3 prefix (`s3://bucket/photos/`, fanned out over sub-prefixes with
+ * `list.parallelism` requests at once) or a local folder (recursive) lists every object under it in bytewise key
+ * order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
  * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not).
  *
  * A folder entry that cannot be read (a looping or dangling symlink, no permission, removed while listed) is passed
@@ -27,7 +28,7 @@ export interface OpenedSource {
 export async function openSource(
   source: string,
   storage: StorageOptions = {},
-  list: Pick<ListOptions, 'onSkip' | 'signal'> = {},
+  list: Pick<ListOptions, 'onSkip' | 'signal' | 'parallelism'> = {},
 ): Promise<OpenedSource> {
   const parsed = parseUri(source);
   let skipped = 0;

@@ -19,8 +19,9 @@ export {
 } from './npy';
 export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';
 export { type BackoffOptions, backoffDelay, type RetryOptions, withRetry } from './retry';
-export { type Env, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
+export { type Env, type S3ListPage, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
 export { classifyS3Error, type S3FailureKind } from './s3-errors';
+export { discoverPartitions, type FanOutOptions, listFannedOut } from './s3-fanout';
 export { closeStorage, type StorageOptions, storageFor } from './storage';
 export type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
 export { contentTypeFor, formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri';

@@ -11,8 +11,18 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError, PermanentStorageError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 import { mapS3Error } from './s3-errors';
+import { listFannedOut } from './s3-fanout';
 import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
 import { contentTypeFor, parseUri } from './uri';
+
+/** One ListObjectsV2 page, see {@link S3Storage.listPage}. */
+export interface S3ListPage {
+  objects: ObjectInfo[];
+  /** Sub-prefixes rolled up by the delimiter, as `s3://bucket/key/` URIs, in key order. */
+  prefixes: string[];
+  /** Continuation token of the next page; undefined on the last. */
+  next?: string;
+}
 
 /** Environment variables, as `process.env` holds them. */
 export type Env = Record<string, string | undefined>;
@@ -99,41 +109,70 @@ export class S3Storage implements Storage {
     this.listRetry = opts.listRetry ?? {};
   }
 
+  /**
+   * Every object under `prefix` in key order. With `opts.parallelism` above 1 the listing fans out over the
+   * prefix's `/` sub-prefixes (see {@link listFannedOut}): the same objects in the same order, up to that many
+   * ListObjectsV2 requests at once (a resumed listing, `startAfter`, stays one stream).
+   */
   async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<ObjectInfo> {
-    const { bucket, key } = s3Location(prefix);
+    if ((opts.parallelism ?? 1) > 1 && opts.startAfter === undefined) {
+      yield* listFannedOut(this, prefix, { ...opts, parallelism: opts.parallelism ?? 1 });
+      return;
+    }
     const startAfter = opts.startAfter === undefined ? undefined : s3Location(opts.startAfter).key;
     let token: string | undefined;
     do {
-      const page = await withRetry(
-        async () => {
-          try {
-            return await this.client.send(
-              new ListObjectsV2Command({
-                Bucket: bucket,
-                Prefix: key,
-                MaxKeys: opts.pageSize,
-                ContinuationToken: token,
-                StartAfter: token === undefined ? startAfter : undefined,
-              }),
-              { abortSignal: opts.signal },
-            );
-          } catch (err) {
-            throw mapS3Error(err, 'list', prefix);
-          }
-        },
-        { ...this.listRetry, signal: opts.signal },
-      );
-      for (const obj of page.Contents ?? []) {
-        if (obj.Key === undefined) continue;
-        yield {
-          uri: `s3://${bucket}/${obj.Key}`,
-          size: obj.Size ?? 0,
-          ...(obj.ETag ? { etag: unquote(obj.ETag) } : {}),
-          ...(obj.LastModified ? { mtime: obj.LastModified } : {}),
-        };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      const page = await this.listPage(prefix, {
+        ...opts,
+        token,
+        startAfter: token === undefined ? startAfter : undefined,
+      });
+      yield* page.objects;
+      token = page.next;
     } while (token !== undefined);
+  }
+
+  /**
+   * One ListObjectsV2 page under `prefix` (retried by `listRetry`): its objects and, with a `delimiter`, the
+   * sub-prefixes it rolled up (as `s3://` URIs ending in the delimiter); `next` continues the listing.
+   */
+  async listPage(
+    prefix: string,
+    opts: { token?: string; startAfter?: string; delimiter?: string; pageSize?: number; signal?: AbortSignal } = {},
+  ): Promise<S3ListPage> {
+    const { bucket, key } = s3Location(prefix);
+    const page = await withRetry(
+      async () => {
+        try {
+          return await this.client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: key,
+              Delimiter: opts.delimiter,
+              MaxKeys: opts.pageSize,
+              ContinuationToken: opts.token,
+              StartAfter: opts.token === undefined ? opts.startAfter : undefined,
+            }),
+            { abortSignal: opts.signal },
+          );
+        } catch (err) {
+          throw mapS3Error(err, 'list', prefix);
+        }
+      },
+      { ...this.listRetry, signal: opts.signal },
+    );
+    const objects: ObjectInfo[] = [];
+    for (const obj of page.Contents ?? []) {
+      if (obj.Key === undefined) continue;
+      objects.push({
+        uri: `s3://${bucket}/${obj.Key}`,
+        size: obj.Size ?? 0,
+        ...(obj.ETag ? { etag: unquote(obj.ETag) } : {}),
+        ...(obj.LastModified ? { mtime: obj.LastModified } : {}),
+      });
+    }
+    const prefixes = (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [`s3://${bucket}/${p.Prefix}`] : []));
+    return { objects, prefixes, next: page.IsTruncated ? page.NextContinuationToken : undefined };
   }
 
   async get(uri: string, opts: GetOptions = {}): Promise<Buffer> {

@@ -16,6 +16,11 @@ export interface ListOptions {
   startAfter?: string;
   /** Keys per ListObjectsV2 request (S3 caps it at 1000). Local listing ignores it. */
   pageSize?: number;
+  /**
+   * S3: ListObjectsV2 requests in flight at once, fanning out over the prefix's `/` sub-prefixes; the objects and
+   * their order are the same as a single stream's (default 1: one stream). Local listing ignores it.
+   */
+  parallelism?: number;
   signal?: AbortSignal;
   /**
    * Called for each entry the listing passes over because it cannot be read (a looping or dangling symlink, no

@@ -102,6 +102,7 @@ export async function runEnqueue(ctx: Context, o: EnqueueOptions, deps: EnqueueD
   // One unreadable entry never ends a listing: it is named in a warning and passed over.
   let unreadable = 0;
   const source = await openSource(o.source, deps.storage, {
+    parallelism: o.listParallelism,
     ...(deps.signal ? { signal: deps.signal } : {}),
     onSkip: (uri, reason) => {
       unreadable++;

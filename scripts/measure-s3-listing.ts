@@ -1,0 +1,119 @@
+/**
+ * Listing and enqueue rates on the test S3 server (s3rver), for docs/deploy.md: one ListObjectsV2 stream vs the
+ * fanned-out listing, and enqueuing (plan shards + BullMQ addBulk + source manifest) from the fanned-out listing.
+ *
+ *   REDIS_URL=redis://127.0.0.1:6379/5 npx tsx scripts/measure-s3-listing.ts [objects=20000] [parallelism=16] [rttMs=30]
+ *
+ * s3rver answers from one Node process re-walking a directory tree per page, so it is CPU-bound where AWS S3 is
+ * latency-bound (~30 ms per 1,000-key page): each measurement runs twice, straight to s3rver and through a proxy
+ * that adds `rttMs` to every request, the case fan-out is for.
+ */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createQueue, enqueueRun, RunStore } from '@metaclip-batch/jobs';
+import { S3Storage } from '@metaclip-batch/storage';
+import { Redis } from 'ioredis';
+import { startS3Server } from '../tests/helpers/s3-server';
+
+const objects = Number(process.argv[2] ?? 20_000);
+const parallelism = Number(process.argv[3] ?? 16);
+const rttMs = Number(process.argv[4] ?? 30);
+
+/** An HTTP proxy to `target` that holds every request for `delayMs` first: a far-away S3 endpoint. */
+async function latencyProxy(target: string, delayMs: number) {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    setTimeout(() => {
+      const up = request(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+const PER_PREFIX = 500;
+
+async function timed(what: string, list: AsyncIterable<unknown>): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  for await (const _ of list) n++;
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${what}: ${n} objects in ${s.toFixed(2)} s = ${Math.round(n / s)} objects/s`);
+  return n / s;
+}
+
+const s3 = await startS3Server({ buckets: ['bench'] });
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const id = `measure-listing-${process.pid}`;
+const prefix = `${id}-store`;
+const queue = createQueue(id, redis);
+try {
+  const seed: [string, string][] = [];
+  for (let i = 0; i < objects; i++) {
+    const dir = String(Math.floor(i / PER_PREFIX)).padStart(4, '0');
+    seed.push([`photos/${dir}/${String(i).padStart(8, '0')}.jpg`, `image ${i}`]);
+  }
+  await s3.seedObjects('bench', seed);
+  const proxy = await latencyProxy(s3.endpoint, rttMs);
+  const direct = new S3Storage({ env: s3.env });
+  const far = new S3Storage({
+    env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_ENDPOINT_URL: proxy.endpoint },
+  });
+  // Warm s3rver's file cache so the first measurement is not penalised.
+  await timed('warm-up', direct.list('s3://bench/photos/'));
+  for (const [name, storage] of [
+    ['s3rver', direct],
+    [`s3rver + ${rttMs} ms per request`, far],
+  ] as const) {
+    const single = await timed(`${name}, single stream`, storage.list('s3://bench/photos/'));
+    const fanned = await timed(
+      `${name}, fanned out (${parallelism})`,
+      storage.list('s3://bench/photos/', { parallelism }),
+    );
+    console.log(`${name}: fan-out speed-up ${(fanned / single).toFixed(2)}x`);
+  }
+  const storage = far;
+
+  const store = new RunStore(redis, prefix);
+  const t0 = performance.now();
+  const result = await enqueueRun({
+    queue,
+    store,
+    spec: {
+      runId: id,
+      queue: id,
+      source: 's3://bench/photos/',
+      output: '/tmp/unused',
+      model: 'm',
+      labels: ['a'],
+      templates: ['{}'],
+      topK: 1,
+      embedDtype: 'float32',
+      shardSize: 1000,
+      createdAt: Date.now(),
+    },
+    objects: storage.list('s3://bench/photos/', { parallelism }),
+    highWater: 1_000_000,
+  });
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `enqueue from the fanned-out listing (${rttMs} ms per request): ${result.selected} objects, ${result.added} shard jobs in ${s.toFixed(2)} s = ` +
+      `${Math.round(result.selected / s)} objects/s`,
+  );
+  direct.close();
+  far.close();
+  proxy.close();
+} finally {
+  await queue.obliterate({ force: true }).catch(() => {});
+  await queue.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await s3.stop();
+}
