@@ -5,12 +5,13 @@
  * Each folder goes through `loadModel` as a user's would: our converter, our tokenizer, our preprocessing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   buildLabelSet,
   classify,
+  convertModel,
   cosine,
   DEFAULT_TEMPLATE,
   loadModel,
@@ -226,5 +227,35 @@ describe('hub ids with PyTorch-only and sharded checkpoints', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('transformers.js ONNX variants chosen by dtype', () => {
+  it('loads onnx/*_q4.onnx for dtype q4, says which files are missing otherwise, and refuses q4 for a checkpoint', async () => {
+    const converted = await convertModel(path.join(shared, 'tiny-clip'), { cacheDir, fused: false });
+    // A transformers.js-style folder holding only the q4 variant (our graphs renamed; their data files keep the
+    // names the graphs refer to) and no metaclip.json, so file names alone decide.
+    const dir = path.join(cacheDir, 'variants');
+    await mkdir(path.join(dir, 'onnx'), { recursive: true });
+    for (const name of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+      await copyFile(path.join(converted, name), path.join(dir, name));
+    }
+    for (const file of await readdir(path.join(converted, 'onnx'))) {
+      const target = file.endsWith('.onnx') ? file.replace(/\.onnx$/, '_q4.onnx') : file;
+      await copyFile(path.join(converted, 'onnx', file), path.join(dir, 'onnx', target));
+    }
+    const reference = await loadModel(converted, { cacheDir, intraOpThreads: 1 });
+    const q4 = await loadModel(dir, { cacheDir, intraOpThreads: 1, dtype: 'q4' });
+    try {
+      const [a] = await reference.embedTexts(['a photo of a cat.']);
+      const [b] = await q4.embedTexts(['a photo of a cat.']);
+      expect(cosine(a as Float32Array, b as Float32Array)).toBeGreaterThan(0.99999);
+    } finally {
+      await Promise.all([reference.dispose(), q4.dispose()]);
+    }
+    await expect(loadModel(dir, { cacheDir })).rejects.toThrow(/onnx\/vision_model\.onnx/);
+    await expect(loadModel(path.join(shared, 'tiny-clip'), { cacheDir, dtype: 'q4' })).rejects.toThrow(
+      /dtype q4 selects transformers.js ONNX files/,
+    );
   });
 });

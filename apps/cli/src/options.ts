@@ -5,7 +5,7 @@
 
 import { ProjectError } from '@metaclip-batch/errors';
 import type { MetaClipModel } from '@metaclip-batch/metaclip';
-import { EXPORT_DTYPES, loadModel } from '@metaclip-batch/metaclip';
+import { loadModel, MODEL_DTYPES } from '@metaclip-batch/metaclip';
 import {
   addSettingOptions,
   defineSettings,
@@ -104,8 +104,8 @@ export const MODEL_SETTINGS = defineSettings({
     flag: '--dtype <dtype>',
     env: 'METACLIP_DTYPE',
     default: 'fp32',
-    schema: z.enum(EXPORT_DTYPES, { error: 'use fp32, fp16 or int8' }),
-    help: 'compute precision; int8 (quantised vision MatMul weights) on a CPU',
+    schema: z.enum(MODEL_DTYPES, { error: `use one of ${MODEL_DTYPES.join(', ')}` }),
+    help: "compute precision; int8 (quantised vision MatMul weights) on a CPU; uint8, q8, q4, q4f16, bnb4 pick a transformers.js folder's files",
   },
   cacheDir: {
     flag: '--cache-dir <dir>',

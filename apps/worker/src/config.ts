@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
-import { DECODE_MODES, EXPORT_DTYPES } from '@metaclip-batch/metaclip';
+import { DECODE_MODES, MODEL_DTYPES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
   deviceSchema,
@@ -52,8 +52,8 @@ export const WORKER_SETTINGS = defineSettings({
     flag: '--dtype <dtype>',
     env: 'METACLIP_DTYPE',
     default: 'fp32',
-    schema: z.enum(EXPORT_DTYPES, { error: 'use fp32, fp16 or int8' }),
-    help: 'fp32 or fp16 compute; int8 (quantised MatMul weights) for CPU workers',
+    schema: z.enum(MODEL_DTYPES, { error: `use one of ${MODEL_DTYPES.join(', ')}` }),
+    help: "fp32 or fp16 compute; int8 (quantised MatMul weights) for CPU workers; uint8, q8, q4, q4f16, bnb4 pick a transformers.js folder's files",
   },
   decode: {
     flag: '--decode <mode>',

@@ -51,6 +51,7 @@ export type { VisionThreadsOptions } from './model/vision-threads';
 export { VisionThreads } from './model/vision-threads';
 export type { HubRef, ModelFilePlan, RepoLayout, ResolveOptions } from './resolve';
 export { hubCacheDir, isCommitHash, parseHubRef, planModelFiles, repoFolderName, resolveModelDir } from './resolve';
+export { MODEL_DTYPES, type ModelDtype, ONNX_VARIANT_SUFFIX } from './resolve/onnx-variants';
 export type { Device, ExecutionProvider } from './runtime/device';
 export { executionProviders, formatDevice, parseDevice } from './runtime/device';
 export type { SessionOptions } from './runtime/session';

@@ -12,10 +12,11 @@ import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { findCheckpoint } from '../convert/checkpoint';
 import { convertModel, readManifest } from '../convert/convert';
-import type { ExportDtype } from '../convert/export-onnx';
+import { EXPORT_DTYPES, type ExportDtype } from '../convert/export-onnx';
 import { ModelLoadError } from '../errors';
 import type { DecodeMode } from '../image/decode';
 import { ImageProcessor } from '../image/processor';
+import { type ModelDtype, onnxSuffix } from '../resolve/onnx-variants';
 import { resolveModelDir } from '../resolve/resolve';
 import { formatDevice, parseDevice } from '../runtime/device';
 import { createSession } from '../runtime/session';
@@ -29,10 +30,11 @@ export interface LoadOptions {
   /** `cpu` (default), `cuda`, `cuda:N` or `webgpu`. */
   device?: string;
   /**
-   * Compute precision: converts to (or picks the `_fp16` / `_int8` files of) that dtype. Default fp32. `int8`
-   * (MatMul weights in int8, activations quantised on the fly) is for onnxruntime on a CPU.
+   * Compute precision. A Hugging Face checkpoint is converted to fp32 (default), fp16 or int8 (MatMul weights in
+   * int8, activations quantised on the fly: for onnxruntime on a CPU); a transformers.js ONNX folder is loaded from
+   * that dtype's files (`_fp16`, `_int8`, `_uint8`, `_quantized` for q8, `_q4`, `_q4f16`, `_bnb4`).
    */
-  dtype?: ExportDtype;
+  dtype?: ModelDtype;
   /** Emit onnxruntime's fused ops when converting (default: the converter's). */
   fused?: boolean;
   intraOpThreads?: number;
@@ -60,18 +62,22 @@ export interface LoadOptions {
 export async function loadModel(ref: string, options: LoadOptions = {}): Promise<MetaClipModel> {
   const device = parseDevice(options.device);
   const log = options.logger?.child({ model: ref, device: formatDevice(device) });
-  // A hub checkpoint is fetched as fp32 for int8: the converter quantises it.
-  const fetchDtype = options.dtype === 'fp16' ? 'fp16' : 'fp32';
-  const dir = await resolveModelDir(ref, { revision: options.revision, dtype: fetchDtype, logger: log });
+  // The dtype picks files only in ONNX repos; a Hugging Face checkpoint is fetched whole and converted.
+  const dir = await resolveModelDir(ref, { revision: options.revision, dtype: options.dtype, logger: log });
   if (!(await isFile(path.join(dir, 'config.json')))) {
     throw new ModelLoadError(`${dir} is not a model folder: it has no config.json`, { path: dir });
   }
   // Hugging Face weights (safetensors or PyTorch, single or sharded) are converted; anything else must be ONNX.
   const onnxDir = (await findCheckpoint(dir))
-    ? await convertModel(dir, { dtype: options.dtype, fused: options.fused, cacheDir: options.cacheDir, logger: log })
+    ? await convertModel(dir, {
+        dtype: exportDtype(options.dtype, dir),
+        fused: options.fused,
+        cacheDir: options.cacheDir,
+        logger: log,
+      })
     : dir;
   const [config, manifest] = await Promise.all([readClipConfig(onnxDir), readManifest(onnxDir)]);
-  const files = await onnxFiles(onnxDir, manifest ? '' : suffixOf(options.dtype));
+  const files = await onnxFiles(onnxDir, manifest ? '' : onnxSuffix(options.dtype));
 
   const towers = options.towers ?? 'both';
   const sessions: ort.InferenceSession[] = [];
@@ -142,8 +148,14 @@ async function onnxFiles(dir: string, suffix: string): Promise<OnnxFiles> {
   );
 }
 
-function suffixOf(dtype: LoadOptions['dtype']): string {
-  return dtype === undefined || dtype === 'fp32' ? '' : `_${dtype}`;
+/** The converter's dtype for `dtype`; the transformers.js-only variants cannot be made from a checkpoint. */
+function exportDtype(dtype: ModelDtype | undefined, dir: string): ExportDtype | undefined {
+  if (dtype === undefined || (EXPORT_DTYPES as readonly string[]).includes(dtype)) return dtype as ExportDtype;
+  throw new ModelLoadError(
+    `dtype ${dtype} selects transformers.js ONNX files (onnx/*${onnxSuffix(dtype)}.onnx), but ${dir} is a ` +
+      `Hugging Face checkpoint, which converts to ${EXPORT_DTYPES.join(', ')}`,
+    { path: dir },
+  );
 }
 
 /**

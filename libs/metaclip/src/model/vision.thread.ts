@@ -4,7 +4,7 @@
  * batching and writing. Pixels come from the shared pixel arena by slot offset: onnxruntime-node does not accept
  * tensors over shared memory, so the batch is gathered into this thread's own buffer (one copy, off the main thread).
  */
-import type { ExportDtype } from '../convert/export-onnx';
+import type { ModelDtype } from '../resolve/onnx-variants';
 import { serveTasks } from '../threads/serve';
 import { loadModel } from './load';
 
@@ -13,7 +13,7 @@ export interface VisionThreadData {
   /** The ONNX folder (`MetaClipModel.dir`): already converted, so a thread never converts. */
   onnxDir: string;
   device: string;
-  dtype: ExportDtype;
+  dtype: ModelDtype;
   intraOpThreads?: number;
   arena: SharedArrayBuffer;
   /** Largest batch a task may name. */

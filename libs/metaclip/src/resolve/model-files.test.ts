@@ -86,6 +86,38 @@ describe('planModelFiles', () => {
     ]);
   });
 
+  it("takes transformers.js' variant files by dtype, with every chunk of their external data", () => {
+    const repo = [
+      'config.json',
+      ...['', '_fp16', '_int8', '_uint8', '_quantized', '_q4', '_q4f16', '_bnb4'].flatMap((s) => [
+        `onnx/vision_model${s}.onnx`,
+        `onnx/text_model${s}.onnx`,
+      ]),
+      'onnx/vision_model_q4f16.onnx_data',
+      'onnx/vision_model_q4f16.onnx_data_1',
+      'onnx/vision_model_q4f16.onnx_data_2',
+      'onnx/vision_model_q4f16.onnx_data_4',
+    ];
+    const graphs = (dtype: Parameters<typeof planModelFiles>[1]) => {
+      const plan = planModelFiles(repo, dtype);
+      return plan.ok ? plan.plan.files.filter((f) => f.startsWith('onnx/vision')) : [];
+    };
+    expect(graphs('q8')).toEqual(['onnx/vision_model_quantized.onnx']);
+    expect(graphs('uint8')).toEqual(['onnx/vision_model_uint8.onnx']);
+    expect(graphs('q4')).toEqual(['onnx/vision_model_q4.onnx']);
+    // Chunks are taken while they continue: _data_4 after a missing _data_3 belongs to no graph.
+    expect(graphs('q4f16')).toEqual([
+      'onnx/vision_model_q4f16.onnx_data',
+      'onnx/vision_model_q4f16.onnx_data_1',
+      'onnx/vision_model_q4f16.onnx_data_2',
+      'onnx/vision_model_q4f16.onnx',
+    ]);
+    expect(planModelFiles(['config.json', 'onnx/model.onnx'], 'q4')).toMatchObject({
+      ok: false,
+      missing: [expect.any(String), expect.stringContaining('onnx/vision_model_q4.onnx')],
+    });
+  });
+
   it('falls back to the combined graph, and says what is missing when there are no usable weights', () => {
     const combined = planModelFiles(['config.json', 'onnx/model.onnx', 'onnx/text_model.onnx']);
     expect(combined.ok && combined.plan.files).toEqual(['config.json', 'onnx/model.onnx']);

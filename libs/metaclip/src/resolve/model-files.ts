@@ -20,6 +20,8 @@ export interface ModelFilePlan {
 /** Outcome of planning: a plan, or what is missing (for a message that says what to do). */
 export type PlanResult = { ok: true; plan: ModelFilePlan } | { ok: false; missing: string[] };
 
+import { externalDataFiles, type ModelDtype, onnxSuffix } from './onnx-variants';
+
 /** Fetched whenever the repository has them; the tokenizer falls back to the vendored CLIP vocabulary. */
 const METADATA_FILES = [
   'preprocessor_config.json',
@@ -51,9 +53,9 @@ const HF_WEIGHTS = [
 /**
  * Plans the download of a model from `repoFiles` (repo-relative paths). Hugging Face weights win over ONNX when a
  * repo has both, since our converter's graphs are the ones we verify; safetensors win over PyTorch files, and only
- * one layout is fetched. `dtype` picks transformers.js' ONNX variant (`_fp16` files for fp16).
+ * one layout is fetched. `dtype` picks transformers.js' ONNX variant (`_fp16` files for fp16, `_q4` for q4, ...).
  */
-export function planModelFiles(repoFiles: readonly string[], dtype: 'fp32' | 'fp16' = 'fp32'): PlanResult {
+export function planModelFiles(repoFiles: readonly string[], dtype: ModelDtype = 'fp32'): PlanResult {
   const has = new Set(repoFiles);
   if (!has.has('config.json')) return { ok: false, missing: ['config.json'] };
   const metadata = ['config.json', ...METADATA_FILES.filter((f) => has.has(f))];
@@ -61,7 +63,7 @@ export function planModelFiles(repoFiles: readonly string[], dtype: 'fp32' | 'fp
   if (weights) return { ok: true, plan: { layout: 'hf', files: [...metadata, ...weights] } };
   const onnx = onnxFiles(has, dtype);
   if (onnx) return { ok: true, plan: { layout: 'onnx', files: [...metadata, ...onnx] } };
-  const suffix = dtype === 'fp16' ? '_fp16' : '';
+  const suffix = onnxSuffix(dtype);
   return {
     ok: false,
     missing: [
@@ -93,14 +95,14 @@ function hfWeights(repoFiles: readonly string[]): string[] | null {
 }
 
 /** Both towers (preferred: the worker runs only the vision tower), else the combined graph; with external data. */
-function onnxFiles(has: ReadonlySet<string>, dtype: 'fp32' | 'fp16'): string[] | null {
-  const suffix = dtype === 'fp16' ? '_fp16' : '';
+function onnxFiles(has: ReadonlySet<string>, dtype: ModelDtype): string[] | null {
+  const suffix = onnxSuffix(dtype);
   const towers = [`onnx/text_model${suffix}.onnx`, `onnx/vision_model${suffix}.onnx`];
   const graphs = towers.every((f) => has.has(f))
     ? towers
     : has.has(`onnx/model${suffix}.onnx`)
       ? [`onnx/model${suffix}.onnx`]
       : null;
-  // Graphs over 2 GB keep their weights in a sibling `<graph>_data` file that onnxruntime opens by name.
-  return graphs?.flatMap((g) => (has.has(`${g}_data`) ? [`${g}_data`, g] : [g])) ?? null;
+  // Graphs over 2 GB keep their weights in sibling data files that onnxruntime opens by name: fetched first.
+  return graphs?.flatMap((g) => [...externalDataFiles(g, has), g]) ?? null;
 }

@@ -13,6 +13,7 @@ import { type HubEnv, hubCacheDir, hubEndpoint, isOfflineEnv, type RepoCache, re
 import { HubClient, HubHttpError, HubNetworkError } from './hub-client';
 import { DEFAULT_REVISION, type HubRef, isCommitHash, looksLikePath, parseHubRef } from './hub-ref';
 import { planModelFiles } from './model-files';
+import type { ModelDtype } from './onnx-variants';
 
 /** Options of {@link resolveModelDir}; every one defaults from the environment as huggingface_hub's do. */
 export interface ResolveOptions {
@@ -26,8 +27,8 @@ export interface ResolveOptions {
   token?: string;
   /** Never touch the network; default from `$HF_HUB_OFFLINE`. */
   offline?: boolean;
-  /** Which ONNX variant to fetch from transformers.js-layout repos. */
-  dtype?: 'fp32' | 'fp16';
+  /** Which ONNX variant to fetch from transformers.js-layout repos (default fp32). */
+  dtype?: ModelDtype;
   logger?: Logger;
   /** Where the defaults above are read from; `process.env` unless given (tests). */
   env?: HubEnv;
@@ -133,7 +134,7 @@ async function download(hub: HubRef, o: HubResolve, client: HubClient): Promise<
 }
 
 /** The snapshot folder of `commit` when it holds a whole model, else null. */
-async function completeSnapshot(cache: RepoCache, commit: string, dtype?: 'fp32' | 'fp16'): Promise<string | null> {
+async function completeSnapshot(cache: RepoCache, commit: string, dtype?: ModelDtype): Promise<string | null> {
   const snapshot = cache.snapshot(commit);
   return planModelFiles(await listSnapshotFiles(snapshot), dtype).ok ? snapshot : null;
 }
