@@ -3,13 +3,14 @@
  * into memory first (file reads are the pipeline's business, not decoding's):
  * - ours, one image at a time: `ImageProcessor.preprocess` (decode, EXIF orientation, resize, centre crop,
  *   normalise into a float batch slot): process CPU per image;
+ * - ours with `--decode fast` (shrink-on-load where the format has it), one image at a time: CPU per image;
  * - the floor, one image at a time: a plain `sharp(buf).resize(size, size)` to the model's input size (cover fit, so
  *   resize + centre crop, 8-bit output): what any decoder on this stack pays at least;
  * - ours in batches (`preprocessBatch`, images decoded in parallel on libuv's pool): img/s.
  * Both one-at-a-time passes run on one libvips thread with sharp's cache off (as the worker runs it), alternately, so
  * a burst of other load lands on both. Run by bench/run.ts in its own process; prints one JSON object as its last
  * stdout line: `{ samples: number[] /* batch-parallel img/s per repeat *\/, oneAtATime: number[], images, batch,
- *   concurrency, cores, cpuMsPerImage /* ours *\/, floorCpuMsPerImage, ceilingImgS /* cores / ours *\/,
+ *   concurrency, cores, cpuMsPerImage /* ours *\/, fastCpuMsPerImage, floorCpuMsPerImage, ceilingImgS /* cores / ours *\/,
  *   floorCeilingImgS /* cores / floor *\/ }`.
  *
  * Usage: tsx bench/decode.ts [--model <dir with preprocessor_config.json>] [--images-dir <dir>] [--images 256]
@@ -42,6 +43,7 @@ const concurrency = Number(values.concurrency);
 
 tuneSharpForThroughput();
 const processor = await ImageProcessor.fromDir(values.model);
+const fastProcessor = await ImageProcessor.fromDir(values.model, { decode: 'fast' });
 const buffers = await Promise.all(cycle(fixtureImages(values['images-dir']), images).map((f) => readFile(f)));
 const slots = new Float32Array(batch * processor.floatsPerImage);
 const size = processor.size;
@@ -57,23 +59,30 @@ async function cpuPass(pass: () => Promise<void>): Promise<number> {
 const ours = async () => {
   for (const buf of buffers) await processor.preprocess(buf, slots, 0);
 };
+const fast = async () => {
+  for (const buf of buffers) await fastProcessor.preprocess(buf, slots, 0);
+};
 const floor = async () => {
   for (const buf of buffers) await sharp(buf).resize(size, size).raw().toBuffer();
 };
 
 // Untimed first passes (page cache, JIT), then alternate passes of ours and the floor.
 await ours();
+await fast();
 await floor();
 const oursMs: number[] = [];
+const fastMs: number[] = [];
 const floorMs: number[] = [];
 const oneAtATime: number[] = [];
 for (let r = 0; r < repeats; r++) {
   const t0 = performance.now();
   oursMs.push(await cpuPass(ours));
   oneAtATime.push(rate(buffers.length, performance.now() - t0));
+  fastMs.push(await cpuPass(fast));
   floorMs.push(await cpuPass(floor));
   process.stderr.write(
-    `decode: ours ${oursMs.at(-1)?.toFixed(2)} ms/img CPU, floor ${floorMs.at(-1)?.toFixed(2)} ms/img CPU\n`,
+    `decode: CPU per image: ours ${oursMs.at(-1)?.toFixed(2)} ms, --decode fast ${fastMs.at(-1)?.toFixed(2)} ms, ` +
+      `floor ${floorMs.at(-1)?.toFixed(2)} ms\n`,
   );
 }
 
@@ -102,8 +111,10 @@ process.stdout.write(
     concurrency,
     cores,
     cpuMsPerImage: r2(cpuMsPerImage),
+    fastCpuMsPerImage: r2(summarize(fastMs).median),
     floorCpuMsPerImage: r2(floorCpuMsPerImage),
     cpuMsSamples: oursMs.map(r2),
+    fastCpuMsSamples: fastMs.map(r2),
     floorCpuMsSamples: floorMs.map(r2),
     ceilingImgS: Math.round((cores * 1000) / cpuMsPerImage),
     floorCeilingImgS: Math.round((cores * 1000) / floorCpuMsPerImage),

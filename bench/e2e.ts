@@ -11,6 +11,7 @@
  *
  * Usage: tsx bench/e2e.ts --model <dir> [--images-dir <dir>] [--images 256] [--repeats 3] [--threads N]
  *          [--device cpu] [--dtype fp32] [--max-batch 32] [--concurrency 4] [--shard-size 64] [--labels short|imagenet]
+ *          [--decode exact|fast (the worker's default when left out)]
  * `--images-dir` (default: the fixture photographs) is cycled to `--images` files.
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379).
  */
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     // Shards in flight; a GPU worker wants more (the environment's setting, as the worker itself reads it).
     concurrency: { type: 'string', default: process.env.METACLIP_CONCURRENCY ?? '4' },
     'shard-size': { type: 'string', default: '64' },
+    decode: { type: 'string' },
     // `short`: the bench's ten labels; `imagenet`: 1,000 class names (embedded once per run, outside the clock).
     labels: { type: 'string', default: 'short' },
   },
@@ -112,6 +114,7 @@ try {
       ...['--model', values.model, '--queue', queue, '--threads', values.threads, '--device', values.device],
       ...['--dtype', values.dtype, '--max-batch', values['max-batch'], '--concurrency', values.concurrency],
       ...['--metrics-port', '0'],
+      ...(values.decode ? ['--decode', values.decode] : []),
     ],
     { METACLIP_CACHE: process.env.METACLIP_CACHE ?? path.join(tmp, 'model-cache') },
   );
@@ -172,6 +175,7 @@ try {
       labels: labels.length,
       threads: Number(values.threads),
       device: values.device,
+      decode: values.decode ?? 'default',
       mainThreadBusy,
       processCores,
       ...stages,

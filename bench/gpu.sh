@@ -9,13 +9,17 @@
 #   there:  bench/gpu.sh unpack        -> once per call, carrying one or more parts: unpacks whatever .gpu/p* came
 #                                         along into /tmp/mcb (kept while the machine stays warm: chain the calls).
 #   there:  bench/gpu.sh run [quick|pipeline] -> checks the pieces, puts the CUDA provider next to libonnxruntime.so.1, sets
-#                                         LD_LIBRARY_PATH as GPU.md says, starts redis, and runs bench/run.ts for
-#                                         cuda fp16 (raw model at batch 32..512, then e2e), cuda fp32 and webgpu fp32
-#                                         (raw model), writing bench-<device>-<dtype>.{json,md,svg,txt,log} and
-#                                         gpu-rows.md (the rows of docs/benchmarks.md's GPU table) into $OUT.
+#                                         LD_LIBRARY_PATH as GPU.md says, starts redis, builds the web and photos
+#                                         corpora from the carried fixtures (seconds on 16 cores), and runs bench/run.ts
+#                                         for cuda fp16 on web (raw model at batch 32..512, decode vs the plain-sharp
+#                                         floor, e2e, the tiny-model pipeline) and on photos (the same at the best
+#                                         batch), then cuda fp32 and webgpu fp32 (raw model), writing
+#                                         bench-<device>-<dtype>[-<corpus>].{json,md,svg,txt,log} and gpu-rows.md (the
+#                                         rows of docs/benchmarks.md's GPU table) into $OUT. Each report names the card
+#                                         and the host's cores.
 #
 # Lean on purpose: the whole GPU budget is 15 minutes, machine start and the five transfers included. Use
-# `run quick` (2 rounds, 8,192 images per e2e round; about 4 minutes); `run` (3 rounds, 16,384 images) needs ~8;
+# `run quick` (2 rounds, 8,192 images per e2e round; about 5 minutes); `run` (3 rounds, 16,384 images) needs ~9;
 # `run pipeline` (quick rounds) measures the end-to-end pipeline three ways and transformers.js, skipping fp32/WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -136,11 +140,12 @@ run() {
 
   local quick=()
   [ "$mode" != full ] && quick=(--quick)
-  bench() { # device dtype suites batch-sizes time-limit-s [tag]
+  bench() { # device dtype suites batch-sizes time-limit-s [tag] [corpus, default web]
     local tag="$1-$2${6:+-$6}"
     echo "gpu.sh: bench $tag (limit $5 s)" >&2
     timeout "$5" node --import tsx bench/run.ts --device "$1" --dtype "$2" --only "$3" --batch-sizes "$4" \
-      "${quick[@]}" --json --out "$out/bench-$tag.json" >"$out/bench-$tag.txt" 2>"$out/bench-$tag.log" ||
+      --corpus "${7:-web}" "${quick[@]}" --json --out "$out/bench-$tag.json" >"$out/bench-$tag.txt" \
+      2>"$out/bench-$tag.log" ||
       echo "gpu.sh: bench $tag failed ($?): see bench-$tag.log" >&2
     tail -n 30 "$out/bench-$tag.txt" >&2 || true
   }
@@ -159,11 +164,13 @@ run() {
     (cd "$out" && tar -czf results.tgz --remove-files -- *.json *.log *.md *.txt *.svg 2>/dev/null) || true
     return
   fi
-  # fp16 is the production setting: the full sweep and the whole pipeline. fp32 and WebGPU: the model alone, at the
-  # batches that mattered in ../shared/docs/GPU.md (WebGPU peaked at 32 there).
+  # fp16 is the production setting: the full sweep and the whole pipeline on web images, then the same pipeline on
+  # camera photos (decode-bound: its target is 0.9 of what decoding allows on the host's cores). fp32 and WebGPU: the
+  # model alone, at the batches that mattered in ../shared/docs/GPU.md (WebGPU peaked at 32 there).
   if [ $cuda = yes ]; then
-    bench cuda fp16 raw,e2e 32,64,128,256,512 240
-    bench cuda fp32 raw 128,256 120
+    bench cuda fp16 raw,decode,e2e,pipeline 32,64,128,256,512 240 web web
+    bench cuda fp16 raw,decode,e2e,pipeline 256 150 photos photos
+    bench cuda fp32 raw 128,256 90
   fi
   bench webgpu fp32 raw 32,64 120
   # Each run wrote bench-<tag>.md beside its JSON, starting with its row of docs/benchmarks.md's GPU table.

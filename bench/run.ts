@@ -20,6 +20,7 @@ import { computeRatios, contentionNote, evaluateTargets, missedTargets, replaceB
 import { addRound, bestBatch, emptyCollected, finish, worstRss } from './lib/rounds';
 import type { Tuning } from './lib/suites';
 import { FALLBACK_BATCH, SUITE_RUNNERS, suiteMetrics } from './lib/suites';
+import { ONCE_METRICS } from './lib/variant-suite';
 import { REPO_ROOT } from './lib/workload';
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -126,7 +127,8 @@ async function measure(opts: BenchOptions): Promise<BenchReport> {
   Object.assign(report, { metrics, rawByBatch, rss: worstRss(collected.rss) });
   report.notes.push(...collected.notes);
   for (const [metric, m] of Object.entries(metrics)) {
-    if (m.n < opts.repeats) report.notes.push(`${metric}: ${m.n} of ${opts.repeats} rounds measured`);
+    if (m.n < opts.repeats && !(ONCE_METRICS as readonly string[]).includes(metric))
+      report.notes.push(`${metric}: ${m.n} of ${opts.repeats} rounds measured`);
   }
   report.ratios = computeRatios(report.metrics, report.machine.cores, opts.corpora);
   report.targets = evaluateTargets(report);

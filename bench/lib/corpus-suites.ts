@@ -17,8 +17,8 @@ export const TINY_MODEL = path.resolve(REPO_ROOT, '../shared/fixtures/tiny-clip'
 
 /** The per-corpus metrics of each per-corpus measurement. */
 export const CORPUS_SUITE_METRICS = {
-  decode: ['decode_img_s', 'decode_cpu_ms_per_img', 'floor_cpu_ms_per_img'],
-  pipeline: ['pipeline_img_s'],
+  decode: ['decode_img_s', 'decode_cpu_ms_per_img', 'fast_cpu_ms_per_img', 'floor_cpu_ms_per_img'],
+  pipeline: ['pipeline_img_s', 'pipeline_fast_img_s'],
 } as const satisfies Record<string, readonly CorpusMetricName[]>;
 
 /** Runs `one` on each corpus of the run and merges the rounds' results. */
@@ -53,11 +53,13 @@ export function decode(ctx: SuiteContext): Promise<RoundResult> {
       samples: {
         [corpusMetric('decode_img_s', corpus)]: samplesOf(json, 'samples', script),
         [corpusMetric('decode_cpu_ms_per_img', corpus)]: samplesOf(json, 'cpuMsSamples', script),
+        [corpusMetric('fast_cpu_ms_per_img', corpus)]: samplesOf(json, 'fastCpuMsSamples', script),
         [corpusMetric('floor_cpu_ms_per_img', corpus)]: samplesOf(json, 'floorCpuMsSamples', script),
       },
       detail: {
         [corpusMetric('decode_img_s', corpus)]: { images, batch: json.batch, concurrency: json.concurrency },
-        [corpusMetric('decode_cpu_ms_per_img', corpus)]: { images, ceiling_img_s: json.ceilingImgS },
+        [corpusMetric('decode_cpu_ms_per_img', corpus)]: { images, decode: 'exact', ceiling_img_s: json.ceilingImgS },
+        [corpusMetric('fast_cpu_ms_per_img', corpus)]: { images, decode: 'fast' },
         [corpusMetric('floor_cpu_ms_per_img', corpus)]: {
           images,
           op: 'sharp(buf).resize(size, size)',
@@ -69,36 +71,41 @@ export function decode(ctx: SuiteContext): Promise<RoundResult> {
   });
 }
 
-/** The whole system (producer, Redis, one worker, local storage) with the tiny model: decode-bound throughput. */
+/**
+ * The whole system (producer, Redis, one worker, local storage) with the tiny model: decode-bound throughput, with
+ * the default (exact) decoding and with `--decode fast`.
+ */
 export function pipeline(ctx: SuiteContext): Promise<RoundResult> {
   const { opts } = ctx;
   const script = 'bench/e2e.ts';
   return perCorpus(ctx, async (corpus, dir) => {
     const images = opts.corpusImages[corpus].pipeline;
-    const args = [
-      ...['--model', TINY_MODEL, '--images-dir', dir, '--images', images, '--repeats', 1, '--threads', opts.threads],
-      ...['--device', opts.device, '--labels', opts.labels],
-    ];
-    const json = (await runScript(ctx, script, args, `pipeline ${corpus}`)) as {
-      shardSize?: number;
-      maxBatch?: number;
-      concurrency?: number;
-      processCores?: number;
-      mainThreadBusy?: number;
-    };
-    return {
-      samples: { [corpusMetric('pipeline_img_s', corpus)]: samplesOf(json, 'samples', script) },
-      detail: {
-        [corpusMetric('pipeline_img_s', corpus)]: {
-          model: 'tiny-clip',
-          images,
-          shard_size: json.shardSize,
-          max_batch: json.maxBatch,
-          concurrency: json.concurrency,
-          process_cores: json.processCores,
-          main_thread_busy: json.mainThreadBusy,
-        },
-      },
-    };
+    const result: Required<Pick<RoundResult, 'samples' | 'detail'>> = { samples: {}, detail: {} };
+    for (const decode of ['exact', 'fast'] as const) {
+      const args = [
+        ...['--model', TINY_MODEL, '--images-dir', dir, '--images', images, '--repeats', 1, '--threads', opts.threads],
+        ...['--device', opts.device, '--labels', opts.labels, '--decode', decode],
+      ];
+      const json = (await runScript(ctx, script, args, `pipeline ${corpus} ${decode}`)) as {
+        shardSize?: number;
+        maxBatch?: number;
+        concurrency?: number;
+        processCores?: number;
+        mainThreadBusy?: number;
+      };
+      const key = corpusMetric(decode === 'exact' ? 'pipeline_img_s' : 'pipeline_fast_img_s', corpus);
+      result.samples[key] = samplesOf(json, 'samples', script);
+      result.detail[key] = {
+        model: 'tiny-clip',
+        decode,
+        images,
+        shard_size: json.shardSize,
+        max_batch: json.maxBatch,
+        concurrency: json.concurrency,
+        process_cores: json.processCores,
+        main_thread_busy: json.mainThreadBusy,
+      };
+    }
+    return result;
   });
 }

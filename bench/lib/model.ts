@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { convertModel, readManifest, writeRandomModel } from '@metaclip-batch/metaclip';
+import { convertModel, type ExportDtype, readManifest, writeRandomModel } from '@metaclip-batch/metaclip';
 
 /** A ready bench model. */
 export interface BenchModel {
@@ -15,7 +15,7 @@ export interface BenchModel {
   onnxDir: string;
   shape: 'b16';
   seed: number;
-  dtype: 'fp32' | 'fp16';
+  dtype: ExportDtype;
   imageSize: number;
   embedDim: number;
 }
@@ -31,7 +31,7 @@ const COMPLETE = '.complete';
  */
 export async function ensureBenchModel(
   cacheRoot: string,
-  opts: { seed: number; dtype: 'fp32' | 'fp16' },
+  opts: { seed: number; dtype: ExportDtype },
   progress: (msg: string) => void,
 ): Promise<BenchModel> {
   const hfDir = path.join(cacheRoot, `b16-seed${opts.seed}`);

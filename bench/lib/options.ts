@@ -8,9 +8,10 @@ import { CORPORA } from './corpus';
 
 /**
  * The measurements `npm run bench` knows, in the order it runs them. `decode` and `pipeline` run on every corpus of
- * the run; the others on its first corpus.
+ * the run; the others on its first corpus. `variants`: `--dtype int8`'s speed and the drift of int8 and
+ * `--decode fast` (whose speed `decode` and `pipeline` measure).
  */
-export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'pipeline', 'transformersjs', 'peers'] as const;
+export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'pipeline', 'transformersjs', 'peers', 'variants'] as const;
 /** One measurement of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
 

@@ -6,10 +6,10 @@
  * device, dtype, threads }`.
  *
  * Usage: tsx bench/lib/raw-model.ts --model <onnx dir> --batch-sizes 1,4,8 --repeats 2 --threads 2
- *        [--device cpu|cuda|webgpu] [--dtype fp32|fp16] [--min-ms 1500]
+ *        [--device cpu|cuda|webgpu] [--dtype fp32|fp16|int8] [--min-ms 1500]
  */
 import { parseArgs } from 'node:util';
-import { loadModel } from '@metaclip-batch/metaclip';
+import { type ExportDtype, loadModel } from '@metaclip-batch/metaclip';
 import { rate } from './stats';
 import { cycle, fixtureImages } from './workload';
 
@@ -34,7 +34,7 @@ const minMs = Number(values['min-ms']);
 
 const model = await loadModel(values.model, {
   device: values.device,
-  dtype: values.dtype as 'fp32' | 'fp16',
+  dtype: values.dtype as ExportDtype,
   intraOpThreads: threads,
   interOpThreads: 1,
 });

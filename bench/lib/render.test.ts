@@ -17,7 +17,7 @@ describe('renderings', () => {
     expect(md).toContain('| `e2e_img_s` | 10 | 9.5 | 10.5 | 3 | img/s | images=64 |');
     expect(md).toContain('Raw model by batch size: 1 → 8, 8 → 11 img/s.');
     expect(md).toContain('Ratios of medians: e2e/raw = 0.909, e2e/transformers.js = 2, e2e/HF pipeline = 2.5,');
-    expect(md).toContain('web: pipeline efficiency = 0.95, preprocess/floor = 1.1.');
+    expect(md).toContain('web: pipeline efficiency = 0.95, preprocess/floor = 1.1, fast/floor = -');
     expect(md).toContain('| `pipeline_img_s.web` | 190 | 180 | 200 | 3 | img/s |');
     expect(md).toContain('- corpus web: 256 files, mean 119 KiB, 0.21 Mpx');
     expect(md).toContain('MetaCLIP B/16 shape');
@@ -47,7 +47,7 @@ describe('renderings', () => {
 describe('GPU table', () => {
   it('writes one row per GPU run with the best batch, and heads the Markdown of a GPU run with it', () => {
     const r = report({ device: 'cuda', dtype: 'fp16', machine: { ...report().machine, gpu: 'NVIDIA H200' } });
-    expect(gpuTableRow(r)).toBe('| NVIDIA H200 | CUDA | fp16 | 8 | 11 | 10 |');
+    expect(gpuTableRow(r)).toBe('| NVIDIA H200 | 2 | CUDA | fp16 | web | 8 | 11 | 10 | 0.95 |');
     expect(renderMarkdown(r, 'x.svg').startsWith(`${GPU_TABLE_HEAD}\n${gpuTableRow(r)}`)).toBe(true);
     expect(renderMarkdown(report(), 'x.svg')).not.toContain(GPU_TABLE_HEAD);
   });

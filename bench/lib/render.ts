@@ -91,10 +91,12 @@ function ratioLine(r: BenchReport): string {
     `e2e/HF pipeline = ${v(x.e2e_vs_hf_pipeline)}`,
     `e2e/HF pipeline batched = ${v(x.e2e_vs_hf_pipeline_batched)}`,
     `e2e/torch batched = ${v(x.e2e_vs_torch_batched)}`,
+    `raw int8/fp32 = ${v(x.raw_int8_vs_fp32)}`,
   ];
   const corpora = Object.entries(x.by_corpus).map(
     ([c, cr]) =>
-      `${c}: pipeline efficiency = ${v(cr?.pipeline_efficiency)}, preprocess/floor = ${v(cr?.preprocess_vs_floor)}`,
+      `${c}: pipeline efficiency = ${v(cr?.pipeline_efficiency)}, preprocess/floor = ${v(cr?.preprocess_vs_floor)}, ` +
+      `fast/floor = ${v(cr?.fast_vs_floor)}, pipeline fast/exact = ${v(cr?.pipeline_fast_vs_exact)}`,
   );
   return [...peers, ...corpora].join(', ');
 }
@@ -125,20 +127,24 @@ function rssLine(r: BenchReport): string | null {
 
 /** The header of the GPU table in docs/benchmarks.md; {@link gpuTableRow} writes its rows. */
 export const GPU_TABLE_HEAD =
-  '| card | provider | dtype | batch | model img/s | e2e img/s |\n| --- | --- | --- | ---: | ---: | ---: |';
+  '| card | host cores | provider | dtype | corpus | batch | model img/s | e2e img/s | pipeline efficiency |\n' +
+  '| --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |';
 
-/** A GPU run's row of the GPU table: the card, the provider, the best raw batch and both throughputs. */
+/** A GPU run's row of the GPU table: the card, host cores, provider, corpus, best raw batch, throughputs, efficiency. */
 export function gpuTableRow(r: BenchReport): string {
   const raw = r.metrics.raw_model_img_s;
   const e2e = r.metrics.e2e_img_s;
   const provider = r.device === 'webgpu' ? 'WebGPU' : r.device.startsWith('cuda') ? 'CUDA' : r.device;
   const cells = [
     r.machine.gpu ?? 'unknown GPU',
+    String(r.machine.cores),
     provider,
     r.dtype,
+    r.ratios.corpus ?? '-',
     String(raw?.detail?.batch ?? '-'),
     raw ? formatValue(raw.median) : '-',
     e2e ? formatValue(e2e.median) : '-',
+    r.ratios.pipeline_efficiency == null ? '-' : String(r.ratios.pipeline_efficiency),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -215,8 +221,10 @@ export function chartSpec(r: BenchReport): ChartSpec {
       unit: 'images/s on all cores',
       bars: [
         ...bar(corpusMetric('pipeline_img_s', c), 'whole system, tiny model', true),
+        ...bar(corpusMetric('pipeline_fast_img_s', c), 'whole system, --decode fast', true),
         ...allows(corpusMetric('floor_cpu_ms_per_img', c), 'floor allows (plain sharp)'),
         ...allows(corpusMetric('decode_cpu_ms_per_img', c), 'our preprocessing allows'),
+        ...allows(corpusMetric('fast_cpu_ms_per_img', c), '--decode fast allows'),
       ],
     })),
     { title: 'Enqueue', unit: 'URIs/s into Redis', bars: bar('enqueue_uris_s', 'producer, manifest', true) },

@@ -15,6 +15,11 @@ export const METRICS = {
   hf_pipeline_img_s: { title: 'HF transformers pipeline, one image per call', unit: 'img/s' },
   hf_pipeline_batched_img_s: { title: 'HF transformers pipeline, batch_size = ours', unit: 'img/s' },
   torch_batched_img_s: { title: 'PyTorch DataLoader + get_image_features', unit: 'img/s' },
+  raw_int8_img_s: { title: 'raw model, --dtype int8 (CPU), batch as raw', unit: 'img/s' },
+  fast_pixel_mae: { title: '--decode fast vs exact, mean abs pixel difference (fixtures)', unit: 'levels' },
+  fast_cosine_min: { title: '--decode fast vs exact, worst embedding cosine (fixtures)', unit: 'cosine' },
+  int8_cosine_min: { title: 'int8 vs fp32, worst image embedding cosine (fixtures)', unit: 'cosine' },
+  int8_top1_agreement: { title: 'int8 vs fp32, zero-shot top-1 agreement (fixtures)', unit: 'fraction' },
   enqueue_uris_s: { title: 'enqueue (manifest -> Redis)', unit: 'URIs/s' },
   worker_peak_rss_mib: { title: 'worker peak RSS', unit: 'MiB' },
 } as const;
@@ -23,8 +28,10 @@ export const METRICS = {
 export const CORPUS_METRICS = {
   decode_img_s: { title: 'decode + preprocess, batches in parallel', unit: 'img/s' },
   decode_cpu_ms_per_img: { title: 'our preprocessing, CPU per image', unit: 'ms' },
+  fast_cpu_ms_per_img: { title: 'our preprocessing with --decode fast, CPU per image', unit: 'ms' },
   floor_cpu_ms_per_img: { title: 'floor: plain sharp resize, CPU per image', unit: 'ms' },
   pipeline_img_s: { title: 'whole system, tiny model (decode-bound)', unit: 'img/s' },
+  pipeline_fast_img_s: { title: 'whole system, tiny model, --decode fast', unit: 'img/s' },
 } as const;
 
 /** A per-corpus metric, without its corpus. */
@@ -105,6 +112,10 @@ export interface CorpusRatios {
   pipeline_efficiency: number | null;
   /** CPU per image of our preprocessing over the floor's (plain `sharp(buf).resize()`). */
   preprocess_vs_floor: number | null;
+  /** The same with `--decode fast`. */
+  fast_vs_floor: number | null;
+  /** The whole system's img/s with `--decode fast` over exact. */
+  pipeline_fast_vs_exact: number | null;
 }
 
 /** Every ratio of a report: throughput over a peer's, of medians. The corpus ones are the first corpus's. */
@@ -116,6 +127,8 @@ export interface Ratios extends CorpusRatios {
   e2e_vs_hf_pipeline_batched: number | null;
   /** Over PyTorch batch inference as clip-retrieval does it (DataLoader decode workers + get_image_features). */
   e2e_vs_torch_batched: number | null;
+  /** Raw model img/s with `--dtype int8` over fp32's. */
+  raw_int8_vs_fp32: number | null;
   /** The corpus `pipeline_efficiency` and `preprocess_vs_floor` are of: the run's first. */
   corpus: Corpus | null;
   by_corpus: Partial<Record<Corpus, CorpusRatios>>;
@@ -165,7 +178,12 @@ export function corpusRatios(metrics: BenchReport['metrics'], corpus: Corpus, co
     pipeline && floor && cores > 0
       ? Math.round(((pipeline.median * floor.median) / (1000 * cores)) * 1000) / 1000
       : null;
-  return { pipeline_efficiency: efficiency, preprocess_vs_floor: ratio(ours, floor) };
+  return {
+    pipeline_efficiency: efficiency,
+    preprocess_vs_floor: ratio(ours, floor),
+    fast_vs_floor: ratio(metrics[corpusMetric('fast_cpu_ms_per_img', corpus)], floor),
+    pipeline_fast_vs_exact: ratio(metrics[corpusMetric('pipeline_fast_img_s', corpus)], pipeline),
+  };
 }
 
 /** Every ratio, from medians. `corpora` in run order (the first is the headline one). */
@@ -180,6 +198,9 @@ export function computeRatios(metrics: BenchReport['metrics'], cores: number, co
     e2e_vs_hf_pipeline: ratio(e2e, metrics.hf_pipeline_img_s),
     e2e_vs_hf_pipeline_batched: ratio(e2e, metrics.hf_pipeline_batched_img_s),
     e2e_vs_torch_batched: ratio(e2e, metrics.torch_batched_img_s),
+    raw_int8_vs_fp32: ratio(metrics.raw_int8_img_s, metrics.raw_model_img_s),
+    fast_vs_floor: first ? (by_corpus[first]?.fast_vs_floor ?? null) : null,
+    pipeline_fast_vs_exact: first ? (by_corpus[first]?.pipeline_fast_vs_exact ?? null) : null,
     pipeline_efficiency: first ? (by_corpus[first]?.pipeline_efficiency ?? null) : null,
     preprocess_vs_floor: first ? (by_corpus[first]?.preprocess_vs_floor ?? null) : null,
     corpus: first ?? null,

@@ -13,6 +13,7 @@ import type { RoundResult } from './rounds';
 import { bestBatch } from './rounds';
 import type { SuiteContext, SuiteRunner } from './suite-context';
 import { mainCorpus, runScript as run, samplesOf } from './suite-context';
+import { VARIANT_METRICS, variants } from './variant-suite';
 
 export type { SuiteContext, Tuning } from './suite-context';
 
@@ -29,6 +30,8 @@ export function suiteMetrics(suite: Suite, corpora: readonly Corpus[]): MetricNa
       return ['transformersjs_img_s'];
     case 'peers':
       return [...PEER_METRICS];
+    case 'variants':
+      return [...VARIANT_METRICS];
     case 'decode':
     case 'pipeline':
       return corpora.flatMap((c) => CORPUS_SUITE_METRICS[suite].map((m) => corpusMetric(m, c)));
@@ -176,4 +179,5 @@ export const SUITE_RUNNERS: Record<Suite, SuiteRunner> = {
   pipeline,
   transformersjs,
   peers,
+  variants,
 };
