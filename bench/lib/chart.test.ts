@@ -44,6 +44,8 @@ describe('formatValue', () => {
   it('keeps three significant digits for small numbers and groups large ones', () => {
     expect(formatValue(1.23456)).toBe('1.23');
     expect(formatValue(0.0123456)).toBe('0.0123');
+    expect(formatValue(0.99983)).toBe('0.9998');
+    expect(formatValue(0.5)).toBe('0.5');
     expect(formatValue(123456.7)).toBe('123,457');
   });
 });

@@ -90,10 +90,14 @@ export function renderBarChart(spec: ChartSpec): string {
   ].join('\n');
 }
 
-/** Formats a value for a label: three significant digits below 100, thousands separators above. */
+/**
+ * Formats a value for a label: three significant digits below 100, thousands separators above, and up to four
+ * decimals just below 1 (a cosine of 0.9998 is not 1).
+ */
 export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 0.1 && Math.abs(v) < 1) return Number(v.toFixed(4)).toString();
   return Number(v.toPrecision(3)).toString();
 }
 
