@@ -3,7 +3,7 @@ import { defaultQueueName } from '@metaclip-batch/jobs';
 import { ConfigError, flagName } from '@metaclip-batch/settings';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from './cli';
-import { pixelSlots, planRuntime, resolveConfig, WORKER_SETTINGS } from './config';
+import { planRuntime, resolveConfig, WORKER_SETTINGS } from './config';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {
@@ -73,11 +73,6 @@ describe('resolveConfig', () => {
 
   it('refuses a queue limit smaller than a batch', () => {
     expect(() => resolveConfig({ model: 'm', maxBatch: '8', maxQueue: '4' }, {})).toThrow(/--max-queue/);
-  });
-
-  it('sizes the pixel pool for a full queue, the batches running and the fetches', () => {
-    const plan = { preprocessThreads: 0, visionThreads: 0, inflight: 2, fetchConcurrency: 16, decodes: 2 };
-    expect(pixelSlots({ maxQueue: 64, maxBatch: 32 }, plan)).toBe(144);
   });
 
   it('keeps everything on the main thread on a CPU and moves it to threads on a GPU, unless told', () => {

@@ -288,11 +288,3 @@ export function planRuntime(
     decodes: cores,
   };
 }
-
-/**
- * Pixel slots the worker allocates: enough for a full queue, the batches on the model and the images being fetched,
- * so no stage starves another. Each slot is one preprocessed image (600 KB at 224 px).
- */
-export function pixelSlots(config: Pick<WorkerConfig, 'maxQueue' | 'maxBatch'>, plan: RuntimePlan): number {
-  return config.maxQueue + plan.inflight * config.maxBatch + plan.fetchConcurrency;
-}

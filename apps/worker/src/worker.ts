@@ -13,7 +13,7 @@ import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { startCompute } from './compute';
-import { pixelSlots, planRuntime, WORKER_SETTINGS, type WorkerConfig } from './config';
+import { planRuntime, WORKER_SETTINGS, type WorkerConfig } from './config';
 import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
 
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
@@ -65,7 +65,10 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     towers: plan.visionThreads > 0 ? 'text' : 'both',
     logger: log,
   });
-  const arena = createPixelArena(pixelSlots(config, plan), model.imageSize);
+  const arena = createPixelArena(
+    { maxQueue: config.maxQueue, maxBatch: config.maxBatch, inflight: plan.inflight, fetches: plan.fetchConcurrency },
+    model.imageSize,
+  );
   const compute = await startCompute(model, config, plan, arena, log);
   const delay = config.maxDelayMs;
   const batcher = createEmbedBatcher({

@@ -43,6 +43,7 @@ export type { BatchOptions, PreprocessedBatch, ProcessorOptions, SlotResult } fr
 export { ImageProcessor } from './image/processor';
 export type { ImageInput } from './image/source';
 export { tuneSharpForThroughput } from './image/throughput';
+export { gatherSlots } from './model/gather-slots';
 export type { LoadOptions } from './model/load';
 export { loadModel } from './model/load';
 export type { MetaClipModelParts } from './model/metaclip-model';

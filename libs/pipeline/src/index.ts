@@ -9,19 +9,20 @@ export {
 } from './batch-policy';
 export { mapBounded, Pool, Semaphore } from './bounded';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher';
+export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch';
+export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
+export { buildManifest, type RunManifest, writeManifest } from './manifest';
+export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
 export {
-  createEmbedBatcher,
+  type ArenaDemand,
+  arenaSlots,
   createPixelArena,
-  type EmbedBatcherOptions,
   inProcessSlotModel,
   type PixelArena,
   type PixelModel,
   pixelsPerImage,
   type SlotModel,
-} from './embed-batch';
-export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
-export { buildManifest, type RunManifest, writeManifest } from './manifest';
-export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
+} from './pixel-arena';
 export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher';
 export {
   DEFAULT_MAX_IMAGE_BYTES,

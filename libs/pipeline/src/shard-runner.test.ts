@@ -16,7 +16,8 @@ import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Semaphore } from './bounded';
 import type { DynamicBatcher } from './dynamic-batcher';
-import { createEmbedBatcher, createPixelArena, inProcessSlotModel } from './embed-batch';
+import { createEmbedBatcher } from './embed-batch';
+import { arenaSlots, createPixelArena, inProcessSlotModel } from './pixel-arena';
 import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -38,7 +39,9 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
     model = await loadModel(path.join(shared, 'fixtures', 'tiny-clip'), { cacheDir: tmp, intraOpThreads: 1 });
     labelSet = await buildLabelSet(model, ['an astronaut', 'a coin', 'a clock']);
     // Fewer slots than a shard has images: the shard must recycle them.
-    const arena = createPixelArena(6, model.imageSize);
+    const demand = { maxQueue: 2, maxBatch: 2, inflight: 1, fetches: 2 };
+    expect(arenaSlots(demand)).toBe(6);
+    const arena = createPixelArena(demand, model.imageSize);
     let processor: ShardRunnerDeps['processor'] = model.processor;
     let slotModel = inProcessSlotModel(model, 4);
     if (mode === 'on threads') {
@@ -110,7 +113,9 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
       // Scored once per shard on the unit embeddings: the same as scoring each image's raw embedding alone.
       const alone = classify(reference[i] as Float32Array, 1, labelSet, { topK: 2 })[0] ?? [];
       expect(row.labels.map((l) => l.label)).toEqual(alone.map((l) => l.label));
-      row.labels.forEach((l, k) => expect(l.score).toBeCloseTo(alone[k]?.score ?? -1, 4));
+      row.labels.forEach((l, k) => {
+        expect(l.score).toBeCloseTo(alone[k]?.score ?? -1, 4);
+      });
       expect(row.width).toBeGreaterThan(0);
     });
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(4);

@@ -6,6 +6,7 @@
  */
 import type { ModelDtype } from '../resolve/onnx-variants';
 import { serveTasks } from '../threads/serve';
+import { gatherSlots } from './gather-slots';
 import { loadModel } from './load';
 
 /** What every thread is set up with. */
@@ -40,11 +41,12 @@ await serveTasks<VisionThreadData, VisionTask, Float32Array>(async (data) => {
     if (offsets.length < 1 || offsets.length > data.maxBatch) {
       throw new RangeError(`a vision task holds 1..${data.maxBatch} images, got ${offsets.length}`);
     }
-    offsets.forEach((offset, i) => {
-      batch.set(arena.subarray(offset, offset + per), i * per);
-    });
+    const pixels = gatherSlots(
+      offsets.map((offset) => arena.subarray(offset, offset + per)),
+      batch,
+    );
     // The runtime's output array may not be transferable; a copy of n x D floats is small.
-    const embeds = (await model.embedPixels(batch, offsets.length)).slice();
+    const embeds = (await model.embedPixels(pixels, offsets.length)).slice();
     return { result: embeds, transfer: [embeds.buffer] };
   };
 });
