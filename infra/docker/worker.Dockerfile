@@ -19,6 +19,7 @@ COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/producer/package.json apps/producer/
 COPY apps/worker/package.json apps/worker/
 COPY libs/errors/package.json libs/errors/
+COPY libs/float16/package.json libs/float16/
 COPY libs/jobs/package.json libs/jobs/
 COPY libs/metaclip/package.json libs/metaclip/
 COPY libs/pipeline/package.json libs/pipeline/

@@ -1,4 +1,13 @@
-import { type ErrorSample, failureReasons, progress, type RunState, type RunStatus } from '@metaclip-batch/jobs';
+import {
+  type ErrorSample,
+  failureReasons,
+  formatDuration,
+  progress,
+  type RunState,
+  type RunStatus,
+} from '@metaclip-batch/jobs';
+
+export { formatDuration };
 
 /** Counts of one unit (shards or images) of a run. */
 export interface Tally {
@@ -66,18 +75,6 @@ export interface RunDetailView extends RunView {
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** Pure: `3725` -> `1h 2m`, `125` -> `2m 5s`, `9.4` -> `9s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${s}s`;
-}
 
 /** Pure: images per second with sensible precision: `0.42/s`, `12.5/s`, `3,120/s`. */
 export function formatRate(rate: number): string {

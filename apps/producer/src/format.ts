@@ -1,19 +1,13 @@
-import { failureReasons, progress, type RunState } from '@metaclip-batch/jobs';
+import { failureReasons, formatDuration as formatRunDuration, progress, type RunState } from '@metaclip-batch/jobs';
 
 /** `1234567` -> `1,234,567`. */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Seconds as `1h 02m`, `2m 05s` or `7s`; `-` when unknown. */
+/** Seconds as `1h 02m`, `2m 05s` or `7s` (aligned columns); `-` when unknown. */
 export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '-';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${s}s`;
+  return formatRunDuration(seconds, { pad: true });
 }
 
 /** Epoch ms as `2024-05-06 02:00:13Z`. */

@@ -1,3 +1,4 @@
+export { formatDuration } from './duration';
 export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun, specConflicts } from './enqueue';
 export {
   InvalidRunIdError,

@@ -25,7 +25,6 @@ export {
 } from './pixel-arena';
 export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher';
 export {
-  DEFAULT_MAX_IMAGE_BYTES,
   type EmbedSubmitter,
   type ImagePreprocessor,
   type ImageRow,

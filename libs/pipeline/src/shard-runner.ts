@@ -1,4 +1,10 @@
-import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
+import {
+  classify,
+  DEFAULT_IMAGE_LIMITS,
+  ImageInputError,
+  type LabelScore,
+  type LabelSet,
+} from '@metaclip-batch/metaclip';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
 import { mapBounded, type Pool, type Semaphore } from './bounded';
 
@@ -56,7 +62,7 @@ export interface ShardRunnerDeps {
   topK: number;
   /** Retries of one GET (storage's `withRetry` options); exhausted, the shard fails retryably. */
   fetchRetry?: RetryOptions;
-  /** Larger objects become error rows without being read (default 64 MiB). */
+  /** Larger objects become error rows without being read (default: the library's `DEFAULT_IMAGE_LIMITS.maxBytes`). */
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
   onImageError?: (uri: string, error: Error) => void;
@@ -66,9 +72,6 @@ export interface ShardRunnerDeps {
    */
   onStage?: (stage: 'fetch' | 'decode' | 'score', seconds: number) => void;
 }
-
-/** Default cap on the size of one image object. */
-export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * The message of an error that makes one image an error row: bytes that are not an image, or an object that is
@@ -90,16 +93,20 @@ export function imageErrorMessage(error: unknown): string | null {
  */
 export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<ShardResult> {
   const started = Date.now();
-  const maxBytes = deps.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  const maxBytes = deps.maxImageBytes ?? DEFAULT_IMAGE_LIMITS.maxBytes;
 
   const decode = (bytes: Buffer, pixels: Float32Array) => deps.processor.preprocess(bytes, pixels, 0);
   const processImage = async (uri: string): Promise<Embedded> => {
     const pixels = await deps.pixels.acquire();
     try {
       let t = performance.now();
-      const bytes = await deps.fetchLimiter.use(() =>
-        withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry),
-      );
+      const bytes = await deps.fetchLimiter
+        .use(() => withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry))
+        .catch((error: unknown) => {
+          // Too large is a property of the image, whoever noticed it: the same error as a decoder's size limit.
+          if (!(error instanceof PermanentStorageError && error.code === 'TOO_LARGE')) throw error;
+          throw new ImageInputError('TOO_MANY_BYTES', error.message, { source: uri, cause: error });
+        });
       deps.onStage?.('fetch', (performance.now() - t) / 1000);
       t = performance.now();
       const { width, height } = await (deps.decodeLimiter

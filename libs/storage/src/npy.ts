@@ -1,5 +1,8 @@
 import { endianness } from 'node:os';
+import { float16ToFloat32, float32ToFloat16 } from '@metaclip-batch/float16';
 import { FormatError } from './errors';
+
+export { float16ToFloat32, float32ToFloat16 };
 
 /** Element types we write and read: what embeddings are stored as. */
 export type NpyDtype = 'float32' | 'float16';
@@ -146,57 +149,4 @@ export function decodeNpy(buf: Uint8Array): NpyArray {
   return dtype === 'float32'
     ? { dtype, shape, data: new Float32Array(source, start, count) }
     : { dtype, shape, data: new Uint16Array(source, start, count) };
-}
-
-/**
- * Converts float32 values to IEEE 754 half-precision bits with round-to-nearest-even, as numpy's
- * `astype(np.float16)` does: overflow gives ±Inf, tiny values become subnormals or signed zero, NaN stays NaN.
- */
-export function float32ToFloat16(src: Float32Array): Uint16Array {
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  const out = new Uint16Array(src.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfBits(bits[i] as number);
-  return out;
-}
-
-function halfBits(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) {
-    // Inf stays Inf; NaN keeps the top of its payload but must not collapse into Inf.
-    return mant === 0 ? sign | 0x7c00 : sign | 0x7c00 | (mant >>> 13 || 1);
-  }
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign; // below half the smallest subnormal: rounds to zero
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    const halfway = 1 << (shift - 1);
-    const rest = m & ((1 << shift) - 1);
-    const h = m >>> shift;
-    // A carry out of the subnormal range correctly becomes the smallest normal.
-    return sign | (rest > halfway || (rest === halfway && (h & 1) === 1) ? h + 1 : h);
-  }
-  const h = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // A carry into the exponent is correct too, up to and including overflow to Inf (0x7c00).
-  return sign | (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1) ? h + 1 : h);
-}
-
-/** Expands IEEE half-precision bits to float32 (exact: every half value is a float32). */
-export function float16ToFloat32(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < src.length; i++) {
-    const h = src[i] as number;
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    if (exp === 0) out[i] = (sign ? -1 : 1) * mant * 2 ** -24;
-    else if (exp === 31) bits[i] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
-    else bits[i] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
-  }
-  return out;
 }

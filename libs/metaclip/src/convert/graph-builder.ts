@@ -5,7 +5,7 @@
  * graph code reads better than a thousand awaits.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { float32ToFp16 } from './fp16';
+import { float32ToFloat16 } from '@metaclip-batch/float16';
 import { quantizeColumns } from './int8';
 import type { AttributeValue, DataType, ExternalRef, NodeSpec, TensorValue } from './onnx-proto';
 
@@ -101,7 +101,7 @@ export class GraphBuilder {
 
   /** A float weight (given as float32) stored in the graph's dtype. */
   weight(name: string, dims: readonly number[], values: Float32Array): string {
-    const bytes = this.dtype === 'float16' ? bytesOf(float32ToFp16(values)) : bytesOf(values);
+    const bytes = this.dtype === 'float16' ? bytesOf(float32ToFloat16(values)) : bytesOf(values);
     return this.tensor(name, this.dtype, dims, bytes);
   }
 

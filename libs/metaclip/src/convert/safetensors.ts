@@ -6,8 +6,8 @@
  * The file is read once into one Buffer that callers may also hash, so a 600 MB checkpoint is never loaded twice.
  */
 import { open, readFile } from 'node:fs/promises';
+import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../errors';
-import { bf16ToFloat32, fp16ToFloat32 } from './fp16';
 import type { TensorSource } from './tensor-source';
 
 /** Element types we can read. */
@@ -89,7 +89,7 @@ export function decodeFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const half = new Uint16Array(count);
   for (let i = 0; i < count; i++) half[i] = view.getUint16(2 * i, true);
-  return dtype === 'F16' ? fp16ToFloat32(half) : bf16ToFloat32(half);
+  return dtype === 'F16' ? float16ToFloat32(half) : bfloat16ToFloat32(half);
 }
 
 /**

@@ -89,15 +89,17 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
   try {
     const channels = config.vision.numChannels;
     const imageShape = [channels, config.vision.imageSize, config.vision.imageSize] as const;
-    const [tokenizer, processor, opened] = await Promise.all([
-      ClipTokenizer.fromDir(onnxDir),
+    // The tokenizer first: a combined graph is fed its special ids when only images are embedded.
+    const tokenizer = await ClipTokenizer.fromDir(onnxDir);
+    const special = [BigInt(tokenizer.bosId), BigInt(tokenizer.eosId)];
+    const [processor, opened] = await Promise.all([
       ImageProcessor.fromDir(onnxDir, { decode: options.decode }),
       files.kind === 'separate'
         ? Promise.all([
             towers !== 'text' ? open(files.vision) : undefined,
             towers !== 'vision' ? open(files.text) : undefined,
           ]).then(([v, t]): Towers => new SeparateTowers(v, t))
-        : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, [49406n, 49407n])),
+        : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, special)),
     ]);
     if (processor.size !== config.vision.imageSize) {
       throw new ModelLoadError(
@@ -108,7 +110,7 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
     }
     const logitScale =
       manifest?.logitScale ??
-      (await probeLogitScale(files.combined, opened, open, log)) ??
+      (await probeLogitScale(files.combined, opened, open, tokenizer.encode('a photo'), log)) ??
       Math.exp(config.logitScaleInit);
     log?.info({ dir: onnxDir, layout: files.kind, towers, logitScale }, 'model loaded');
     return new MetaClipModel({
@@ -166,6 +168,7 @@ async function probeLogitScale(
   combined: string | undefined,
   towers: Towers,
   open: (file: string) => Promise<ort.InferenceSession>,
+  textIds: readonly number[],
   log: Logger | undefined,
 ): Promise<number | undefined> {
   if (!combined) {
@@ -176,7 +179,7 @@ async function probeLogitScale(
   const meta = session.inputMetadata.find((m) => m.name === 'pixel_values');
   const dims = meta?.isTensor ? meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 224)) : [3, 224, 224];
   const pixels = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
-  const ids = BigInt64Array.from([49406n, 320n, 1125n, 49407n]);
+  const ids = BigInt64Array.from(textIds, (id) => BigInt(id));
   const feeds: Record<string, ort.Tensor> = {
     pixel_values: new ort.Tensor('float32', pixels, [1, ...dims]),
     input_ids: new ort.Tensor('int64', ids, [1, ids.length]),

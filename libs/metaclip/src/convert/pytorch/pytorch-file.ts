@@ -4,8 +4,8 @@
  * {@link unpickle}; tensors are read from their storage entries only when asked for, one at a time.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../../errors';
-import { bf16ToFloat32, fp16ToFloat32 } from '../fp16';
 import type { TensorSource } from '../tensor-source';
 import { type TensorRef, unpickle } from './unpickler';
 import { ZipIndex } from './zip-index';
@@ -131,7 +131,7 @@ function toFloat32(bytes: Buffer, dtype: string, count: number, what: string): F
     case 'float16':
     case 'bfloat16': {
       const half = new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 2));
-      return dtype === 'float16' ? fp16ToFloat32(half) : bf16ToFloat32(half);
+      return dtype === 'float16' ? float16ToFloat32(half) : bfloat16ToFloat32(half);
     }
     default:
       throw new ModelLoadError(`${what} is ${dtype}, not a floating-point weight`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bf16ToFloat32, float32ToFp16, fp16ToFloat32 } from './fp16';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './index';
 
 describe('fp16', () => {
   it('encodes known values exactly', () => {
@@ -18,13 +18,13 @@ describe('fp16', () => {
       [1 + 3 * 2 ** -11, 0x3c02], // tie rounds to even (up)
       [0.1, 0x2e66],
     ];
-    expect(Array.from(float32ToFp16(Float32Array.from(cases.map(([v]) => v))))).toEqual(cases.map(([, h]) => h));
-    expect(float32ToFp16(Float32Array.of(Number.NaN))[0]).toBe(0x7e00);
+    expect(Array.from(float32ToFloat16(Float32Array.from(cases.map(([v]) => v))))).toEqual(cases.map(([, h]) => h));
+    expect(float32ToFloat16(Float32Array.of(Number.NaN))[0]).toBe(0x7e00);
   });
 
   it('decodes every finite half back to itself', () => {
     const all = Uint16Array.from({ length: 0x10000 }, (_, i) => i).filter((h) => (h & 0x7c00) !== 0x7c00);
-    const back = float32ToFp16(fp16ToFloat32(all));
+    const back = float32ToFloat16(float16ToFloat32(all));
     const mismatches = all.filter((h, i) => back[i] !== h);
     expect(mismatches.length).toBe(0);
     expect(all.length).toBe(0x10000 - 2048);
@@ -32,14 +32,14 @@ describe('fp16', () => {
 
   it('keeps the relative error of normal values within half an ulp (2^-11)', () => {
     const values = Float32Array.from({ length: 1000 }, (_, i) => (i - 500) * 1.37 + 0.01);
-    const back = fp16ToFloat32(float32ToFp16(values));
+    const back = float16ToFloat32(float32ToFloat16(values));
     values.forEach((v, i) => {
       expect(Math.abs((back[i] as number) - v) / Math.abs(v)).toBeLessThanOrEqual(2 ** -11);
     });
   });
 
   it('decodes bfloat16 as the top half of float32', () => {
-    expect(Array.from(bf16ToFloat32(Uint16Array.of(0x3f80, 0xc040, 0x7f80)))).toEqual([
+    expect(Array.from(bfloat16ToFloat32(Uint16Array.of(0x3f80, 0xc040, 0x7f80)))).toEqual([
       1,
       -3,
       Number.POSITIVE_INFINITY,
