@@ -18,6 +18,7 @@ COPY libs/float16/package.json libs/float16/
 COPY libs/jobs/package.json libs/jobs/
 COPY libs/metaclip/package.json libs/metaclip/
 COPY libs/pipeline/package.json libs/pipeline/
+COPY libs/search/package.json libs/search/
 COPY libs/settings/package.json libs/settings/
 COPY libs/storage/package.json libs/storage/
 COPY libs/telemetry/package.json libs/telemetry/
