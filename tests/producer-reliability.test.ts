@@ -5,11 +5,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { createQueue, parseShardJob, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startSilentServer } from './helpers/silent-server';
 import { cleanup, cli, enqueueArgs, isolation, makeImageFolder, redisUrl, repoRoot } from './producer-harness';
 
 const iso = isolation();
@@ -122,25 +123,6 @@ describe('the producer checks the model before enqueuing, and --wait gives up wi
   });
 });
 
-/** A TCP server that accepts connections and never answers: a hung Redis, or a proxy with nothing behind it. */
-async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -151,7 +133,7 @@ async function freePort(): Promise<number> {
 
 describe('every Redis call is bounded', () => {
   it('start-up gives up on a Redis that accepts connections but never answers, naming the bound', async () => {
-    const silent = await silentServer();
+    const silent = await startSilentServer();
     try {
       for (const args of [['status', 'some-run'], enqueueArgs(folder.dir, 'q-silent')]) {
         const r = await cli(args, { ...iso.env, REDIS_URL: silent.url });

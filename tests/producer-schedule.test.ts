@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RunStore } from '@metaclip-batch/jobs';
 import { controlQueue, loadEnv, openContext } from '@metaclip-batch/producer';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cleanup, cli, enqueueArgs, imagesDir, isolation, redisUrl } from './producer-harness';
 
 const iso = isolation();
@@ -61,16 +60,21 @@ describe('schedules', () => {
     // Every second, so the first firing comes without waiting for 02:00.
     expect((await cli(scheduleArgs('often', '* * * * * *', iso.queueName('sched')), iso.env)).code).toBe(0);
     let stop: () => void = () => {};
-    const stopSignal = new Promise<void>((resolve) => {
-      stop = resolve;
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+      stop = () => resolve('SIGTERM');
     });
     const running = cli(['scheduler'], iso.env, { stopSignal });
     try {
-      let runs = await store.listForSource(imagesDir);
-      for (let i = 0; i < 500 && !runs.some((s) => s.listed); i++) {
-        await sleep(20);
-        runs = await store.listForSource(imagesDir);
-      }
+      // Polled for as long as a loaded machine may need to fire the schedule and list the folder (a fixed 10 s of
+      // polling failed under load).
+      const runs = await vi.waitFor(
+        async () => {
+          const found = await store.listForSource(imagesDir);
+          expect(found.some((s) => s.listed)).toBe(true);
+          return found;
+        },
+        { timeout: 120_000, interval: 50 },
+      );
       expect(runs).toHaveLength(1);
       expect(runs[0]).toMatchObject({
         queue: iso.queueName('sched'),
@@ -80,7 +84,7 @@ describe('schedules', () => {
       });
     } finally {
       stop();
-      expect((await running).code).toBe(0);
+      expect((await running).code).toBe(143);
       await cli(['unschedule', 'often'], iso.env);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * SIGTERM: a worker stops taking shards, finishes the one it holds, and exits 0 within its grace period.
+ * SIGTERM: a worker stops taking shards, finishes the one it holds, and exits 143 (128 + SIGTERM) within its grace period.
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { shardOutputUris } from '@metaclip-batch/pipeline';
 import { describe, expect, it } from 'vitest';
 import { useLocalRun } from './helpers/local-run-fixture';
+import { startSilentServer } from './helpers/silent-server';
 import { enqueueSource, spawnWorker, tinyModelDir, until } from './helpers/worker-harness';
 
 const id = `worker-sigterm-${process.pid}-${Date.now()}`;
@@ -14,7 +15,7 @@ const id = `worker-sigterm-${process.pid}-${Date.now()}`;
 describe('worker on SIGTERM', () => {
   const run = useLocalRun(id, { limit: 48 });
 
-  it('finishes its in-flight shard, takes no other, and exits 0', async () => {
+  it('finishes its in-flight shard, takes no other, and exits 143', async () => {
     const { tmp, source, redis, workers } = run;
     const output = path.join(tmp, 'out');
     // 52 files in shards of 8: 7 shards, one at a time.
@@ -46,7 +47,7 @@ describe('worker on SIGTERM', () => {
       }, 'the worker to take a shard');
       worker.proc.kill('SIGTERM');
       const { code } = await worker.exited;
-      expect(code).toBe(0);
+      expect(code).toBe(143);
       expect(worker.logs.some((l) => l.includes('"msg":"worker stopped"'))).toBe(true);
 
       // The held shard was finished and written; nothing is left half-done, the rest still waits.
@@ -62,6 +63,22 @@ describe('worker on SIGTERM', () => {
       }
     } finally {
       await queue.close();
+    }
+  });
+});
+
+describe('worker start-up against a Redis that never answers', () => {
+  it('exits 2 with the bound in its message instead of waiting for ever', async () => {
+    const silent = await startSilentServer();
+    try {
+      const worker = spawnWorker(`${id}-silent`, ['--model', tinyModelDir, '--queue', `${id}-silent`], {
+        REDIS_URL: silent.url,
+      });
+      const { code } = await worker.exited;
+      expect(code).toBe(2);
+      expect(worker.logs.join('\n')).toMatch(/the Redis there did not answer within 30 s/);
+    } finally {
+      await silent.close();
     }
   });
 });

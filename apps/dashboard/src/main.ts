@@ -1,4 +1,4 @@
-import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
+import { ConfigError, EXIT_CONFIG, signalExitCode } from '@metaclip-batch/settings';
 import { createLogger, errorLine } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
@@ -36,7 +36,7 @@ const program = buildCli(async (flags) => {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     dashboard.close().then(
-      () => process.exit(0),
+      () => process.exit(signalExitCode(signal)),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);

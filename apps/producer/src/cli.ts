@@ -1,5 +1,5 @@
 import { JobsError, type RunState } from '@metaclip-batch/jobs';
-import { addSettingOptions, envOnlyHelp } from '@metaclip-batch/settings';
+import { addSettingOptions, envOnlyHelp, signalExitCode } from '@metaclip-batch/settings';
 import { closeStorage } from '@metaclip-batch/storage';
 import { createLogger, createMetrics, errorLine, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
@@ -31,20 +31,18 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress bar instead of log lines). */
   tty: boolean;
   /** Settles when the long-running `scheduler` should stop (SIGINT/SIGTERM). */
-  stopSignal?: Promise<unknown>;
+  stopSignal?: Promise<NodeJS.Signals>;
 }
 
 /** Exit code of a run that failed or was cancelled, or of any other runtime failure. */
 export const EXIT_FAILED = 1;
 
-/** Conventional exit codes of a command stopped by a signal: 128 + the signal's number. */
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 /** How long a stopped command may take to leave its run in order (mark an interrupted listing) before it exits. */
 const STOP_GRACE_MS = 3000;
 
 /** The command was stopped by SIGINT or SIGTERM. */
 class InterruptedError extends Error {
-  constructor(readonly signal: string) {
+  constructor(readonly signal: NodeJS.Signals) {
     super(`interrupted by ${signal}`);
     this.name = 'InterruptedError';
   }
@@ -72,7 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const stop = new AbortController();
   const stopped = new Promise<never>((_, reject) => {
     void io.stopSignal?.then((signal) => {
-      stop.abort(new InterruptedError(String(signal)));
+      stop.abort(new InterruptedError(signal));
       setTimeout(() => reject(stop.signal.reason), STOP_GRACE_MS).unref();
     });
   });
@@ -281,11 +279,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               ready: () => scheduler.worker.isRunning(),
             });
       ctx.log.info({ queue: ctx.env.controlQueue, metricsPort: server?.port }, 'scheduler running');
-      const signal = await (io.stopSignal ?? new Promise(() => {}));
+      const signal = await (io.stopSignal ?? new Promise<never>(() => {}));
       ctx.log.info({ signal }, 'scheduler stopping');
       await scheduler.close();
       await server?.close();
-      exitCode = SIGNAL_EXIT[String(signal)] ?? 0;
+      exitCode = signalExitCode(signal);
     });
 
   try {
@@ -296,7 +294,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const err = stop.signal.aborted ? stop.signal.reason : isCommandTimeout(thrown) ? redisTimeout(io) : thrown;
     if (err instanceof InterruptedError) {
       write(io.stderr, `metaclip-producer: ${err.message}; runs are left as they are (\`status <run>\` shows one)`);
-      return SIGNAL_EXIT[err.signal] ?? EXIT_FAILED;
+      return signalExitCode(err.signal);
     }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
     if (err instanceof ConfigError) {

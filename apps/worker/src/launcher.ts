@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ProjectError } from '@metaclip-batch/errors';
-import { flagName } from '@metaclip-batch/settings';
+import { flagName, signalExitCode } from '@metaclip-batch/settings';
 import type { Logger } from '@metaclip-batch/telemetry';
 import { WORKER_SETTINGS } from './config';
 
@@ -91,18 +91,18 @@ const WORKER_BIN = fileURLToPath(new URL('../bin/metaclip-worker.cjs', import.me
 /**
  * `metaclip-worker launch`: starts one worker process per selected GPU and supervises them. SIGTERM and SIGINT are
  * forwarded to every child. A child that exits is logged and never restarted (a crash loop belongs to the
- * orchestrator, which sees it). Resolves with the exit code once every child is gone: 0 only if a shutdown was
- * asked for and every child exited 0.
+ * orchestrator, which sees it). Resolves with the exit code once every child is gone: 128 + the signal (130, 143)
+ * when a shutdown was asked for and every child stopped as asked, else 1.
  */
 export async function launchWorkers(gpuSpec: string, flags: Record<string, unknown>, log: Logger): Promise<number> {
   const visible = countVisibleGpus(process.env.CUDA_VISIBLE_DEVICES, await nvidiaSmiList());
   const plans = planLaunch(selectGpus(gpuSpec, visible), flags);
-  let stopping = false;
+  let stopping: NodeJS.Signals | null = null;
   const children = new Set<ChildProcess>();
   let failures = 0;
 
   const forward = (signal: NodeJS.Signals) => {
-    stopping = true;
+    stopping = signal;
     log.info({ signal, children: children.size }, 'forwarding signal to workers');
     for (const child of children) child.kill(signal);
   };
@@ -119,7 +119,8 @@ export async function launchWorkers(gpuSpec: string, flags: Record<string, unkno
         child.on('exit', (code, signal) => {
           settled = true;
           children.delete(child);
-          const clean = stopping && code === 0;
+          // A worker stopped by our signal exits 128 + that signal once its shards are done.
+          const clean = stopping !== null && code === signalExitCode(stopping);
           if (!clean) failures++;
           const entry = { gpu: plan.gpu, pid: child.pid, code, signal, left: children.size };
           if (clean) log.info(entry, 'worker exited');
@@ -141,5 +142,6 @@ export async function launchWorkers(gpuSpec: string, flags: Record<string, unkno
   await Promise.all(exits);
   process.off('SIGTERM', forward);
   process.off('SIGINT', forward);
-  return failures === 0 ? 0 : 1;
+  if (failures > 0) return 1;
+  return stopping === null ? 0 : signalExitCode(stopping);
 }

@@ -1,7 +1,7 @@
 /**
  * `metaclip-worker` entry point: parse, validate, start, and stop gracefully on SIGTERM/SIGINT.
  */
-import { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
+import { ConfigError, EXIT_CONFIG, signalExitCode } from '@metaclip-batch/settings';
 import { createLogger, errorLine, type Logger } from '@metaclip-batch/telemetry';
 import { buildCli } from './cli';
 import { resolveConfig } from './config';
@@ -11,11 +11,12 @@ import { type RunningWorker, startWorker } from './worker';
 const log = createLogger({ name: 'worker' });
 
 /**
- * The first SIGTERM/SIGINT closes the worker (in-flight shards finish) and exits 0; if that takes longer than the
- * grace period, or a second signal comes, it exits 1 at once and the unfinished shards return to the queue through
- * stalled-job recovery.
+ * The first SIGTERM/SIGINT closes the worker (in-flight shards finish) and exits 143/130 (128 + the signal, the
+ * convention for "stopped as asked"); if that takes longer than the grace period, or a second signal comes, it exits
+ * 1 at once and the unfinished shards return to the queue through stalled-job recovery. Installed before start-up:
+ * the worker may take shards before it says it is ready, and a signal then must still let them finish.
  */
-function exitOnSignal(running: RunningWorker, graceMs: number, logger: Logger): void {
+function exitOnSignal(starting: Promise<RunningWorker>, graceMs: number, logger: Logger): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -28,16 +29,18 @@ function exitOnSignal(running: RunningWorker, graceMs: number, logger: Logger): 
       logger.error({ graceMs }, 'grace period over; exiting with shards unfinished (they will be redelivered)');
       process.exit(1);
     }, graceMs).unref();
-    running.close().then(
-      () => {
-        logger.info('worker stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((running) => running.close())
+      .then(
+        () => {
+          logger.info('worker stopped');
+          process.exit(signalExitCode(signal));
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -46,8 +49,9 @@ function exitOnSignal(running: RunningWorker, graceMs: number, logger: Logger): 
 const cli = buildCli({
   async run(flags) {
     const config = resolveConfig(flags, process.env);
-    const running = await startWorker(config, log);
-    exitOnSignal(running, config.graceMs, log);
+    const starting = startWorker(config, log);
+    exitOnSignal(starting, config.graceMs, log);
+    await starting;
   },
   async launch(gpus, flags) {
     process.exitCode = await launchWorkers(gpus, flags, log);

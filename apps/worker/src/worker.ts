@@ -19,6 +19,18 @@ import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDep
 /** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
 const QUEUE_DEPTH_INTERVAL_MS = 5_000;
 
+/** How long start-up waits for Redis's first answer before saying the Redis setting is wrong. */
+const REDIS_STARTUP_TIMEOUT_MS = 30_000;
+
+/** `promise`, or a rejection once `ms` have passed. */
+function withinBound<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
+
 /** `--max-delay-ms auto`: start at a GPU's few milliseconds, follow the model's batch time, never wait over 5 s. */
 const AUTO_DELAY = { startMs: 20, minMs: 2, maxMs: 5_000 } as const;
 
@@ -90,8 +102,12 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   );
   const prefix = bullPrefix(connection);
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
-  // A missing or stray --redis-cluster would otherwise surface as MOVED errors on the first shard.
-  const modeProblem = clusterModeProblem(await connection.info('cluster'), config.redisCluster);
+  // A missing or stray --redis-cluster would otherwise surface as MOVED errors on the first shard. Bounded: once
+  // running the worker waits out Redis restarts, but a Redis that never answers at start-up is a wrong setting.
+  const modeProblem = await withinBound(connection.info('cluster'), REDIS_STARTUP_TIMEOUT_MS).then(
+    (info) => clusterModeProblem(info, config.redisCluster),
+    () => `did not answer within ${REDIS_STARTUP_TIMEOUT_MS / 1000} s (is it up, and is this its address?)`,
+  );
   if (modeProblem) {
     connection.disconnect();
     await Promise.all([compute.close(), model.dispose(), server?.close()]);

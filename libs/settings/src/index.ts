@@ -25,6 +25,7 @@ export {
   redisUrlSchema,
   switchSchema,
 } from './schemas';
+export { signalExitCode } from './signals';
 export {
   defineSettings,
   describeSetting,
