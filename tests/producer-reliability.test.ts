@@ -213,7 +213,7 @@ describe('long-running commands stop on SIGINT and SIGTERM', () => {
       await vi.waitFor(async () => expect((await store.get(runId))?.listed).toBe(true), { timeout: 60_000 });
       run.child.kill(signal);
       const { code, stderr } = await run.done;
-      expect(code).toBe(exit);
+      expect(code, stderr).toBe(exit);
       expect(stderr).toContain(`interrupted by ${signal}`);
       expect(await store.require(runId)).toMatchObject({ status: 'running', listed: true, shardsTotal: 3 });
       expect(await q.getWaitingCount()).toBe(3);
@@ -224,6 +224,7 @@ describe('long-running commands stop on SIGINT and SIGTERM', () => {
     const run = startCli(['scheduler'], { ...iso.env, LOG_LEVEL: 'info' });
     await vi.waitFor(() => expect(run.stderr()).toContain('scheduler running'), { timeout: 60_000 });
     run.child.kill('SIGTERM');
-    expect((await run.done).code).toBe(143);
+    const { code, signal, stderr } = await run.done;
+    expect({ code, signal }, stderr).toEqual({ code: 143, signal: null });
   }, 90_000);
 });
