@@ -75,7 +75,7 @@ const CLOCK_TICKS = 100;
  */
 function stageMeans(text: string): { meanBatch: number; stageMs: Record<string, number> } {
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
-  const meanBatch = value(/^metaclip_batch_size_sum\S* (\S+)/m) / value(/^metaclip_batch_size_count\S* (\S+)/m);
+  const meanBatch = value(/^metaclip_batch_images_sum\S* (\S+)/m) / value(/^metaclip_batch_images_count\S* (\S+)/m);
   const stageMs: Record<string, number> = {};
   for (const [, stage, sum] of text.matchAll(/^metaclip_stage_seconds_sum\{[^}]*stage="(\w+)"[^}]*\} (\S+)/gm)) {
     const count = value(new RegExp(`^metaclip_stage_seconds_count\\{[^}]*stage="${stage}"[^}]*\\} (\\S+)`, 'm'));

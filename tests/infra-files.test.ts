@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type RunningDashboard, resolveConfig, startDashboard } from '@metaclip-batch/dashboard';
+import { createLogger } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,8 +22,8 @@ import {
 
 /**
  * There is no Docker engine or cluster here, so the deployment files are checked by parsing them: the compose stack,
- * every Kubernetes manifest and the Dockerfiles must say what the deployment guide promises. The BullMQ key names
- * that KEDA watches are checked against a real queue in the real Redis.
+ * every Kubernetes manifest and the Dockerfiles must say what the deployment guide promises. The figures KEDA
+ * scales on are checked against a real dashboard over a real queue in the real Redis.
  */
 
 const k8sDir = path.join(root, 'infra/k8s');
@@ -199,22 +201,34 @@ describe('infra/k8s', () => {
     expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(graceSeconds);
   });
 
-  it('scales workers with a KEDA redis trigger on the BullMQ wait list of the configured queue', () => {
+  it('scales workers with KEDA metrics-api triggers on the pending and active figures the dashboard serves', () => {
     const so = find('ScaledObject', 'metaclip-worker');
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
     expect(so.spec.scaleTargetRef.name).toBe(worker.metadata.name);
-    const lists = (so.spec.triggers as Doc[]).map((t) => {
-      expect(t.type).toBe('redis');
-      expect(Number(t.metadata.listLength)).toBeGreaterThan(0);
-      // KEDA reads the address from the target's environment; it must be a host:port it can resolve cluster-wide.
-      expect(settings[t.metadata.addressFromEnv]).toMatch(/^redis\.metaclip\.svc\.cluster\.local:6379$/);
-      return t.metadata.listName as string;
-    });
-    expect(lists).toContain(`bull:${settings.METACLIP_QUEUE}:wait`);
-    expect(lists).toContain(`bull:${settings.METACLIP_QUEUE}:active`);
-    // One worker holds METACLIP_CONCURRENCY active shards: that is the per-pod target of the active list.
-    const active = (so.spec.triggers as Doc[]).find((t) => t.metadata.listName.endsWith(':active'));
-    expect(active?.metadata.listLength).toBe(settings.METACLIP_CONCURRENCY);
+    const svc = find('Service', 'metaclip-dashboard');
+    const port = (svc.spec.ports as Doc[])[0]?.port;
+    const triggers = so.spec.triggers as Doc[];
+    for (const t of triggers) {
+      expect(t.type).toBe('metrics-api');
+      expect(t.metadata.url).toBe(
+        `http://metaclip-dashboard.metaclip.svc.cluster.local:${port}/api/scaling/${settings.METACLIP_QUEUE}`,
+      );
+      expect(Number(t.metadata.targetValue)).toBeGreaterThan(0);
+      // The dashboard's API takes the bearer token from the Secret the dashboard itself reads.
+      expect(t.metadata.authMode).toBe('bearer');
+      const auth = find('TriggerAuthentication', t.authenticationRef.name);
+      const ref = (auth.spec.secretTargetRef as Doc[]).find((r) => r.parameter === 'token');
+      const dashboardEnv = find('Deployment', 'metaclip-dashboard').spec.template.spec.containers[0].env as Doc[];
+      const tokenEnv = dashboardEnv.find((e) => e.name === 'METACLIP_DASHBOARD_TOKEN');
+      expect(ref).toMatchObject({
+        name: tokenEnv?.valueFrom.secretKeyRef.name,
+        key: tokenEnv?.valueFrom.secretKeyRef.key,
+      });
+    }
+    expect(triggers.map((t) => t.metadata.valueLocation).sort()).toEqual(['active', 'pending']);
+    // One worker holds METACLIP_CONCURRENCY active shards: that is the per-pod target of the active figure.
+    const active = triggers.find((t) => t.metadata.valueLocation === 'active');
+    expect(active?.metadata.targetValue).toBe(settings.METACLIP_CONCURRENCY);
   });
 
   it('exposes the dashboard through a Service with credentials from the Secret', () => {
@@ -282,33 +296,53 @@ describe('Dockerfiles', () => {
   });
 });
 
-describe('BullMQ key layout that KEDA watches', () => {
+describe('the figures KEDA scales on, served by a real dashboard over a real queue', () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const queueName = `infra-keys-${randomUUID()}`;
+  const queueName = `infra-scaling-${randomUUID()}`;
+  const token = randomUUID();
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(queueName, { connection });
+  let dashboard: RunningDashboard | undefined;
 
   afterAll(async () => {
+    await dashboard?.close();
     await queue.obliterate({ force: true });
     await queue.close();
     connection.disconnect();
   });
 
-  it('keeps waiting jobs in bull:<queue>:wait and taken ones in bull:<queue>:active, both lists', async () => {
+  it('counts waiting, prioritized and delayed jobs as pending, nothing while paused; /metrics exports the queue', async () => {
+    const config = resolveConfig({ port: '0', redisUrl, queue: [queueName] }, { METACLIP_DASHBOARD_TOKEN: token });
+    dashboard = await startDashboard(config, createLogger({ name: 'dashboard', level: 'silent' }));
     const so = find('ScaledObject', 'metaclip-worker');
-    const keyFor = (list: string) => list.replace(`bull:${settings.METACLIP_QUEUE}:`, `bull:${queueName}:`);
-    const [waitKey, activeKey] = (so.spec.triggers as Doc[]).map((t) => keyFor(t.metadata.listName));
-    await queue.addBulk([1, 2, 3].map((shard) => ({ name: 'shard', data: { shard } })));
-    expect(await connection.llen(waitKey as string)).toBe(3);
-
-    // A worker without a processor takes jobs only when asked: exactly what a worker process does per shard.
+    const trigger = (so.spec.triggers as Doc[])[0] as Doc;
+    const figures = async () => {
+      const url = new URL(`api/scaling/${queueName}`, dashboard?.url);
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, number>;
+    };
+    await queue.add('shard', { shard: 0 });
+    await queue.add('shard', { shard: 1 }, { priority: 5 });
+    await queue.add('shard', { shard: 2 }, { delay: 3_600_000 });
+    // A worker without a processor takes one job only when asked: exactly what a worker process does per shard.
     const takerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const taker = new Worker(queueName, null, { connection: takerConnection });
     try {
       expect(await taker.getNextJob('infra-test-token')).toBeDefined();
-      expect(await connection.type(activeKey as string)).toBe('list');
-      expect(await connection.llen(activeKey as string)).toBe(1);
-      expect(await connection.llen(waitKey as string)).toBe(2);
+      const busy = await figures();
+      expect(busy).toMatchObject({ active: 1 });
+      expect(busy[trigger.metadata.valueLocation]).toBe(2);
+      await queue.add('shard', { shard: 3 });
+      expect((await figures()).pending).toBe(3);
+      const metrics = await (await fetch(new URL('metrics', dashboard.url))).text();
+      expect(metrics).toContain(`metaclip_queue_pending_jobs{queue="${queueName}",app="dashboard"} 3`);
+      expect(metrics).toContain(`metaclip_queue_jobs{queue="${queueName}",state="delayed",app="dashboard"} 1`);
+      expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds\{app="dashboard"\} /m);
+      await queue.pause();
+      expect(await figures()).toMatchObject({ pending: 0, paused: true });
+      const unauthorised = await fetch(new URL(`api/scaling/${queueName}`, dashboard.url));
+      expect(unauthorised.status).toBe(401);
     } finally {
       await taker.close();
       takerConnection.disconnect();

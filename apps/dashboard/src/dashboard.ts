@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
 import { connectRedis, RunStore } from '@metaclip-batch/jobs';
-import type { Logger } from '@metaclip-batch/telemetry';
+import { createQueueMetrics, type Logger } from '@metaclip-batch/telemetry';
 import type { DashboardConfig } from './config';
 import { QueueRegistry, wantedQueues } from './queue-registry';
 import { createDashboardApp } from './server';
@@ -67,6 +67,7 @@ export async function startDashboard(config: DashboardConfig, logger: Logger): P
     registry,
     boardRouter: serverAdapter.getRouter(),
     redis,
+    metrics: createQueueMetrics(() => registry.summaries()),
     logger,
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { createQueue, type RedisClient } from '@metaclip-batch/jobs';
-import type { Logger } from '@metaclip-batch/telemetry';
+import { type Logger, pendingJobs, type QueueCounts } from '@metaclip-batch/telemetry';
 import type { Queue } from 'bullmq';
 
 /** The part of Bull Board's `createBullBoard(...)` result the registry drives. */
@@ -9,19 +9,28 @@ export interface BoardControls {
   removeQueue(name: string): void;
 }
 
-/** Job counts of one queue, as the runs page shows them. */
-export interface QueueSummary {
-  name: string;
-  /** Runnable and not started: the wait list plus prioritized jobs. */
-  waiting: number;
-  /** Retries in backoff and delayed jobs. */
-  delayed: number;
-  active: number;
-  completed: number;
-  failed: number;
+/** Job counts of one queue, as the runs page shows them (and `/metrics` exports them). */
+export interface QueueSummary extends QueueCounts {
   /** Worker processes connected to the queue. */
   workers: number;
+}
+
+/** What an autoscaler reads for one queue (`/api/scaling/<queue>`, a KEDA metrics-api trigger). */
+export interface ScalingFigures {
+  queue: string;
+  /**
+   * Work not yet started that workers should come up for: waiting + prioritized + delayed (retries in their backoff
+   * come back by themselves). 0 while the queue is paused: no worker could take it.
+   */
+  pending: number;
+  /** Shards being processed: scaling below `active / concurrency` pods would stop busy workers. */
+  active: number;
   paused: boolean;
+}
+
+/** Pure: the scaling figures of a queue summary (the same rule as `metaclip_queue_pending_jobs`). */
+export function scalingFigures(q: QueueSummary): ScalingFigures {
+  return { queue: q.name, pending: pendingJobs(q), active: q.active, paused: q.paused };
 }
 
 /** Pure: the queues to show: the configured ones plus every queue a listed run was enqueued on, sorted. */

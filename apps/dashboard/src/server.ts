@@ -8,12 +8,12 @@ import {
   type RunStore,
   validateRunId,
 } from '@metaclip-batch/jobs';
-import type { Logger } from '@metaclip-batch/telemetry';
+import type { Logger, QueueMetrics } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { requireAuth } from './auth';
 import type { AuthConfig } from './config';
 import { renderRunsPage } from './page';
-import type { QueueRegistry } from './queue-registry';
+import { type QueueRegistry, scalingFigures } from './queue-registry';
 import { runDetailView, runsSummary, runView } from './runs-view';
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
@@ -44,6 +44,8 @@ export interface DashboardAppDeps {
   /** Bull Board's router, mounted at `/queues`. */
   boardRouter: Router;
   redis: RedisClient;
+  /** What `/metrics` serves. */
+  metrics: Pick<QueueMetrics, 'contentType' | 'render'>;
   logger: Logger;
   now?: () => number;
 }
@@ -87,6 +89,11 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
     }
   });
 
+  // Prometheus scrapes without credentials, as it does the workers' /metrics: counts and queue names only.
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.render());
+  });
+
   app.use(requireAuth(deps.auth));
 
   app.get('/', async (_req, res) => {
@@ -122,6 +129,16 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   });
   api.get('/queues', async (_req, res) => {
     res.json({ queues: await registry.summaries() });
+  });
+  api.get('/scaling/:queue', async (req, res) => {
+    const q = (await registry.summaries()).find((s) => s.name === req.params.queue);
+    if (!q) {
+      res.status(404).json({
+        error: `queue ${req.params.queue} is not shown here; start the dashboard with --queue ${req.params.queue}`,
+      });
+      return;
+    }
+    res.json(scalingFigures(q));
   });
   app.use('/api', api);
 

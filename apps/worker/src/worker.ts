@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { bullPrefix, clusterModeProblem, connectRedis, queueDepth, RunStore } from '@metaclip-batch/jobs';
+import { bullPrefix, clusterModeProblem, connectRedis, RunStore } from '@metaclip-batch/jobs';
 import {
   buildLabelSet,
   ImageInputError,
@@ -11,13 +11,10 @@ import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch
 import { ConfigError, describeSetting } from '@metaclip-batch/settings';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { startCompute } from './compute';
 import { planRuntime, WORKER_SETTINGS, type WorkerConfig } from './config';
 import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
-
-/** How often the worker samples its queue's backlog into `metaclip_queue_depth`. */
-const QUEUE_DEPTH_INTERVAL_MS = 5_000;
 
 /** How long start-up waits for Redis's first answer before saying the Redis setting is wrong. */
 const REDIS_STARTUP_TIMEOUT_MS = 30_000;
@@ -156,14 +153,6 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     if (job) void recordDeferredFailure(job, err);
   });
   await worker.waitUntilReady();
-  // The backlog, for dashboards and alerts (the autoscaler reads Redis itself); a Redis blip only skips a sample.
-  const queue = new Queue(config.queue, { connection, prefix });
-  const depthTimer = setInterval(() => {
-    queueDepth(queue).then(
-      (depth) => metrics.queueDepth.set({ queue: config.queue }, depth),
-      (err: unknown) => log.debug({ err }, 'queue depth not sampled'),
-    );
-  }, QUEUE_DEPTH_INTERVAL_MS).unref();
   ready = true;
   log.info(
     {
@@ -184,9 +173,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     metricsPort: server?.port,
     async close() {
       ready = false;
-      clearInterval(depthTimer);
       await worker.close();
-      await queue.close();
       await batcher.close();
       await compute.close();
       await model.dispose();

@@ -9,16 +9,22 @@ describe('createMetrics', () => {
     m.imagesFailed.inc({ reason: 'decode' });
     m.batchSize.observe(32);
     m.stageSeconds.observe({ stage: 'inference' }, 0.02);
-    m.queueDepth.set({ queue: 'q' }, 7);
     m.shardsProcessed.inc({ status: 'done' });
     const text = await m.registry.metrics();
     expect(text).toContain('metaclip_images_processed_total{app="worker",device="cuda:0"} 5');
     expect(text).toContain('metaclip_images_failed_total{reason="decode",app="worker",device="cuda:0"} 1');
-    expect(text).toContain('metaclip_batch_size_bucket{le="32",app="worker",device="cuda:0"} 1');
+    expect(text).toContain('metaclip_batch_images_bucket{le="32",app="worker",device="cuda:0"} 1');
     expect(text).toContain('metaclip_stage_seconds_count{app="worker",device="cuda:0",stage="inference"} 1');
-    expect(text).toContain('metaclip_queue_depth{queue="q",app="worker",device="cuda:0"} 7');
     const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
     expect(names.every((n) => n.startsWith('metaclip_'))).toBe(true);
+  });
+
+  it('keeps the standard process_* and nodejs_* names and follows the unit rules', async () => {
+    const names = (await createMetrics({ app: 'worker' }).registry.getMetricsAsJSON()).map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
+    for (const n of names.filter((x) => x.startsWith('metaclip_'))) {
+      expect(n, n).toMatch(/_(total|seconds|images)$/);
+    }
   });
 
   it('gives each call its own registry', () => {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -6,7 +6,7 @@ export interface MetricsOptions {
   app: string;
   /** `device` label on every series (`cpu`, `cuda:0`); lets dashboards split throughput per GPU. */
   device?: string;
-  /** Also collect Node process metrics (CPU, memory, event-loop lag). Default true. */
+  /** Also collect Node process metrics (CPU, memory, event-loop lag) under their standard `process_*`/`nodejs_*` names. Default true. */
   processMetrics?: boolean;
 }
 
@@ -16,7 +16,10 @@ export interface MetricsOptions {
  */
 export type Stage = 'fetch' | 'decode' | 'batch_wait' | 'inference' | 'score' | 'write';
 
-/** The project's metrics, all `metaclip_`-prefixed, registered in `registry`. */
+/**
+ * The project's metrics, `metaclip_`-prefixed with the unit as suffix (`_images`, `_seconds`, counters `_total`), as
+ * Prometheus names them, registered in `registry`. Queue gauges are the dashboard's (`createQueueMetrics`).
+ */
 export interface Metrics {
   registry: Registry;
   /** Images embedded and written (worker). */
@@ -29,8 +32,6 @@ export interface Metrics {
   batchSize: Histogram;
   /** Seconds per stage call: fetch and decode per image, inference per batch, score and write per shard (worker). */
   stageSeconds: Histogram<'stage'>;
-  /** Jobs waiting in a queue, by `queue` (worker, producer). */
-  queueDepth: Gauge<'queue'>;
   /** Image URIs listed from sources (producer). */
   urisListed: Counter;
   /** Shard jobs added to queues (producer). */
@@ -47,7 +48,7 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels(opts.device ? { app: opts.app, device: opts.device } : { app: opts.app });
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'metaclip_' });
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,
@@ -69,7 +70,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       registers,
     }),
     batchSize: new Histogram({
-      name: 'metaclip_batch_size',
+      name: 'metaclip_batch_images',
       help: 'Images per model batch',
       buckets: BATCH_BUCKETS,
       registers,
@@ -79,12 +80,6 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       help: 'Seconds per pipeline stage call (fetch, decode, batch_wait, inference, score, write)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    queueDepth: new Gauge({
-      name: 'metaclip_queue_depth',
-      help: 'Jobs not yet started in a queue',
-      labelNames: ['queue'],
       registers,
     }),
     urisListed: new Counter({ name: 'metaclip_uris_listed_total', help: 'Image URIs listed from sources', registers }),
