@@ -9,7 +9,16 @@ describe('s3ClientConfig', () => {
     expect(config.endpoint).toBeUndefined();
     expect(config.forcePathStyle).toBe(false);
     expect(config.requestChecksumCalculation).toBeUndefined();
-    expect(config.maxAttempts).toBe(3);
+    // No hard-coded attempts: the SDK's default chain (AWS_MAX_ATTEMPTS, the profile, 3) decides.
+    expect(config.maxAttempts).toBeUndefined();
+    expect(config.retryMode).toBeUndefined();
+  });
+
+  it('honours AWS_MAX_ATTEMPTS and AWS_RETRY_MODE, with requestTimeout rather than the deprecated socketTimeout', () => {
+    const config = s3ClientConfig({ AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive' });
+    expect(config).toMatchObject({ maxAttempts: 10, retryMode: 'adaptive' });
+    expect(config.requestHandler).toMatchObject({ requestTimeout: 30_000 });
+    expect(config.requestHandler).not.toHaveProperty('socketTimeout');
   });
 
   it('points at a custom endpoint path-style, with checksums only where required', () => {

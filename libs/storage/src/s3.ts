@@ -31,7 +31,10 @@ export type Env = Record<string, string | undefined>;
 export interface S3StorageOptions {
   /** Where to read the AWS configuration from (default `process.env`); tests pass an S3 server's env here. */
   env?: Env;
-  /** Tries per request inside the SDK, with its own backoff (default 3). `withRetry` adds longer outages on top. */
+  /**
+   * Tries per request inside the SDK, with its own backoff. Default: `AWS_MAX_ATTEMPTS` from `env`, else the SDK's
+   * own (3, or `max_attempts` of the profile), as the AWS CLI does. `withRetry` adds longer outages on top.
+   */
   maxAttempts?: number;
   /** Objects larger than this go up as a multipart upload (default 16 MiB). */
   multipartThresholdBytes?: number;
@@ -60,11 +63,15 @@ export function s3ClientConfig(env: Env, opts: S3StorageOptions = {}): S3ClientC
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   const agent = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
   const config: S3ClientConfig = {
-    maxAttempts: opts.maxAttempts ?? 3,
     forcePathStyle: endpoint !== undefined || truthy(env.AWS_S3_FORCE_PATH_STYLE),
-    // Fail fast when nothing listens; an idle socket for 30 s means the server went away mid-response.
-    requestHandler: { connectionTimeout: 5_000, socketTimeout: 30_000, httpAgent: agent, httpsAgent: agent },
+    // Fail fast when nothing listens; a request idle for 30 s means the server went away mid-response
+    // (`requestTimeout`: the SDK's name since `socketTimeout` was deprecated).
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, httpAgent: agent, httpsAgent: agent },
   };
+  // Unset, the SDK reads AWS_MAX_ATTEMPTS / AWS_RETRY_MODE and the profile itself; `env` may be another process's.
+  const maxAttempts = opts.maxAttempts ?? (env.AWS_MAX_ATTEMPTS ? Number(env.AWS_MAX_ATTEMPTS) : undefined);
+  if (maxAttempts !== undefined && Number.isInteger(maxAttempts) && maxAttempts >= 1) config.maxAttempts = maxAttempts;
+  if (env.AWS_RETRY_MODE === 'standard' || env.AWS_RETRY_MODE === 'adaptive') config.retryMode = env.AWS_RETRY_MODE;
   if (endpoint !== undefined) {
     config.endpoint = endpoint;
     // S3-compatible servers (MinIO, Ceph, s3rver) do not all understand the SDK's default flexible checksums.
