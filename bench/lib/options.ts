@@ -11,7 +11,17 @@ import { CORPORA } from './corpus';
  * the run; the others on its first corpus. `variants`: `--dtype int8`'s speed and the drift of int8 and
  * `--decode fast` (whose speed `decode` and `pipeline` measure).
  */
-export const SUITES = ['raw', 'decode', 'enqueue', 'e2e', 'pipeline', 'transformersjs', 'peers', 'variants'] as const;
+export const SUITES = [
+  'raw',
+  'decode',
+  'enqueue',
+  'e2e',
+  'pipeline',
+  'transformersjs',
+  'peers',
+  'variants',
+  'search',
+] as const;
 /** One measurement of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
 
@@ -78,7 +88,7 @@ Options:
   --device <d>          cpu (default) | cuda | cuda:N | webgpu
   --dtype <t>           fp32 (default) | fp16
   --batch-sizes <list>  raw-model batch sweep, e.g. 1,4,8 (default: 1,4,8,16 on cpu, 4,8 with --quick, 32..512 on a GPU)
-  --only <list>         run only these of: ${SUITES.join(', ')}
+  --only <list>         run only these of: ${SUITES.join(', ')} (search only when named)
   --threads <n>         intra-op threads for every ONNX session (default: all cores)
   --repeats <n>         repeats per measurement (default 3, --quick 2)
   --corpus <list>       image corpora, of: ${CORPORA.join(', ')} (default: all; --quick: web). web = img2dataset-like
@@ -118,7 +128,8 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
   }
   const gpu = device !== 'cpu';
   const defaultBatches = gpu ? [32, 64, 128, 256, 512] : quick ? [4, 8] : [1, 4, 8, 16];
-  const suites = values.only ? list(values.only, '--only').map(suite) : [...SUITES];
+  // search (a million-vector index, minutes of both cores) runs only when named: --only search.
+  const suites = values.only ? list(values.only, '--only').map(suite) : SUITES.filter((s) => s !== 'search');
   const corpora = values.corpus ? list(values.corpus, '--corpus').map(corpus) : quick ? ['web' as const] : [...CORPORA];
   // On a GPU an image costs ~100x less, so the same wall time pushes ~100x more images through.
   const scale = gpu ? 64 : 1;

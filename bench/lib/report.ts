@@ -22,6 +22,10 @@ export const METRICS = {
   int8_top1_agreement: { title: 'int8 vs fp32, zero-shot top-1 agreement (fixtures)', unit: 'fraction' },
   enqueue_uris_s: { title: 'enqueue (manifest -> Redis)', unit: 'URIs/s' },
   worker_peak_rss_mib: { title: 'worker peak RSS', unit: 'MiB' },
+  search_recall_at_10: { title: 'HNSW recall@10 vs exact (bench/search.ts)', unit: 'recall' },
+  search_query_p50_ms: { title: 'HNSW query p50, warm, memory-mapped', unit: 'ms' },
+  search_build_s: { title: 'HNSW index build', unit: 's' },
+  search_kmeans_s: { title: 'spherical k-means into 1,000 clusters', unit: 's' },
 } as const;
 
 /** Every number the bench measures on each corpus; its key in the report is `<metric>.<corpus>`. */

@@ -3,6 +3,7 @@
  * own process for one round and turns its JSON line into samples (bench/lib/rounds.ts collects the rounds). The
  * per-corpus measurements are in corpus-suites.ts, the Python peers in peer-suite.ts; this is also the registry.
  */
+import { SEARCH_METRICS, search } from '../search-suite';
 import type { Corpus } from './corpus';
 import { CORPUS_SUITE_METRICS, decode, pipeline } from './corpus-suites';
 import type { Suite } from './options';
@@ -32,6 +33,8 @@ export function suiteMetrics(suite: Suite, corpora: readonly Corpus[]): MetricNa
       return [...PEER_METRICS];
     case 'variants':
       return [...VARIANT_METRICS];
+    case 'search':
+      return [...SEARCH_METRICS];
     case 'decode':
     case 'pipeline':
       return corpora.flatMap((c) => CORPUS_SUITE_METRICS[suite].map((m) => corpusMetric(m, c)));
@@ -180,4 +183,5 @@ export const SUITE_RUNNERS: Record<Suite, SuiteRunner> = {
   transformersjs,
   peers,
   variants,
+  search,
 };

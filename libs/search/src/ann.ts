@@ -103,3 +103,24 @@ export class AnnIndex {
     this.index.save(file);
   }
 }
+
+/** A typed array that starts at its buffer's first byte (a copy only when `v` is a view further in). */
+function fromBufferStart(v: Float32Array): Float32Array {
+  return v.byteOffset === 0 ? v : v.slice();
+}
+
+/**
+ * Exact (brute-force, SIMD, all cores) k nearest rows of `dataset` for each of the `queries` by inner product, which
+ * is cosine on unit vectors: `keys[i*k + j]` is a dataset row, `scores` its similarity. usearch's `exactSearch`
+ * reads typed arrays from the start of their buffer whatever their `byteOffset` (seen in 2.25), so views are copied.
+ */
+export function exactNearest(
+  dataset: Float32Array,
+  queries: Float32Array,
+  dim: number,
+  k: number,
+): { keys: BigUint64Array; scores: Float32Array } {
+  const m = usearch.exactSearch(fromBufferStart(dataset), fromBufferStart(queries), dim, k, usearch.MetricKind.IP, 0);
+  const scores = Float32Array.from(m.distances, (d) => 1 - d);
+  return { keys: m.keys, scores };
+}

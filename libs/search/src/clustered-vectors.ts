@@ -2,7 +2,7 @@ import { seededRandom } from './kmeans';
 import { normalizeInPlace } from './vectors';
 
 /**
- * `n` unit vectors of `dim` around `centres` random unit centres (Gaussian noise of `spread` per component): clustered
+ * Synthetic embeddings for tests and the bench: `n` unit vectors of `dim` around `centres` random unit centres (Gaussian noise of `spread` per component): clustered
  * like real embeddings, so nearest neighbours mean something. Deterministic per seed. Shared by tests and the bench.
  */
 export function clusteredVectors(n: number, dim: number, centres: number, spread: number, seed = 1): Float32Array {

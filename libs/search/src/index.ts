@@ -1,5 +1,6 @@
-export { AnnIndex, type AnnMatch, DEFAULT_HNSW, type HnswParams } from './ann';
+export { AnnIndex, type AnnMatch, DEFAULT_HNSW, exactNearest, type HnswParams } from './ann';
 export { type ClusterInfo, type ClusterRunOptions, type ClusterSummary, clusterRun } from './cluster';
+export { clusteredVectors } from './clustered-vectors';
 export { type DedupOptions, type DedupSummary, dedupRun } from './dedup';
 export { requirePositiveInt, SearchError, type SearchErrorCode } from './errors';
 export { type IndexRunOptions, type IndexSummary, indexRun } from './index-build';

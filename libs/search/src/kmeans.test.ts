@@ -32,3 +32,18 @@ describe('sphericalKMeans', () => {
     expect(() => sphericalKMeans(data, dim, { k: 601 })).toThrow(/more than the 600 images/);
   });
 });
+
+describe('sphericalKMeans on more rows than one assignment chunk', () => {
+  it('assigns rows past the first chunk to their own nearest centroid', () => {
+    const dim = 8;
+    const data = clusteredVectors(70_000, dim, 3, 0.02, 9);
+    const r = sphericalKMeans(data, dim, { k: 3, seed: 1, iterations: 5 });
+    // Every row must sit at its best centroid: a chunk read from the wrong offset would break this.
+    for (const i of [0, 65_535, 65_536, 69_999]) {
+      const row = data.subarray(i * dim, (i + 1) * dim);
+      const cos = [0, 1, 2].map((c) => row.reduce((s, x, j) => s + x * (r.centroids[c * dim + j] as number), 0));
+      expect(r.assignment[i]).toBe(cos.indexOf(Math.max(...cos)));
+      expect(r.score[i]).toBeCloseTo(Math.max(...cos), 4);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import usearch from 'usearch';
+import { exactNearest } from './ann';
 import { requirePositiveInt, SearchError } from './errors';
 import { normalizeInPlace, rowDot } from './vectors';
 
@@ -148,10 +148,10 @@ export function assign(data: Float32Array, dim: number, centroids: Float32Array)
   for (let start = 0; start < n; start += ASSIGN_CHUNK) {
     const end = Math.min(n, start + ASSIGN_CHUNK);
     const queries = data.subarray(start * dim, end * dim);
-    const m = usearch.exactSearch(centroids, queries, dim, 1, usearch.MetricKind.IP, 0);
+    const m = exactNearest(centroids, queries, dim, 1);
     for (let i = 0; i < end - start; i++) {
       assignment[start + i] = Number(m.keys[i]);
-      score[start + i] = 1 - (m.distances[i] as number);
+      score[start + i] = m.scores[i] as number;
     }
   }
   return { assignment, score };
