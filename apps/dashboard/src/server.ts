@@ -8,10 +8,12 @@ import {
   type RunStore,
   validateRunId,
 } from '@metaclip-batch/jobs';
+import { SearchError } from '@metaclip-batch/search';
 import type { Logger, QueueMetrics } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { requireAuth } from './auth';
 import type { AuthConfig } from './config';
+import { exploreRouters, searchErrorStatus } from './explore';
 import { renderRunsPage } from './page';
 import { type QueueRegistry, scalingFigures } from './queue-registry';
 import { runDetailView, runsSummary, runView } from './runs-view';
@@ -104,6 +106,8 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
     res.type('html').send(renderRunsPage(views, runsSummary(views), queues, { pollMs: deps.pollMs, now: t }));
   });
   app.use('/assets', express.static(publicDir, { index: false, maxAge: '5m' }));
+  const explore = exploreRouters(store, logger);
+  app.use(explore.page);
 
   const api = express.Router();
   api.use((_req, res, next) => {
@@ -140,7 +144,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
     }
     res.json(scalingFigures(q));
   });
-  app.use('/api', api);
+  app.use('/api', api, explore.api);
 
   app.use('/queues', deps.boardRouter);
 
@@ -150,6 +154,10 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     if (err instanceof RunNotFoundError) {
       res.status(404).json({ error: err.message, code: err.code });
+      return;
+    }
+    if (err instanceof SearchError) {
+      res.status(searchErrorStatus(err)).json({ error: err.message, code: err.code });
       return;
     }
     if (err instanceof JobsError) {

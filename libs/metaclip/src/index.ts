@@ -29,6 +29,8 @@ export { parseSafetensorsHeader, SafetensorsFile, writeSafetensors } from './con
 export type { TensorSource } from './convert/tensor-source';
 export type { MetaClipErrorCode } from './errors';
 export { ImageInputError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors';
+export type { RgbImage } from './image/bmp';
+export { decodeBmpToRgb } from './image/bmp';
 export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config';
 export { parsePreprocessorConfig } from './image/config';
 export type { DecodeMode } from './image/decode';

@@ -11,7 +11,8 @@ export type SearchErrorCode =
   | 'SOURCE_MISMATCH'
   | 'BAD_ARGUMENT'
   | 'BAD_QUERY'
-  | 'NOT_IN_INDEX';
+  | 'NOT_IN_INDEX'
+  | 'OUTSIDE_SOURCE';
 
 /**
  * Every failure of `@metaclip-batch/search`: a `code`, whether retrying can help (`retryable`), and a message that says
