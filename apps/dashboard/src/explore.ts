@@ -4,6 +4,7 @@ import { RunExplorer, SearchError, type SearchHit } from '@metaclip-batch/search
 import type { Logger } from '@metaclip-batch/telemetry';
 import express, { type Request, type Router } from 'express';
 import { renderExplorePage } from './explore-page';
+import { PAGE_CSP } from './page';
 
 /** Explorers kept open (each holds a memory-mapped index and a loaded model); the least recently used closes. */
 const OPEN_RUNS = 4;
@@ -81,11 +82,7 @@ export function exploreRouters(store: RunStore, logger: Logger): { page: Router;
   const page = express.Router();
   page.get('/runs/:id/explore', async (req, res) => {
     const state = await store.require(validateRunId(req.params.id));
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    );
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(renderExplorePage(state));
   });
 

@@ -1,6 +1,11 @@
 import type { QueueSummary } from './queue-registry';
 import type { RunsSummary, RunView } from './runs-view';
 
+/** The pages load only their own scripts and stylesheets; data from runs can never run as code. */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /** Pure: text made safe to place in HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

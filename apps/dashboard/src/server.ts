@@ -14,7 +14,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler, t
 import { requireAuth } from './auth';
 import type { AuthConfig } from './config';
 import { exploreRouters, searchErrorStatus } from './explore';
-import { renderRunsPage } from './page';
+import { PAGE_CSP, renderRunsPage } from './page';
 import { type QueueRegistry, scalingFigures } from './queue-registry';
 import { runDetailView, runsSummary, runView } from './runs-view';
 
@@ -60,11 +60,6 @@ const baseHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** The runs page loads only its own script and stylesheet; data from runs can never run as code. */
-const RUNS_PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 /**
  * Build the dashboard's HTTP app: `/healthz` and `/readyz` (open, for probes), then behind auth the runs page at `/`, its assets,
  * `/api/runs`, `/api/runs/:id`, `/api/queues` and Bull Board at `/queues`.
@@ -101,7 +96,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   app.get('/', async (_req, res) => {
     const [runs, queues] = await Promise.all([store.list(deps.runsLimit), registry.summaries()]);
     const t = now();
-    res.setHeader('Content-Security-Policy', RUNS_PAGE_CSP);
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
     const views = await runViews(store, runs, t);
     res.type('html').send(renderRunsPage(views, runsSummary(views), queues, { pollMs: deps.pollMs, now: t }));
   });
