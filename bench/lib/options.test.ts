@@ -14,7 +14,9 @@ describe('parseOptions', () => {
       labels: 'short',
     });
     expect(o.batchSizes).toEqual([1, 4, 8, 16]);
-    expect(o.suites).toEqual([...SUITES]);
+    // search (a million vectors) runs only when named.
+    expect(o.suites).toEqual(SUITES.filter((x) => x !== 'search'));
+    expect(parseOptions(['--only', 'search']).suites).toEqual(['search']);
   });
 
   it('makes --quick smaller on every axis', () => {
