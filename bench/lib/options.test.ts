@@ -16,7 +16,7 @@ describe('parseOptions', () => {
     expect(o.batchSizes).toEqual([1, 4, 8, 16]);
     // search (a million vectors) runs only when named.
     expect(o.suites).toEqual(SUITES.filter((x) => x !== 'search'));
-    expect(parseOptions(['--only', 'search']).suites).toEqual(['search']);
+    expect(parseOptions(['--only', 'search'], 2).suites).toEqual(['search']);
   });
 
   it('makes --quick smaller on every axis', () => {
