@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from '@metaclip-batch/search';
 import sharp from 'sharp';
 import type { Corpus, ImageSpec, SourceSize } from './corpus';
-import { corpusSpec, seededRandom } from './corpus';
+import { corpusSpec } from './corpus';
 import { FIXTURE_IMAGES, fixtureImages } from './workload';
 
 /** Files per built corpus: enough variety for a few hundred images per measurement (cycled), cheap to build. */

@@ -1,5 +1,6 @@
+import { seededRandom } from '@metaclip-batch/search';
 import { describe, expect, it } from 'vitest';
-import { corpusSpec, seededRandom } from './corpus';
+import { corpusSpec } from './corpus';
 
 const SOURCES = [
   { width: 512, height: 512 },

@@ -1,3 +1,5 @@
+import { seededRandom } from '@metaclip-batch/search';
+
 /**
  * The bench's image corpora, as specifications: which file each corpus holds, its size, format, quality, progressive
  * scan, EXIF orientation, and which crops of which source photographs it is assembled from. Pure and seeded: the same
@@ -61,18 +63,6 @@ export interface ImageSpec {
   /** Seed of the grain. */
   grainSeed: number;
   tiles: TileSpec[];
-}
-
-/** mulberry32: a small, fast, seeded generator, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Draws from a seeded generator: integers, picks and chances. */

@@ -1,11 +1,9 @@
 import {
   ConfigError,
   defineSettings,
-  keyPrefixSchema,
   logLevelSchema,
-  redisUrlSchema,
+  REDIS_CONNECTION_SETTINGS,
   resolveSettings,
-  switchSchema,
 } from '@metaclip-batch/settings';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
@@ -65,27 +63,7 @@ export const DASHBOARD_SETTINGS = defineSettings({
     schema: z.coerce.number().int().min(0).max(65535),
     help: 'port to listen on (0: any free port)',
   },
-  redisUrl: {
-    flag: '--redis-url <url>',
-    env: 'REDIS_URL',
-    default: 'redis://127.0.0.1:6379',
-    schema: redisUrlSchema,
-    help: 'Redis holding the queues and run state',
-  },
-  redisCluster: {
-    flag: '--redis-cluster [1|0]',
-    env: 'METACLIP_REDIS_CLUSTER',
-    default: false,
-    schema: switchSchema,
-    help: 'the Redis URL is a seed node of a Redis Cluster',
-  },
-  keyPrefix: {
-    flag: '--key-prefix <prefix>',
-    env: 'METACLIP_PREFIX',
-    default: 'metaclip',
-    schema: keyPrefixSchema,
-    help: 'Redis key prefix of the run store (as producer and workers use)',
-  },
+  ...REDIS_CONNECTION_SETTINGS,
   queue: {
     flag: '--queue <name>',
     env: 'METACLIP_QUEUE',

@@ -4,12 +4,10 @@ import { DECODE_MODES, MODEL_DTYPES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
   deviceSchema,
-  keyPrefixSchema,
   modelRefSchema,
-  redisUrlSchema,
+  REDIS_CONNECTION_SETTINGS,
   resolveSettings,
   type SettingsValues,
-  switchSchema,
 } from '@metaclip-batch/settings';
 import { z } from 'zod';
 
@@ -65,27 +63,7 @@ export const WORKER_SETTINGS = defineSettings({
       "exact: Hugging Face's pixels; fast: JPEG/WebP shrink-on-load, a few levels off per pixel and much cheaper " +
       'on large photos (see docs/deploy.md)',
   },
-  redisUrl: {
-    flag: '--redis-url <url>',
-    env: 'REDIS_URL',
-    default: 'redis://127.0.0.1:6379',
-    schema: redisUrlSchema,
-    help: 'Redis URL',
-  },
-  redisCluster: {
-    flag: '--redis-cluster [1|0]',
-    env: 'METACLIP_REDIS_CLUSTER',
-    default: false,
-    schema: switchSchema,
-    help: 'the Redis URL is a seed node of a Redis Cluster',
-  },
-  keyPrefix: {
-    flag: '--key-prefix <prefix>',
-    env: 'METACLIP_PREFIX',
-    default: 'metaclip',
-    schema: keyPrefixSchema,
-    help: "run store key prefix, as the producer's",
-  },
+  ...REDIS_CONNECTION_SETTINGS,
   maxBatch: {
     flag: '--max-batch <n>',
     env: 'METACLIP_MAX_BATCH',

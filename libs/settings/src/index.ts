@@ -17,6 +17,7 @@
  */
 export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
 export { ConfigError, EXIT_CONFIG } from './config-error';
+export { REDIS_CONNECTION_SETTINGS } from './redis-settings';
 export {
   deviceSchema,
   keyPrefixSchema,
