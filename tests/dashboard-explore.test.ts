@@ -155,11 +155,7 @@ describe('explore a run', () => {
     expect(await page.locator('#results .card').count()).toBe(24);
     expect(await page.locator('#status').textContent()).toMatch(/24 images for “an astronaut”/);
     // Every thumbnail of the grid loaded (naturalWidth > 0), served by the dashboard.
-    await page.waitForFunction(
-      `[...document.querySelectorAll('#results img')].every((i) => i.complete && i.naturalWidth > 0)`,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await allImagesLoaded('#results img');
     await page.screenshot({ path: path.join(artifacts, 'dashboard-explore-search.png') });
 
     const target = (await page.locator('#results .card').nth(2).getAttribute('data-image')) as string;
@@ -167,12 +163,18 @@ describe('explore a run', () => {
     await page.locator('#status', { hasText: /More like/ }).waitFor({ timeout: 60_000 });
     expect(await page.locator('#results .card').first().getAttribute('data-image')).toBe(target);
     expect(await page.locator('#results .card .score').first().textContent()).toBe('1.000');
-    await page.waitForFunction(
-      `[...document.querySelectorAll('img')].every((i) => i.complete && i.naturalWidth > 0)`,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await allImagesLoaded('img');
     await page.screenshot({ path: path.join(artifacts, 'dashboard-explore.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });
+
+/**
+ * Waits until every image the selector names has loaded (naturalWidth > 0). Polled with `page.evaluate`, which runs
+ * through the DevTools protocol: `waitForFunction` evaluates its predicate with `eval` inside the page, and the
+ * dashboard's Content-Security-Policy (script-src 'self') rightly forbids that.
+ */
+async function allImagesLoaded(selector: string): Promise<void> {
+  const check = `[...document.querySelectorAll(${JSON.stringify(selector)})].every((i) => i.complete && i.naturalWidth > 0)`;
+  await expect.poll(async () => page.evaluate(check), { timeout: 60_000, interval: 250 }).toBe(true);
+}
