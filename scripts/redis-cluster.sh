@@ -15,6 +15,15 @@ start)
   shift 2
   [ "$#" -eq 3 ] || { echo "redis-cluster: give three ports" >&2; exit 2; }
   mkdir -p "$dir"
+  # A server already on a port (a node left by an interrupted run, say) would answer in place of ours and make
+  # `--cluster create` fail with "node is not empty": say so plainly instead.
+  for port in "$@"; do
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+      echo "redis-cluster: a Redis already answers on 127.0.0.1:$port (left by an earlier run?);" \
+        "stop it (redis-cli -p $port shutdown nosave) or choose other ports" >&2
+      exit 1
+    fi
+  done
   nodes=()
   for port in "$@"; do
     redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --cluster-enabled yes \
