@@ -56,11 +56,12 @@ export function registerSearch(program: Command, ctx: CliContext): void {
     const encoder = await QueryEncoder.open(searcher.info.model, { device: flags.device, logger: ctx.logger });
     try {
       if (flags.image !== undefined) {
-        await print(flags.image, searcher.search(await encoder.image(flags.image), opts));
+        await print(flags.image, await searcher.search(await encoder.image(flags.image), opts));
       }
       const texts = flags.text ?? [];
       const vectors = texts.length > 0 ? await encoder.texts(texts) : [];
-      for (const [i, text] of texts.entries()) await print(text, searcher.search(vectors[i] as Float32Array, opts));
+      for (const [i, text] of texts.entries())
+        await print(text, await searcher.search(vectors[i] as Float32Array, opts));
     } finally {
       await encoder.close();
     }

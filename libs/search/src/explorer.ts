@@ -75,10 +75,12 @@ export class RunExplorer {
     const index = await this.index();
     const table = await (await this.model()).labels(labels, templates);
     const dim = this.run.dim;
-    return labels.map((label, i) => ({
-      label,
-      images: index.search(table.subarray(i * dim, (i + 1) * dim), { k, label }),
-    }));
+    return Promise.all(
+      labels.map(async (label, i) => ({
+        label,
+        images: await index.search(table.subarray(i * dim, (i + 1) * dim), { k, label }),
+      })),
+    );
   }
 
   /** `clusters/clusters.json`, or null when `metaclip cluster` has not run. */

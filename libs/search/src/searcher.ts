@@ -1,7 +1,7 @@
 import { open as openFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { float16ToFloat32, readNpyHeader, readParquet, type StorageOptions } from '@metaclip-batch/storage';
-import { AnnIndex } from './ann';
+import { AnnIndex, type AnnMatch } from './ann';
 import { requirePositiveInt, SearchError } from './errors';
 import { readVectors } from './index-build';
 import { INDEX_FILES, type IndexInfo, pullIndex, readIndexInfo } from './index-files';
@@ -29,6 +29,10 @@ type Entry = { image_path: string; label: string | null };
 /**
  * Answers nearest-neighbour queries on a built index: the HNSW graph memory-mapped (read-only, paged in on demand) or,
  * for an `--exact` index, brute force over its vectors. Open once, query many times.
+ *
+ * When the graph returns fewer hits than the index could give (k near the index's size, a rare label, or nodes the
+ * graph lost touch with after removals), the query is answered by brute force over `vectors.npy` instead, loaded on
+ * first need: an approximate index may rank imprecisely, but it must never silently drop images.
  */
 export class IndexSearcher {
   private constructor(
@@ -37,7 +41,7 @@ export class IndexSearcher {
     private readonly entries: Map<number, Entry>,
     private readonly byPath: Map<string, number>,
     private readonly ann: AnnIndex | null,
-    private readonly exact: Float32Array | null,
+    private exact: Promise<Float32Array> | null,
   ) {}
 
   /** Opens the index at a local folder or S3 prefix (downloaded into a local cache first). */
@@ -54,8 +58,13 @@ export class IndexSearcher {
     }
     const ann =
       info.kind === 'hnsw' ? AnnIndex.open(path.join(dir, INDEX_FILES.hnsw), info.embedDim, info.hnsw, true) : null;
-    const exact = info.kind === 'exact' ? float16ToFloat32(await readVectors(dir, info)) : null;
+    const exact = info.kind === 'exact' ? IndexSearcher.loadVectors(dir, info) : null;
+    if (exact) await exact;
     return new IndexSearcher(dir, info, entries, byPath, ann, exact);
+  }
+
+  private static async loadVectors(dir: string, info: IndexInfo): Promise<Float32Array> {
+    return float16ToFloat32(await readVectors(dir, info));
   }
 
   /** Images in the index. */
@@ -69,7 +78,7 @@ export class IndexSearcher {
   }
 
   /** The `k` images nearest to a query vector (any length; it is normalised), best first. */
-  search(query: Float32Array, opts: QueryOptions = {}): SearchHit[] {
+  async search(query: Float32Array, opts: QueryOptions = {}): Promise<SearchHit[]> {
     const k = requirePositiveInt('k', opts.k ?? 10);
     if (query.length !== this.info.embedDim) {
       throw new SearchError(
@@ -82,23 +91,39 @@ export class IndexSearcher {
       const e = this.entries.get(key);
       return e !== undefined && (opts.label === undefined || e.label === opts.label);
     };
-    let hits: { key: number; score: number }[];
-    if (this.exact) {
-      hits = exactTopK(this.exact, this.info.embedDim, q, k, keep).map((n) => ({ key: n.row, score: n.score }));
-    } else {
-      // A label filter keeps a fraction of the neighbours: ask for more until k pass or the whole index was seen.
-      let want = opts.label === undefined ? k : k * 4;
-      for (;;) {
-        const ann = this.ann as AnnIndex;
-        hits = ann.search(q, want).filter((h) => keep(h.key));
-        if (hits.length >= k || want >= ann.size) break;
-        want *= 4;
-      }
+    let hits = this.ann ? this.approximate(this.ann, q, k, opts.label === undefined ? k : k * 4, keep) : [];
+    if (hits.length < Math.min(k, this.passing(opts.label))) {
+      this.exact ??= IndexSearcher.loadVectors(this.dir, this.info);
+      hits = exactTopK(await this.exact, this.info.embedDim, q, k, keep).map((n) => ({ key: n.row, score: n.score }));
     }
     return hits.slice(0, k).map((h, i) => {
       const e = this.entries.get(h.key) as Entry;
       return { rank: i + 1, image_path: e.image_path, score: h.score, label: e.label };
     });
+  }
+
+  /** The graph's hits that pass `keep`; a label filter keeps a fraction, so it asks for more until k pass. */
+  private approximate(
+    ann: AnnIndex,
+    q: Float32Array,
+    k: number,
+    first: number,
+    keep: (key: number) => boolean,
+  ): AnnMatch[] {
+    let want = first;
+    for (;;) {
+      const hits = ann.search(q, want).filter((h) => keep(h.key));
+      if (hits.length >= k || want >= ann.size) return hits;
+      want *= 4;
+    }
+  }
+
+  /** Images a query may return: all, or those whose top label is `label`. */
+  private passing(label: string | undefined): number {
+    if (label === undefined) return this.entries.size;
+    let n = 0;
+    for (const e of this.entries.values()) if (e.label === label) n++;
+    return n;
   }
 
   /**
@@ -116,7 +141,7 @@ export class IndexSearcher {
       );
     }
     const self = this.entries.get(key) as Entry;
-    const others = this.search(await this.vectorOf(key), { ...opts, k: k + 1 }).filter(
+    const others = (await this.search(await this.vectorOf(key), { ...opts, k: k + 1 })).filter(
       (h) => h.image_path !== imagePath,
     );
     const first = { rank: 1, image_path: imagePath, score: 1, label: self.label };
@@ -125,7 +150,7 @@ export class IndexSearcher {
 
   /** The stored (float16) vector of a key, read from `vectors.npy` without loading the file. */
   private async vectorOf(key: number): Promise<Float32Array> {
-    if (this.exact) return this.exact.slice(key * this.info.embedDim, (key + 1) * this.info.embedDim);
+    if (this.exact) return (await this.exact).slice(key * this.info.embedDim, (key + 1) * this.info.embedDim);
     const file = await openFile(path.join(this.dir, INDEX_FILES.vectors));
     try {
       const head = Buffer.alloc(4096);
