@@ -9,9 +9,8 @@ import { loadModel, MODEL_DTYPES } from '@metaclip-batch/metaclip';
 import {
   addSettingOptions,
   defineSettings,
-  deviceSchema,
   logLevelSchema,
-  modelRefSchema,
+  MODEL_REF_SETTINGS,
   resolveSettings,
   type SettingsValues,
 } from '@metaclip-batch/settings';
@@ -74,24 +73,12 @@ export const CLI_SETTINGS = defineSettings({
 
 /** The model settings of every command that runs the model or its tokenizer. */
 export const MODEL_SETTINGS = defineSettings({
-  model: {
-    flag: '--model <ref>',
-    env: 'METACLIP_MODEL',
-    schema: modelRefSchema,
-    help: 'model folder, ONNX folder or hub id org/name[@revision]; required',
-  },
+  ...MODEL_REF_SETTINGS,
   revision: {
     flag: '--revision <rev>',
     env: 'METACLIP_REVISION',
     schema: z.string().min(1).optional(),
     help: 'hub branch, tag or commit (overrides @revision)',
-  },
-  device: {
-    flag: '--device <device>',
-    env: 'METACLIP_DEVICE',
-    default: 'cpu',
-    schema: deviceSchema,
-    help: 'cpu, cuda, cuda:N or webgpu',
   },
   threads: {
     flag: '--threads <n>',

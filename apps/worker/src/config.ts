@@ -3,8 +3,7 @@ import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
 import { DECODE_MODES, MODEL_DTYPES } from '@metaclip-batch/metaclip';
 import {
   defineSettings,
-  deviceSchema,
-  modelRefSchema,
+  MODEL_REF_SETTINGS,
   REDIS_CONNECTION_SETTINGS,
   resolveSettings,
   type SettingsValues,
@@ -22,12 +21,7 @@ const threadCount = z.union([z.literal('auto'), int(0)], { error: 'use a number 
 
 /** Every worker setting. */
 export const WORKER_SETTINGS = defineSettings({
-  model: {
-    flag: '--model <ref>',
-    env: 'METACLIP_MODEL',
-    schema: modelRefSchema,
-    help: 'model: Hugging Face folder, ONNX folder or hub id; required',
-  },
+  ...MODEL_REF_SETTINGS,
   queue: {
     flag: '--queue <name>',
     env: 'METACLIP_QUEUE',
@@ -38,13 +32,6 @@ export const WORKER_SETTINGS = defineSettings({
       .refine((q) => !q.includes(':'), 'a queue name cannot contain ":"')
       .optional(),
     help: 'BullMQ queue',
-  },
-  device: {
-    flag: '--device <device>',
-    env: 'METACLIP_DEVICE',
-    default: 'cpu',
-    schema: deviceSchema,
-    help: 'cpu, cuda, cuda:N or webgpu',
   },
   dtype: {
     flag: '--dtype <dtype>',

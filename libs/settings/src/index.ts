@@ -17,6 +17,7 @@
  */
 export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
 export { ConfigError, EXIT_CONFIG } from './config-error';
+export { MODEL_REF_SETTINGS } from './model-settings';
 export { REDIS_CONNECTION_SETTINGS } from './redis-settings';
 export {
   deviceSchema,
