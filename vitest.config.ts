@@ -11,6 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['libs/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          globalSetup: ['tests/setup/shared-fixtures.ts'],
           testTimeout: 60_000,
           // Set-up hooks load and convert models and start worker threads: seconds when idle, far beyond vitest's
           // 10 s default while other suites share the two cores.
@@ -23,7 +24,7 @@ export default defineConfig({
           include: ['tests/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          globalSetup: ['tests/setup/global.ts'],
+          globalSetup: ['tests/setup/shared-fixtures.ts', 'tests/setup/global.ts'],
         },
       },
     ],
