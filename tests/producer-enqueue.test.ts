@@ -1,32 +1,28 @@
 import { copyFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createQueue,
-  parseShardJob,
-  RunStore,
-  runKey,
-  type ShardJob,
-  type ShardQueue,
-  shardJobId,
-} from '@metaclip-batch/jobs';
+import { parseShardJob, RunStore, runKey, type ShardJob, type ShardQueue, shardJobId } from '@metaclip-batch/jobs';
 import { loadEnqueueOptions, loadEnv, openContext, runEnqueue } from '@metaclip-batch/producer';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cli, enqueueArgs, imagesDir, isolation, makeImageFolder, redisUrl } from './producer-harness';
+import {
+  cleanup,
+  cli,
+  enqueueArgs,
+  imagesDir,
+  isolation,
+  makeImageFolder,
+  queueFactory,
+  redisUrl,
+} from './producer-harness';
 
 const iso = isolation();
 const redis = new Redis(redisUrl);
 const store = new RunStore(redis, iso.prefix);
-const queues: ShardQueue[] = [];
+const queues = queueFactory(redis);
+const queue = queues.open;
 let folder: Awaited<ReturnType<typeof makeImageFolder>>;
-
-function queue(name: string): ShardQueue {
-  const q = createQueue(name, redis);
-  queues.push(q);
-  return q;
-}
 
 /** The shard jobs of a run waiting in a queue, in shard order, validated as a worker would. */
 async function waitingShards(q: ShardQueue, runId: string): Promise<ShardJob[]> {
@@ -52,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
+  await queues.closeAll();
   await cleanup(redis, iso.prefix);
   redis.disconnect();
   await folder.remove();

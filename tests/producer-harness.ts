@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createQueue, DEFAULT_TEMPLATES, type RunSpec, type ShardQueue } from '@metaclip-batch/jobs';
 import { type CliIo, runCli } from '@metaclip-batch/producer';
 import type { Redis } from 'ioredis';
 
@@ -42,6 +43,39 @@ export async function cleanup(redis: Redis, prefix: string): Promise<void> {
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
   }
+}
+
+/** Opens a suite's BullMQ queues and closes them all at the end (`afterAll`). */
+export function queueFactory(redis: Redis): { open: (name: string) => ShardQueue; closeAll: () => Promise<void> } {
+  const queues: ShardQueue[] = [];
+  return {
+    open(name) {
+      const q = createQueue(name, redis);
+      queues.push(q);
+      return q;
+    },
+    async closeAll() {
+      await Promise.all(queues.map((q) => q.close()));
+    },
+  };
+}
+
+/** A run as the producer stores it (two labels, shards of 10), with what a test cares about overridden. */
+export function runSpec(runId: string, over: Partial<RunSpec> = {}): RunSpec {
+  return {
+    runId,
+    queue: 'q',
+    source: '/data/photos',
+    output: '/data/out',
+    model: 'facebook/metaclip-b16-fullcc2.5b',
+    labels: ['cat', 'dog'],
+    templates: [...DEFAULT_TEMPLATES],
+    topK: 2,
+    embedDtype: 'float32',
+    shardSize: 10,
+    createdAt: Date.now(),
+    ...over,
+  };
 }
 
 /** Output of one CLI invocation. */

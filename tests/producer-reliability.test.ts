@@ -7,23 +7,27 @@ import { once } from 'node:events';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createQueue, parseShardJob, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
+import { parseShardJob, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSilentServer } from './helpers/silent-server';
-import { cleanup, cli, enqueueArgs, isolation, makeImageFolder, redisUrl, repoRoot } from './producer-harness';
+import {
+  cleanup,
+  cli,
+  enqueueArgs,
+  isolation,
+  makeImageFolder,
+  queueFactory,
+  redisUrl,
+  repoRoot,
+} from './producer-harness';
 
 const iso = isolation();
 const redis = new Redis(redisUrl);
 const store = new RunStore(redis, iso.prefix);
-const queues: ShardQueue[] = [];
+const queues = queueFactory(redis);
+const queue = queues.open;
 let folder: Awaited<ReturnType<typeof makeImageFolder>>;
-
-function queue(name: string): ShardQueue {
-  const q = createQueue(name, redis);
-  queues.push(q);
-  return q;
-}
 
 async function queuedUris(q: ShardQueue): Promise<string[]> {
   const jobs = await q.getJobs(['waiting'], 0, -1);
@@ -35,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
+  await queues.closeAll();
   await cleanup(redis, iso.prefix);
   redis.disconnect();
   await folder.remove();

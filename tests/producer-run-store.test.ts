@@ -1,57 +1,32 @@
-import { randomUUID } from 'node:crypto';
-import {
-  DEFAULT_TEMPLATES,
-  isComplete,
-  progress,
-  RunNotFoundError,
-  type RunSpec,
-  RunStore,
-} from '@metaclip-batch/jobs';
+import { isComplete, progress, RunNotFoundError, RunStore } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, isolation, redisUrl, runSpec } from './producer-harness';
 
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const prefix = `test-runstore-${randomUUID()}`;
-const store = new RunStore(redis, prefix);
-
-function spec(runId: string, over: Partial<RunSpec> = {}): RunSpec {
-  return {
-    runId,
-    queue: 'q',
-    source: '/data/photos',
-    output: '/data/out',
-    model: 'facebook/metaclip-b16-fullcc2.5b',
-    labels: ['cat', 'dog'],
-    templates: [...DEFAULT_TEMPLATES],
-    topK: 2,
-    embedDtype: 'float32',
-    shardSize: 10,
-    createdAt: Date.now(),
-    ...over,
-  };
-}
+const iso = isolation();
+const redis = new Redis(redisUrl);
+const store = new RunStore(redis, iso.prefix);
 
 beforeAll(async () => {
   await redis.ping();
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await cleanup(redis, iso.prefix);
   redis.disconnect();
 });
 
 describe('RunStore', () => {
   it('creates a run once and reads it back', async () => {
-    expect(await store.create(spec('r1'))).toBe(true);
-    expect(await store.create(spec('r1', { output: '/elsewhere' }))).toBe(false);
+    expect(await store.create(runSpec('r1'))).toBe(true);
+    expect(await store.create(runSpec('r1', { output: '/elsewhere' }))).toBe(false);
     const state = await store.get('r1');
     expect(state).toMatchObject({ runId: 'r1', output: '/data/out', status: 'listing', listed: false, shardsDone: 0 });
     expect(await store.get('nope')).toBeNull();
   });
 
   it('counts a redelivered shard once and completes, once finished, when every shard is accounted for', async () => {
-    await store.create(spec('r2'));
+    await store.create(runSpec('r2'));
     await store.recordShardDone('r2', 0, { images: 10, failed: 0, ms: 100 });
     // The same shard delivered again (worker crashed after writing, before acking).
     const again = await store.recordShardDone('r2', 0, { images: 10, failed: 0, ms: 120 });
@@ -74,7 +49,7 @@ describe('RunStore', () => {
   });
 
   it('tracks failed shards, never double-counts them, and un-fails a shard that later succeeds', async () => {
-    await store.create(spec('r3'));
+    await store.create(runSpec('r3'));
     await store.setListed('r3', { shards: 2, images: 20 });
     await store.recordShardDone('r3', 0, { images: 10, failed: 0, ms: 1 });
     await store.recordShardFailed('r3', 1, 'boom', ['s3://b/a.jpg']);
@@ -94,11 +69,11 @@ describe('RunStore', () => {
   });
 
   it('is complete at listing time when the workers were faster, and with zero shards; finish ends it', async () => {
-    await store.create(spec('r4'));
+    await store.create(runSpec('r4'));
     await store.recordShardDone('r4', 0, { images: 5, failed: 0, ms: 1 });
     expect(isComplete(await store.setListed('r4', { shards: 1, images: 5 }))).toBe(true);
     expect((await store.finish('r4')).status).toBe('completed');
-    await store.create(spec('r5'));
+    await store.create(runSpec('r5'));
     expect(isComplete(await store.setListed('r5', { shards: 0, images: 0 }))).toBe(true);
     // A finish that says why the run failed as a whole records it.
     expect(await store.finish('r5', { error: 'manifest.json could not be written' })).toMatchObject({
@@ -108,7 +83,7 @@ describe('RunStore', () => {
   });
 
   it('does not finish a run that is still listing or has shards outstanding', async () => {
-    await store.create(spec('r8'));
+    await store.create(runSpec('r8'));
     expect((await store.finish('r8')).status).toBe('listing');
     await store.setListed('r8', { shards: 2, images: 2 });
     await store.recordShardDone('r8', 0, { images: 1, failed: 0, ms: 1 });
@@ -116,7 +91,7 @@ describe('RunStore', () => {
   });
 
   it('keeps a cancelled run cancelled', async () => {
-    await store.create(spec('r6'));
+    await store.create(runSpec('r6'));
     await store.setListed('r6', { shards: 1, images: 1 });
     expect((await store.setStatus('r6', 'cancelled')).finishedAt).toBeTypeOf('number');
     expect((await store.recordShardDone('r6', 0, { images: 1, failed: 0, ms: 1 })).status).toBe('cancelled');
@@ -124,8 +99,8 @@ describe('RunStore', () => {
 
   it('lists runs newest first and finds the latest run over a source', async () => {
     const t = Date.now() + 10_000;
-    await store.create(spec('old', { createdAt: t, source: 's3://b/p/' }));
-    await store.create(spec('new', { createdAt: t + 1, source: 's3://b/p/' }));
+    await store.create(runSpec('old', { createdAt: t, source: 's3://b/p/' }));
+    await store.create(runSpec('new', { createdAt: t + 1, source: 's3://b/p/' }));
     const runs = await store.list(2);
     expect(runs.map((r) => r.runId)).toEqual(['new', 'old']);
     await store.setListed('old', { shards: 0, images: 0 });
@@ -138,7 +113,7 @@ describe('RunStore', () => {
   });
 
   it('caps error samples and rejects unknown runs with a typed error', async () => {
-    await store.create(spec('r7'));
+    await store.create(runSpec('r7'));
     await store.addErrorSamples('r7', [{ image_path: '/a.jpg', error: 'bad jpeg' }]);
     expect(await store.errorSamples('r7')).toEqual([{ image_path: '/a.jpg', error: 'bad jpeg' }]);
     await expect(store.recordShardDone('ghost', 0, { images: 1, failed: 0, ms: 1 })).rejects.toBeInstanceOf(
@@ -147,7 +122,7 @@ describe('RunStore', () => {
   });
 
   it('records the objects a run listed and answers which are new or changed since', async () => {
-    await store.create(spec('m1'));
+    await store.create(runSpec('m1'));
     await store.resetSourceObjects('m1');
     await store.recordSourceObjects('m1', [
       { uri: 's3://b/a.jpg', etag: '"e1"' },
@@ -163,7 +138,7 @@ describe('RunStore', () => {
     expect(manifest?.isNewOrChanged({ uri: 's3://b/new.jpg', etag: 'e1' })).toBe(true);
     expect(manifest?.isNewOrChanged({ uri: '/d/c.jpg', mtime: 1000, size: 5 })).toBe(false);
     expect(manifest?.isNewOrChanged({ uri: '/d/c.jpg', mtime: 1000, size: 6 })).toBe(true);
-    await store.create(spec('m2'));
+    await store.create(runSpec('m2'));
     await store.sealSourceObjects('m2');
     expect((await store.loadSourceManifest('m2'))?.size).toBe(0);
   });

@@ -3,42 +3,26 @@
  * is in place (however slow the object store), a manifest that cannot be written fails the run with the reason, and
  * the temp files of interrupted writes are removed on the next write of that file and when the run completes.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_TEMPLATES, type RunSpec, RunStore } from '@metaclip-batch/jobs';
+import { RunStore } from '@metaclip-batch/jobs';
 import { finishRun, manifestUri, shardOutputUris } from '@metaclip-batch/pipeline';
 import { type Storage, storageFor } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type S3Server, startS3Server } from './helpers/s3-server';
+import { cleanup, isolation, redisUrl, runSpec } from './producer-harness';
 
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const prefix = `test-finish-${randomUUID().slice(0, 8)}`;
-const store = new RunStore(redis, prefix);
+const iso = isolation();
+const redis = new Redis(redisUrl);
+const store = new RunStore(redis, iso.prefix);
 let server: S3Server;
 let tmp: string;
 
-function spec(runId: string, output: string): RunSpec {
-  return {
-    runId,
-    queue: 'q',
-    source: '/data/photos',
-    output,
-    model: 'facebook/metaclip-b16-fullcc2.5b',
-    labels: ['cat', 'dog'],
-    templates: [...DEFAULT_TEMPLATES],
-    topK: 2,
-    embedDtype: 'float32',
-    shardSize: 10,
-    createdAt: Date.now(),
-  };
-}
-
 /** A run with its one shard counted done: what the run store holds when the last worker is about to finish it. */
 async function countedRun(runId: string, output: string) {
-  await store.create(spec(runId, output));
+  await store.create(runSpec(runId, { output }));
   await store.setListed(runId, { shards: 1, images: 3 });
   return store.recordShardDone(runId, 0, { images: 3, failed: 0, ms: 5, embedDim: 4 });
 }
@@ -49,8 +33,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await cleanup(redis, iso.prefix);
   redis.disconnect();
   await server?.stop();
   await rm(tmp, { recursive: true, force: true });
