@@ -10,8 +10,8 @@ Examples:
       --labels-file labels.txt --template "a photo of a {}." --template "a drawing of a {}." --top-k 3
   $ metaclip-producer enqueue --source uris.jsonl --output s3://b/out/ --model ./m --labels a,b --run-id nightly-1
 
-Sources: an S3 prefix, a local folder (recursive; images kept by extension) or a manifest file (.txt: one URI or path
-per line; .jsonl: {"uri": ..., "etag": ...} per line). Without --run-id the run id is
+Sources: an S3 prefix, a local folder (recursive; images kept by extension), a manifest file (.txt: one URI or path
+per line; .jsonl: {"uri": ..., "etag": ...} per line) or an S3 Inventory report's manifest.json (CSV or Parquet). Without --run-id the run id is
 <source>-<UTC date>-<hash of the options>: the same command on the same day names the same run and adds nothing.
 Environment: as metaclip-producer --help lists it, and AWS_* for S3.`;
 
@@ -19,7 +19,7 @@ Environment: as metaclip-producer --help lists it, and AWS_* for S3.`;
 export function addEnqueueOptions(cmd: Command): Command {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   return cmd
-    .option('--source <uri>', 'S3 prefix, local folder or manifest file (.txt, .jsonl) of images')
+    .option('--source <uri>', 'S3 prefix, local folder, manifest file (.txt, .jsonl) or S3 Inventory manifest.json')
     .option('--output <uri>', 'where workers write embeddings and labels (S3 prefix or folder)')
     .option('--model <ref>', 'model folder, ONNX folder or Hugging Face hub id')
     .option('--labels <list>', 'comma-separated zero-shot labels')

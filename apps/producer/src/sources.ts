@@ -1,11 +1,19 @@
 import { stat } from 'node:fs/promises';
 import type { SourceObject } from '@metaclip-batch/jobs';
-import { isImageKey, type ListOptions, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
+import {
+  isImageKey,
+  isInventoryManifestName,
+  type ListOptions,
+  openInventory,
+  parseUri,
+  type StorageOptions,
+  storageFor,
+} from '@metaclip-batch/storage';
 import { ConfigError } from './config';
 import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file';
 
 /** What a source turned out to be. */
-export type SourceKind = 'prefix' | 'folder' | 'manifest';
+export type SourceKind = 'prefix' | 'folder' | 'manifest' | 'inventory';
 
 /** An opened source: its objects in a stable order, and how many non-image objects the listing skipped. */
 export interface OpenedSource {
@@ -18,12 +26,14 @@ export interface OpenedSource {
  * Open a source for listing: an S3 prefix (`s3://bucket/photos/`, fanned out over sub-prefixes with
  * `list.parallelism` requests at once) or a local folder (recursive) lists every object under it in bytewise key
  * order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
- * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not).
+ * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not); an S3
+ * Inventory report (its `manifest.json`, local or on S3) yields the current objects it lists, in report order, and
+ * keeps images by extension, as a listing does (see `openInventory`; a malformed manifest fails here).
  *
  * A folder entry that cannot be read (a looping or dangling symlink, no permission, removed while listed) is passed
  * over and reported to `list.onSkip`; `list.signal` stops the listing.
  *
- * @throws {@link ConfigError} when a local source does not exist.
+ * @throws {@link ConfigError} when a local source does not exist; `FormatError` for a malformed inventory manifest.
  */
 export async function openSource(
   source: string,
@@ -38,7 +48,13 @@ export async function openSource(
       else skipped++;
     }
   };
+  const inventory = async (): Promise<OpenedSource> => ({
+    kind: 'inventory',
+    objects: imagesOnly((await openInventory(source, storage)).objects),
+    skipped: () => skipped,
+  });
   if (parsed.scheme === 's3') {
+    if (isInventoryManifestName(parsed.key)) return inventory();
     if (isManifestName(parsed.key)) {
       const store = storageFor(source, storage);
       const objects = (async function* () {
@@ -54,6 +70,7 @@ export async function openSource(
   }
   const info = await stat(parsed.path).catch(() => null);
   if (!info) throw new ConfigError([`--source: ${parsed.path} does not exist (give a folder, a manifest or s3://...)`]);
+  if (info.isFile() && isInventoryManifestName(parsed.path)) return inventory();
   if (info.isFile()) return { kind: 'manifest', objects: readLocalManifest(parsed.path), skipped: () => 0 };
   const folder = parsed.path.endsWith('/') ? parsed.path : `${parsed.path}/`;
   return { kind: 'folder', objects: imagesOnly(storageFor(folder).list(folder, list)), skipped: () => skipped };

@@ -56,6 +56,6 @@ export {
   type ShardJob,
   ShardJobSchema,
 } from './schemas';
-export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject } from './select';
+export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject, sourceSeries } from './select';
 export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan';
 export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';

@@ -13,7 +13,7 @@ import {
   SHARD_FAILED,
 } from './run-store-scripts';
 import { type RunSpec, RunSpecSchema } from './schemas';
-import type { SourceObject } from './select';
+import { type SourceObject, sourceSeries } from './select';
 import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
 
 /** How many per-image error samples a run keeps (the newest). */
@@ -70,7 +70,7 @@ export class RunStore {
   }
 
   private sourceIndexKey(source: string): string {
-    return `${this.prefix}:source:${shortHash(source)}:runs`;
+    return `${this.prefix}:source:${shortHash(sourceSeries(source))}:runs`;
   }
 
   private runKeys(runId: string): string[] {
@@ -116,10 +116,10 @@ export class RunStore {
     return this.statesOf(await this.redis.zrevrange(`${this.prefix}:runs`, 0, limit - 1));
   }
 
-  /** Runs over `source` (exactly this string), newest first. */
+  /** Runs over `source` (this string, or another report of the same S3 Inventory: `sourceSeries`), newest first. */
   async listForSource(source: string, limit = 100): Promise<RunState[]> {
     const states = await this.statesOf(await this.redis.zrevrange(this.sourceIndexKey(source), 0, limit - 1));
-    return states.filter((s) => s.source === source);
+    return states.filter((s) => sourceSeries(s.source) === sourceSeries(source));
   }
 
   private async statesOf(runIds: string[]): Promise<RunState[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modifiedSince, objectFingerprint } from './select';
+import { modifiedSince, objectFingerprint, sourceSeries } from './select';
 
 describe('select', () => {
   it('applies --since to objects with a modification time only', () => {
@@ -13,5 +13,15 @@ describe('select', () => {
     expect(objectFingerprint({ uri: 'a', etag: '"abc"', mtime: 1 })).toBe('e:abc');
     expect(objectFingerprint({ uri: 'a', mtime: new Date(1500.7), size: 3 })).toBe('m:1500:3');
     expect(objectFingerprint({ uri: 'a' })).toBe('');
+  });
+
+  it('puts the daily reports of one S3 Inventory configuration in one series, and leaves other sources alone', () => {
+    const day = (d: string) => `s3://dest/inv/photos/all/${d}T01-00Z/manifest.json`;
+    expect(sourceSeries(day('2026-12-01'))).toBe('s3://dest/inv/photos/all/*/manifest.json');
+    expect(sourceSeries(day('2026-12-02'))).toBe(sourceSeries(day('2026-12-01')));
+    expect(sourceSeries('/copy/photos/all/2026-12-01T01-00Z/manifest.json')).toBe('/copy/photos/all/*/manifest.json');
+    for (const other of ['s3://photos/2026-12-01T01-00Z/', '/data/manifest.json', 'uris.jsonl']) {
+      expect(sourceSeries(other)).toBe(other);
+    }
   });
 });

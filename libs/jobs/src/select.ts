@@ -34,3 +34,15 @@ export function objectFingerprint(obj: SourceObject): string {
   if (m !== undefined) return `m:${Math.trunc(m)}:${obj.size ?? ''}`;
   return '';
 }
+
+// S3 Inventory delivers each report under `<destination prefix>/<source bucket>/<config>/<YYYY-MM-DDTHH-MMZ>/`.
+const INVENTORY_REPORT = /^(.*\/)\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z\/manifest\.json$/;
+
+/**
+ * Pure: what makes runs "over the same source" for incremental runs. A source is itself, except an S3 Inventory
+ * report, which stands for its inventory configuration (the date folder of `.../<config>/<date>/manifest.json` left
+ * out): each day's report is a new manifest URI, and tonight's run must compare against last night's.
+ */
+export function sourceSeries(source: string): string {
+  return source.replace(INVENTORY_REPORT, '$1*/manifest.json');
+}

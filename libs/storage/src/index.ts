@@ -6,6 +6,14 @@ export {
   RetryableStorageError,
   StorageError,
 } from './errors';
+export { type Inventory, openInventory } from './inventory';
+export {
+  type InventoryFile,
+  type InventoryFormat,
+  type InventoryManifest,
+  isInventoryManifestName,
+  parseInventoryManifest,
+} from './inventory-manifest';
 export { LocalStorage } from './local';
 export {
   decodeNpy,
