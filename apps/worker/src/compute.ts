@@ -1,7 +1,7 @@
 import { type MetaClipModel, PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip';
 import { type ImagePreprocessor, inProcessSlotModel, type PixelArena, type SlotModel } from '@metaclip-batch/pipeline';
 import type { Logger } from '@metaclip-batch/telemetry';
-import type { RuntimePlan, WorkerConfig } from './config';
+import { type RuntimePlan, SESSION_SPINNING, type WorkerConfig } from './config';
 
 /** Where a worker's images are preprocessed and its batches run, per its {@link RuntimePlan}. */
 export interface Compute {
@@ -43,6 +43,7 @@ export async function startCompute(
           device: config.device,
           dtype: config.dtype,
           intraOpThreads: config.threads,
+          spinning: SESSION_SPINNING,
           arena: arena.buffer,
           maxBatch: config.maxBatch,
           threads: plan.visionThreads,

@@ -226,6 +226,13 @@ export interface RuntimePlan {
   decodes: number;
 }
 
+/**
+ * A worker's sessions share the cores with image decoding, so their idle threads never spin: measured on 2 cores with
+ * the tiny model, onnxruntime's one spinning pool thread used more CPU than all of libvips' decoding (see
+ * docs/benchmarks.md).
+ */
+export const SESSION_SPINNING = false;
+
 /** `--fetch-concurrency auto` on a GPU: ~30 ms per object-store GET x 128 in flight covers some 4,000 images/s. */
 const GPU_FETCHES = 128;
 const CPU_FETCHES = 16;

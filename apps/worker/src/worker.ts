@@ -13,7 +13,7 @@ import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
 import { startCompute } from './compute';
-import { planRuntime, WORKER_SETTINGS, type WorkerConfig } from './config';
+import { planRuntime, SESSION_SPINNING, WORKER_SETTINGS, type WorkerConfig } from './config';
 import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
 
 /** How long start-up waits for Redis's first answer before saying the Redis setting is wrong. */
@@ -70,6 +70,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     dtype: config.dtype,
     decode: config.decode,
     intraOpThreads: config.threads,
+    spinning: SESSION_SPINNING,
     // With vision threads, this thread only embeds label lists.
     towers: plan.visionThreads > 0 ? 'text' : 'both',
     logger: log,

@@ -39,6 +39,8 @@ export interface LoadOptions {
   fused?: boolean;
   intraOpThreads?: number;
   interOpThreads?: number;
+  /** Whether onnxruntime's idle threads spin (default: on a CPU only; see `SessionOptions.spinning`). */
+  spinning?: boolean;
   /** How `processor` decodes: `exact` (default, transformers' pixels) or `fast` (see `DecodeMode`). */
   decode?: DecodeMode;
   /**

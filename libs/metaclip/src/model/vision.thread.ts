@@ -16,6 +16,8 @@ export interface VisionThreadData {
   device: string;
   dtype: ModelDtype;
   intraOpThreads?: number;
+  /** Whether the session's idle threads spin (see `LoadOptions.spinning`). */
+  spinning?: boolean;
   arena: SharedArrayBuffer;
   /** Largest batch a task may name. */
   maxBatch: number;
@@ -32,6 +34,7 @@ await serveTasks<VisionThreadData, VisionTask, Float32Array>(async (data) => {
     dtype: data.dtype,
     intraOpThreads: data.intraOpThreads,
     interOpThreads: 1,
+    spinning: data.spinning,
     towers: 'vision',
   });
   const per = model.pixelsPerImage;

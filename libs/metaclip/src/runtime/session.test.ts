@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError, ProviderUnavailableError } from '../errors';
-import { createSession, looksLikeProviderFailure, missingProviderLibs, onnxruntimeBinDir } from './session';
+import {
+  createSession,
+  looksLikeProviderFailure,
+  missingProviderLibs,
+  onnxruntimeBinDir,
+  ortSessionOptions,
+} from './session';
 
 let dir: string;
 beforeAll(async () => {
@@ -48,6 +54,23 @@ describe('createSession', () => {
     const attempt = createSession(file, { device: { kind: 'cpu' } });
     await expect(attempt).rejects.toBeInstanceOf(ModelLoadError);
     await expect(attempt).rejects.toThrow(/garbage\.onnx/);
+  });
+});
+
+describe('ortSessionOptions', () => {
+  const spins = (o: Parameters<typeof ortSessionOptions>[0]) =>
+    (ortSessionOptions(o).extra as { session?: { intra_op?: { allow_spinning?: string } } } | undefined)?.session
+      ?.intra_op?.allow_spinning !== '0';
+
+  it('lets idle threads spin on a CPU unless asked not to, and never on a GPU', () => {
+    expect(spins({ device: { kind: 'cpu' } })).toBe(true);
+    expect(spins({ device: { kind: 'cpu' }, spinning: false })).toBe(false);
+    expect(spins({ device: { kind: 'cuda', index: 0 } })).toBe(false);
+  });
+
+  it('passes the thread counts through', () => {
+    const o = ortSessionOptions({ device: { kind: 'cpu' }, intraOpThreads: 2, interOpThreads: 1 });
+    expect([o.intraOpNumThreads, o.interOpNumThreads]).toEqual([2, 1]);
   });
 });
 

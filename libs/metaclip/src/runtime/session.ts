@@ -18,6 +18,12 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Threads across independent operators (only used by parallel execution). */
   interOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for the next operator (default: on a CPU only). Spinning makes a
+   * session alone on its cores a little faster, but where other work shares them (a worker decoding images) the
+   * spinning threads take the cores that work needs.
+   */
+  spinning?: boolean;
   logger?: Logger;
 }
 
@@ -34,6 +40,23 @@ export function onnxruntimeBinDir(): string {
 export function missingProviderLibs(device: Device, binDir = onnxruntimeBinDir()): string[] {
   if (device.kind !== 'cuda') return [];
   return CUDA_PROVIDER_LIBS.filter((lib) => !existsSync(path.join(binDir, lib))).map((lib) => path.join(binDir, lib));
+}
+
+/** Pure: the onnxruntime session options {@link createSession} opens a model with. */
+export function ortSessionOptions(options: Omit<SessionOptions, 'logger'>): ort.InferenceSession.SessionOptions {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(options.device),
+    graphOptimizationLevel: 'all',
+    // Warnings such as "some nodes were assigned to CPU" are expected with GPU providers; errors still surface.
+    logSeverityLevel: 3,
+  };
+  // On a GPU the CPU threads only launch kernels; spinning they would take cores from image decoding.
+  if (!(options.spinning ?? options.device.kind === 'cpu')) {
+    sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  }
+  if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  if (options.interOpThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpThreads;
+  return sessionOptions;
 }
 
 /**
@@ -53,16 +76,7 @@ export async function createSession(modelPath: string, options: SessionOptions):
         '(see shared/docs/GPU.md), and put the CUDA and cuDNN libraries on LD_LIBRARY_PATH.',
     );
   }
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: executionProviders(device),
-    graphOptimizationLevel: 'all',
-    // Warnings such as "some nodes were assigned to CPU" are expected with GPU providers; errors still surface.
-    logSeverityLevel: 3,
-  };
-  // On a GPU the CPU threads only launch kernels; spinning they would take cores from image decoding.
-  if (device.kind !== 'cpu') sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
-  if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
-  if (options.interOpThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpThreads;
+  const sessionOptions = ortSessionOptions(options);
   const started = performance.now();
   try {
     const session = await ort.InferenceSession.create(modelPath, sessionOptions);
