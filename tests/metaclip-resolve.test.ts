@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,6 +31,8 @@ const safetensorsSha = sha256(files['model.safetensors'] as Buffer);
 
 let hub: FakeHub;
 let cache: string;
+/** HF_HOME of each test: empty, so that no token file of the machine's own user is ever read. */
+let home: string;
 let logs: string[];
 const logger = () =>
   pino(
@@ -42,7 +44,7 @@ const logger = () =>
       },
     }),
   );
-const env = () => ({ HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache });
+const env = () => ({ HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: home });
 
 beforeAll(async () => {
   hub = await startFakeHub({
@@ -53,10 +55,14 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 beforeEach(async () => {
   cache = await mkdtemp(path.join(tmpdir(), 'metaclip-hf-cache-'));
+  home = await mkdtemp(path.join(tmpdir(), 'metaclip-hf-home-'));
   hub.requests.length = 0;
   logs = [];
 });
-afterEach(() => rm(cache, { recursive: true, force: true }));
+afterEach(async () => {
+  await rm(cache, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+});
 
 describe('resolveModelDir with a hub id', () => {
   it('fetches only the model files into the Hugging Face cache layout and records the ref', async () => {
@@ -145,6 +151,73 @@ describe('resolveModelDir with a hub id', () => {
     const err = await resolveModelDir('org/missing', { env: env() }).catch((e) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect(err.message).toMatch(/404.*RepoNotFound/);
+  });
+});
+
+describe('the token, as huggingface_hub finds it', () => {
+  const hubAuth = () => [...new Set(hub.requests.filter((r) => r.server === 'hub').map((r) => r.authorization))];
+
+  it('sends the token `hf auth login` saved in $HF_HOME/token when HF_TOKEN is unset', async () => {
+    await writeFile(path.join(home, 'token'), `${TOKEN}\n`); // as `hf auth login` writes it, newline included
+    const dir = await resolveModelDir('org/private-clip', { env: env(), logger: logger() });
+    expect(sha256(await readFile(path.join(dir, 'config.json')))).toBe(sha256(files['config.json'] as Buffer));
+    expect(hubAuth()).toEqual([`Bearer ${TOKEN}`]);
+    expect(logs.join('')).not.toContain(TOKEN);
+  });
+
+  it('takes HF_TOKEN_PATH over $HF_HOME/token, and HF_TOKEN over both', async () => {
+    const tokenPath = path.join(home, 'elsewhere-token');
+    await writeFile(tokenPath, TOKEN);
+    await writeFile(path.join(home, 'token'), 'hf_stale_home_token');
+    await resolveModelDir('org/private-clip', { env: { ...env(), HF_TOKEN_PATH: tokenPath } });
+    expect(hubAuth()).toEqual([`Bearer ${TOKEN}`]);
+
+    hub.requests.length = 0;
+    await rm(cache, { recursive: true, force: true });
+    const err = await resolveModelDir('org/private-clip', {
+      env: { ...env(), HF_TOKEN_PATH: tokenPath, HF_TOKEN: 'hf_env_token' },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err.message).toMatch(/401/);
+    expect(hubAuth()).toEqual(['Bearer hf_env_token']);
+  });
+});
+
+describe("huggingface_hub's timeouts", () => {
+  it('a hub that never answers fails after HF_HUB_ETAG_TIMEOUT, with a message that says how to raise it', async () => {
+    hub.stallHub(true);
+    try {
+      const err = await resolveModelDir('org/tiny-clip', { env: { ...env(), HF_HUB_ETAG_TIMEOUT: '0.5' } }).catch(
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(ModelLoadError);
+      expect(err.message).toMatch(/no answer in 0\.5 s \(HF_HUB_ETAG_TIMEOUT=0\.5; .*e\.g\. HF_HUB_ETAG_TIMEOUT=60\)/);
+    } finally {
+      hub.stallHub(false);
+    }
+  });
+
+  it('a download that stops sending fails after HF_HUB_DOWNLOAD_TIMEOUT, naming it', async () => {
+    const resume = hub.pauseDownloads();
+    try {
+      const err = await resolveModelDir('org/tiny-clip', { env: { ...env(), HF_HUB_DOWNLOAD_TIMEOUT: '0.5' } }).catch(
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(ModelLoadError);
+      expect(err.message).toMatch(/no data in 0\.5 s \(HF_HUB_DOWNLOAD_TIMEOUT=0\.5; .*HF_HUB_DOWNLOAD_TIMEOUT=60\)/);
+    } finally {
+      resume();
+    }
+  });
+
+  it('a slow download that keeps moving is not cut, however long it takes in all', async () => {
+    hub.throttle(512 * 1024, 100); // ~2 s for the 6.7 MB weights: four times the timeout below
+    try {
+      const dir = await resolveModelDir('org/tiny-clip', { env: { ...env(), HF_HUB_DOWNLOAD_TIMEOUT: '0.5' } });
+      expect(sha256(await readFile(path.join(dir, 'model.safetensors')))).toBe(safetensorsSha);
+    } finally {
+      hub.throttle(0, 0);
+    }
   });
 });
 

@@ -7,6 +7,8 @@
  *   302 to a second origin (the "CDN", pre-signed URL) with `X-Linked-Etag: "<sha256>"` and `X-Linked-Size`.
  *   Both carry `X-Repo-Commit`. Errors carry `X-Error-Code` as the hub's do.
  * - the CDN honours `Range` and refuses requests that carry an `Authorization` header (a token must not leak there).
+ *
+ * Faults on demand: a download cut or stalled after some bytes, a hub that never answers, a CDN that sends slowly.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -40,6 +42,15 @@ export interface FakeHub {
   requests: SeenRequest[];
   /** The next CDN download of this sha256 sends only this many bytes, then drops the connection. */
   cutNextDownload(sha256: string, afterBytes: number): void;
+  /**
+   * From now on a CDN download sends its headers and first 64 KiB, then nothing until the returned function is
+   * called (a stalled link, or a download held open while a test lines up a second one).
+   */
+  pauseDownloads(): () => void;
+  /** While true, the hub (not the CDN) accepts requests and never answers them. */
+  stallHub(stalled: boolean): void;
+  /** CDN bodies go out in pieces of `bytes`, one every `everyMs` (a slow link); 0 sends at once. */
+  throttle(bytes: number, everyMs: number): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +62,9 @@ export function filesFrom(dir: string, names: string[]): Record<string, Buffer> 
 export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
   const requests: SeenRequest[] = [];
   const cuts = new Map<string, number>();
+  let paused: Promise<void> | null = null;
+  let hubStalled = false;
+  let pace = { bytes: 0, everyMs: 0 };
   const blobs = new Map<string, Buffer>();
   for (const repo of Object.values(repos)) {
     for (const name of repo.lfs) {
@@ -84,12 +98,31 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       res.write(slice.subarray(0, cut), () => res.destroy());
       return;
     }
-    res.end(req.method === 'HEAD' ? undefined : slice);
+    if (req.method === 'HEAD') return void res.end();
+    if (paused) {
+      const head = Math.min(slice.length, 64 * 1024);
+      res.write(slice.subarray(0, head));
+      paused.then(() => res.destroyed || res.end(slice.subarray(head)));
+      return;
+    }
+    if (!pace.bytes) return void res.end(slice);
+    const { bytes, everyMs } = pace;
+    let sent = 0;
+    const tick = setInterval(() => {
+      if (res.destroyed) return void clearInterval(tick);
+      res.write(slice.subarray(sent, sent + bytes));
+      sent += bytes;
+      if (sent >= slice.length) {
+        clearInterval(tick);
+        res.end();
+      }
+    }, everyMs);
   });
   const cdnOrigin = await listen(cdn);
 
   const hub = http.createServer((req, res) => {
     seen('hub', req);
+    if (hubStalled) return;
     const url = new URL(req.url ?? '/', 'http://hub');
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -131,6 +164,22 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     endpoint,
     requests,
     cutNextDownload: (sha, afterBytes) => cuts.set(sha, afterBytes),
+    pauseDownloads: () => {
+      let open: (() => void) | undefined;
+      paused = new Promise<void>((r) => {
+        open = r;
+      });
+      return () => {
+        paused = null;
+        open?.();
+      };
+    },
+    stallHub: (stalled) => {
+      hubStalled = stalled;
+    },
+    throttle: (bytes, everyMs) => {
+      pace = { bytes, everyMs };
+    },
     close: async () => {
       const closed = Promise.all([hub, cdn].map((s) => new Promise((r) => s.close(r))));
       hub.closeAllConnections();

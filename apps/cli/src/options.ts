@@ -52,7 +52,8 @@ Exit status:
 Models (--model): a Hugging Face model folder (config.json + model.safetensors), an ONNX folder in
 transformers.js layout, or a hub id such as facebook/metaclip-b16-fullcc2.5b[@revision]. Hub downloads go to
 the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub) from $HF_ENDPOINT; $HF_TOKEN
-authenticates; HF_HUB_OFFLINE=1 uses the cache only.`;
+or the token \`hf auth login\` saved ($HF_TOKEN_PATH, $HF_HOME/token) authenticates; HF_HUB_ETAG_TIMEOUT and
+HF_HUB_DOWNLOAD_TIMEOUT (seconds, default 10) bound each request; HF_HUB_OFFLINE=1 uses the cache only.`;
 
 /** A user mistake found after parsing (exit status 2). */
 export class UsageError extends ProjectError {
@@ -97,7 +98,7 @@ export const MODEL_SETTINGS = defineSettings({
   cacheDir: {
     flag: '--cache-dir <dir>',
     env: 'METACLIP_CACHE',
-    defaultHelp: '~/.cache/metaclip-batch',
+    defaultHelp: '$XDG_CACHE_HOME/metaclip-batch or ~/.cache/metaclip-batch',
     schema: z.string().min(1).optional(),
     help: 'cache of converted models',
   },

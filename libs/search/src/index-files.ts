@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { defaultCacheDir } from '@metaclip-batch/metaclip';
 import { NotFoundError, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
 import type { HnswParams } from './ann';
 import { SearchError } from './errors';
@@ -44,13 +44,12 @@ export function defaultIndexUri(runRoot: string): string {
 
 /**
  * The local folder that holds (or will hold) the index at `uri`: the folder itself for a local index; for an S3 one, a
- * cache folder (`$METACLIP_CACHE` or `~/.cache/metaclip-batch`, `index/<hash of uri>`) where it is staged or downloaded.
+ * cache folder (`index/<hash of uri>` under the model cache, `defaultCacheDir`) where it is staged or downloaded.
  */
 export function localIndexDir(uri: string): string {
   const parsed = parseUri(uri);
   if (parsed.scheme === 'file') return parsed.path.replace(/\/+$/, '');
-  const base = process.env.METACLIP_CACHE ?? path.join(homedir(), '.cache', 'metaclip-batch');
-  return path.join(base, 'index', createHash('sha256').update(uri).digest('hex').slice(0, 24));
+  return path.join(defaultCacheDir(), 'index', createHash('sha256').update(uri).digest('hex').slice(0, 24));
 }
 
 /** Reads `index.json` from a local index folder, or null when the folder holds no index. */

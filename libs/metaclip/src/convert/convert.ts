@@ -10,11 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { ModelLoadError } from '../errors';
+import { xdgCacheHome } from '../resolve/hub-env';
 import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files';
 import { findCheckpoint, WEIGHT_FILES } from './checkpoint';
 import { type ExportDtype, exportClipOnnx } from './export-onnx';
@@ -71,9 +71,12 @@ export interface ConversionManifest {
   createdAt: string;
 }
 
-/** The default cache root. */
+/**
+ * The default root of our own caches (converted models, staged search indexes): `$METACLIP_CACHE`, else
+ * `metaclip-batch` under `$XDG_CACHE_HOME` (beside huggingface_hub's cache), else under `~/.cache`.
+ */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.METACLIP_CACHE || path.join(homedir(), '.cache', 'metaclip-batch');
+  return env.METACLIP_CACHE || path.join(xdgCacheHome(env), 'metaclip-batch');
 }
 
 /** The cache key of a conversion (pure): sha256 over the converter version, options and source hashes. */

@@ -48,7 +48,7 @@ export interface LoadOptions {
    * with `vision`, `embedTexts` does. A folder with only the combined `model.onnx` always opens both.
    */
   towers?: 'both' | 'vision' | 'text';
-  /** Cache of converted models; default `$METACLIP_CACHE` or `~/.cache/metaclip-batch`. */
+  /** Cache of converted models; default `$METACLIP_CACHE`, `$XDG_CACHE_HOME/metaclip-batch` or `~/.cache/metaclip-batch`. */
   cacheDir?: string;
   /** Hub revision (for hub ids). */
   revision?: string;

@@ -34,20 +34,24 @@ export async function fetchBlob(
   const blob = cache.blob(meta.etag);
   if (await hasSize(blob, meta.size)) return blob;
   await mkdir(path.dirname(blob), { recursive: true });
-  return withFileLock(cache.blobLock(meta.etag), async () => {
-    if (await hasSize(blob, meta.size)) return blob; // another process finished it while we waited
-    const incomplete = cache.incompleteBlob(meta.etag);
-    let offset = (await stat(incomplete).catch(() => null))?.size ?? 0;
-    if (offset > meta.size) offset = 0;
-    if (offset < meta.size) {
-      logger?.info({ location: redact(meta.location), bytes: meta.size, resumeAt: offset }, 'downloading model file');
-      const { partial, body } = await client.download(meta.location, offset);
-      await pipeline(Readable.from(body), createWriteStream(incomplete, { flags: partial ? 'a' : 'w' }));
-    }
-    await verify(incomplete, meta);
-    await rename(incomplete, blob);
-    return blob;
-  });
+  return withFileLock(
+    cache.blobLock(meta.etag),
+    async () => {
+      if (await hasSize(blob, meta.size)) return blob; // another process finished it while we waited
+      const incomplete = cache.incompleteBlob(meta.etag);
+      let offset = (await stat(incomplete).catch(() => null))?.size ?? 0;
+      if (offset > meta.size) offset = 0;
+      if (offset < meta.size) {
+        logger?.info({ location: redact(meta.location), bytes: meta.size, resumeAt: offset }, 'downloading model file');
+        const { partial, body } = await client.download(meta.location, offset);
+        await pipeline(Readable.from(body), createWriteStream(incomplete, { flags: partial ? 'a' : 'w' }));
+      }
+      await verify(incomplete, meta);
+      await rename(incomplete, blob);
+      return blob;
+    },
+    { logger },
+  );
 }
 
 /** Points `snapshots/<commit>/<file>` at `blob` with a relative symlink, replacing any previous entry atomically. */

@@ -9,42 +9,9 @@
  *   refs/<revision>              the commit a branch or tag pointed to when last resolved
  * ```
  *
- * Pure path arithmetic and environment reading; no I/O.
+ * Pure path arithmetic; no I/O. Where the cache is comes from the environment (`hub-env.ts`).
  */
-import { homedir } from 'node:os';
 import path from 'node:path';
-
-/** Environment variables this module reads (a subset of `process.env`). */
-export type HubEnv = Readonly<Record<string, string | undefined>>;
-
-/** The real hub; `HF_ENDPOINT` overrides it (mirrors, private hubs, tests). */
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
-
-/**
- * The hub cache root, in huggingface_hub's order of precedence: `HF_HUB_CACHE`, the legacy
- * `HUGGINGFACE_HUB_CACHE`, `$HF_HOME/hub`, then `$XDG_CACHE_HOME/huggingface/hub` or `~/.cache/huggingface/hub`.
- */
-export function hubCacheDir(env: HubEnv): string {
-  const explicit = env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE;
-  if (explicit) return expandHome(explicit);
-  if (env.HF_HOME) return path.join(expandHome(env.HF_HOME), 'hub');
-  const xdg = env.XDG_CACHE_HOME ? expandHome(env.XDG_CACHE_HOME) : path.join(homedir(), '.cache');
-  return path.join(xdg, 'huggingface', 'hub');
-}
-
-/** The hub endpoint without a trailing slash. */
-export function hubEndpoint(env: HubEnv): string {
-  return (env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '');
-}
-
-/** huggingface_hub's truthy spellings for `HF_HUB_OFFLINE`. */
-export function isOfflineEnv(env: HubEnv): boolean {
-  return ['1', 'ON', 'YES', 'TRUE'].includes((env.HF_HUB_OFFLINE ?? '').toUpperCase());
-}
-
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(homedir(), p.slice(1)) : p;
-}
 
 /** Paths of one model repository inside the cache. */
 export interface RepoCache {

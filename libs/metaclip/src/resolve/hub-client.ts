@@ -6,10 +6,15 @@
  *
  * The token travels as `Authorization: Bearer` to the endpoint's origin only: redirects to another origin (the
  * hub's LFS CDN, whose URLs are pre-signed) are followed without it.
+ *
+ * Timeouts are huggingface_hub's two: `HF_HUB_ETAG_TIMEOUT` bounds the metadata requests, `HF_HUB_DOWNLOAD_TIMEOUT`
+ * a download's wait for its headers and then for each next chunk (a read timeout, as httpx applies it: a slow but
+ * moving download never times out). A timeout names its variable, so the fix is in the message.
  */
 import { ProjectError } from '@metaclip-batch/errors';
 import { z } from 'zod';
 import { normalizeEtag } from './cache-layout';
+import { DEFAULT_HUB_TIMEOUT_S, type HubTimeouts } from './hub-env';
 
 /** The hub answered with a status retrying will not fix (401, 403, 404, ...). */
 export class HubHttpError extends ProjectError {
@@ -47,10 +52,14 @@ export interface HubClientOptions {
   endpoint: string;
   /** Sent as a Bearer token to `endpoint` only. */
   token?: string;
-  /** Give up on a request whose headers have not arrived after this long (default 10 s, huggingface_hub's). */
-  headersTimeoutMs?: number;
-  /** Give up on a body that sends nothing for this long (default 60 s). */
-  idleTimeoutMs?: number;
+  /** huggingface_hub's timeouts (default 10 s each). */
+  timeouts?: Partial<HubTimeouts>;
+}
+
+/** One of the two timeouts, with the variable that sets it. */
+interface Timeout {
+  ms: number;
+  variable: 'HF_HUB_ETAG_TIMEOUT' | 'HF_HUB_DOWNLOAD_TIMEOUT';
 }
 
 const RepoInfo = z.object({
@@ -66,21 +75,22 @@ export class HubClient {
   readonly #endpoint: string;
   readonly #origin: string;
   readonly #token: string | undefined;
-  readonly #headersTimeoutMs: number;
-  readonly #idleTimeoutMs: number;
+  readonly #etag: Timeout;
+  readonly #download: Timeout;
 
   constructor(options: HubClientOptions) {
     this.#endpoint = options.endpoint;
     this.#origin = new URL(options.endpoint).origin;
     this.#token = options.token;
-    this.#headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-    this.#idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    const fallback = DEFAULT_HUB_TIMEOUT_S * 1000;
+    this.#etag = { ms: options.timeouts?.etagMs ?? fallback, variable: 'HF_HUB_ETAG_TIMEOUT' };
+    this.#download = { ms: options.timeouts?.downloadMs ?? fallback, variable: 'HF_HUB_DOWNLOAD_TIMEOUT' };
   }
 
   /** The commit a revision points to and the repository's file list at that commit. */
   async repoInfo(repoId: string, revision: string): Promise<{ commit: string; files: string[] }> {
     const url = `${this.#endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
-    const { response } = await this.#request(url, 'GET', {}, true);
+    const { response } = await this.#request(url, 'GET', {}, true, this.#etag);
     const parsed = RepoInfo.safeParse(await readJson(response, url));
     if (!parsed.success) throw new HubNetworkError(`${url} answered with an unexpected body: ${parsed.error.message}`);
     return { commit: parsed.data.sha, files: parsed.data.siblings.map((s) => s.rfilename) };
@@ -89,7 +99,13 @@ export class HubClient {
   /** HEAD of a file's resolve URL, stopping at a redirect to another origin to read the hub's headers. */
   async fileMetadata(repoId: string, commit: string, file: string): Promise<HubFileMetadata> {
     const url = `${this.#endpoint}/${repoId}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
-    const { response, url: finalUrl } = await this.#request(url, 'HEAD', { 'Accept-Encoding': 'identity' }, false);
+    const { response, url: finalUrl } = await this.#request(
+      url,
+      'HEAD',
+      { 'Accept-Encoding': 'identity' },
+      false,
+      this.#etag,
+    );
     await response.body?.cancel();
     const h = response.headers;
     const etag = h.get('x-linked-etag') ?? h.get('etag');
@@ -108,7 +124,7 @@ export class HubClient {
   async download(location: string, offset: number): Promise<{ partial: boolean; body: AsyncIterable<Uint8Array> }> {
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (offset > 0) headers.Range = `bytes=${offset}-`;
-    const { response, controller } = await this.#request(location, 'GET', headers, true);
+    const { response, controller } = await this.#request(location, 'GET', headers, true, this.#download);
     if (!response.body) throw new HubNetworkError(`${location} sent no body`);
     return { partial: response.status === 206, body: this.#idleGuard(response.body, controller, location) };
   }
@@ -118,10 +134,7 @@ export class HubClient {
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(
-        () => controller.abort(new Error(`no data for ${this.#idleTimeoutMs} ms`)),
-        this.#idleTimeoutMs,
-      );
+      timer = setTimeout(() => controller.abort(new Error(timedOut('no data', this.#download))), this.#download.ms);
     };
     try {
       arm();
@@ -145,6 +158,7 @@ export class HubClient {
     method: 'GET' | 'HEAD',
     extraHeaders: Record<string, string>,
     followCrossOrigin: boolean,
+    timeout: Timeout,
   ): Promise<{ response: Response; url: string; controller: AbortController }> {
     let url = startUrl;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -152,10 +166,7 @@ export class HubClient {
       const headers: Record<string, string> = { ...extraHeaders };
       if (this.#token && sameOrigin) headers.Authorization = `Bearer ${this.#token}`;
       const controller = new AbortController();
-      const timer = setTimeout(
-        () => controller.abort(new Error(`no answer in ${this.#headersTimeoutMs} ms`)),
-        this.#headersTimeoutMs,
-      );
+      const timer = setTimeout(() => controller.abort(new Error(timedOut('no answer', timeout))), timeout.ms);
       let response: Response;
       try {
         response = await fetch(url, { method, headers, redirect: 'manual', signal: controller.signal });
@@ -204,6 +215,12 @@ async function readJson(response: Response, url: string): Promise<unknown> {
   } catch (err) {
     throw new HubNetworkError(`${url} answered with invalid JSON: ${describe(err)}`, { cause: err });
   }
+}
+
+/** What a timeout says: how long, which variable set it, and how to raise it. */
+function timedOut(what: string, t: Timeout): string {
+  const s = t.ms / 1000;
+  return `${what} in ${s} s (${t.variable}=${s}; a slow link needs more, e.g. ${t.variable}=${Math.max(60, s * 6)})`;
 }
 
 function describe(err: unknown): string {

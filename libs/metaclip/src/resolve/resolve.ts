@@ -3,14 +3,23 @@
  * Hugging Face cache. Offline (by `HF_HUB_OFFLINE` or because the network failed) a complete cached snapshot is
  * used; anything else is a {@link ModelLoadError} that names the cache path and how to fill it.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ModelLoadError } from '../errors';
 import { fetchBlob, linkIntoSnapshot, listSnapshotFiles, readRef, writeFileAtomic } from './blob-store';
-import { type HubEnv, hubCacheDir, hubEndpoint, isOfflineEnv, type RepoCache, repoCache } from './cache-layout';
+import { type RepoCache, repoCache } from './cache-layout';
 import { HubClient, HubHttpError, HubNetworkError } from './hub-client';
+import {
+  cleanToken,
+  type HubEnv,
+  hubCacheDir,
+  hubEndpoint,
+  hubTimeouts,
+  hubTokenSource,
+  isOfflineEnv,
+} from './hub-env';
 import { DEFAULT_REVISION, type HubRef, isCommitHash, looksLikePath, parseHubRef } from './hub-ref';
 import { planModelFiles } from './model-files';
 import type { ModelDtype } from './onnx-variants';
@@ -19,11 +28,14 @@ import type { ModelDtype } from './onnx-variants';
 export interface ResolveOptions {
   /** Branch, tag or commit; overrides `@revision` in the ref. Default `main`. */
   revision?: string;
-  /** Hub cache root; default `$HF_HUB_CACHE`, `$HF_HOME/hub`, `~/.cache/huggingface/hub`. */
+  /** Hub cache root; default `$HF_HUB_CACHE`, `$HF_HOME/hub`, `$XDG_CACHE_HOME/huggingface/hub`, `~/.cache/...`. */
   hubCacheDir?: string;
   /** Hub endpoint; default `$HF_ENDPOINT` or https://huggingface.co. */
   endpoint?: string;
-  /** Access token for private or gated repos; default `$HF_TOKEN`. Never logged. */
+  /**
+   * Access token for private or gated repos; default `$HF_TOKEN`, else the token file (`$HF_TOKEN_PATH`, else
+   * `$HF_HOME/token`, where `hf auth login` saves it). Never logged.
+   */
   token?: string;
   /** Never touch the network; default from `$HF_HUB_OFFLINE`. */
   offline?: boolean;
@@ -68,7 +80,8 @@ export async function resolveModelDir(ref: string, options: ResolveOptions = {})
   if (options.offline ?? isOfflineEnv(env)) return fromCache(hub, hubOptions, 'HF_HUB_OFFLINE is set');
   const client = new HubClient({
     endpoint: options.endpoint ?? hubEndpoint(env),
-    token: options.token ?? (env.HF_TOKEN || undefined),
+    token: options.token ?? (await readHubToken(env)),
+    timeouts: hubTimeouts(env),
   });
   try {
     return await download(hub, hubOptions, client);
@@ -90,6 +103,21 @@ interface HubResolve extends ResolveOptions {
   cacheDir: string;
   cache: RepoCache;
   revision: string;
+}
+
+/** The token huggingface_hub would send: `HF_TOKEN`, else the token file's content; none when neither is there. */
+async function readHubToken(env: HubEnv): Promise<string | undefined> {
+  const source = hubTokenSource(env);
+  if (source.kind === 'env') return source.token;
+  try {
+    return cleanToken(await readFile(source.path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // not logged in: public repos only
+    throw new ModelLoadError(`cannot read the Hugging Face token file ${source.path}: ${(err as Error).message}`, {
+      path: source.path,
+      cause: err,
+    });
+  }
 }
 
 /** A folder `ref` names, or null when `ref` should be tried as a hub id. */
