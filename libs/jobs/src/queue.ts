@@ -6,7 +6,9 @@ import type { ShardJob } from './schemas';
  * Job options every shard job gets.
  *
  * - `attempts: 5` with exponential backoff from 10 s (10, 20, 40, 80 s): rides out a worker crash, an S3 hiccup or a
- *   Redis failover; a shard that still fails is recorded as failed and can be retried by hand.
+ *   Redis failover; a shard that still fails is recorded as failed and can be retried by hand. Each attempt fetches
+ *   each image with at most `max(15, AWS_MAX_ATTEMPTS)` requests (storage's request budget), so the bound per image
+ *   is 5 x that (docs/deploy.md, "Retries have a stated bound").
  * - `removeOnComplete: 1 h / 1,000 jobs`: the run store, not the queue, records what is done; a completed job
  *   carries ~75 KB of URIs, so keeping 1,000 bounds that to ~75 MB.
  * - `removeOnFail: 7 days / 10,000 jobs`: failed jobs stay long enough for `metaclip-producer retry` to retry them

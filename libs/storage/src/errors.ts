@@ -36,6 +36,16 @@ export class FormatError extends PermanentStorageError {}
 /** A transient failure: 5xx, throttling, timeouts, connection refused or reset, a busy file system. */
 export class RetryableStorageError extends StorageError {
   readonly retryable = true;
+  /**
+   * Requests the failed call made (the SDK's own retries included: its `$metadata.attempts`); 1 when unknown. What
+   * `withRetry` counts against its request budget, so the SDK's retries and ours do not multiply.
+   */
+  readonly requests: number;
+
+  constructor(message: string, opts: { code: string; uri?: string; cause?: unknown; requests?: number }) {
+    super(message, opts);
+    this.requests = Math.max(1, opts.requests ?? 1);
+  }
 }
 
 /**
@@ -46,8 +56,13 @@ export class RetriesExhaustedError extends RetryableStorageError {
   /** How many times the operation was tried. */
   readonly attempts: number;
 
-  constructor(last: RetryableStorageError, attempts: number) {
-    super(`gave up after ${attempts} attempts: ${last.message}`, { code: last.code, uri: last.uri, cause: last });
+  constructor(last: RetryableStorageError, attempts: number, requests = attempts) {
+    super(`gave up after ${attempts} attempts (${requests} requests): ${last.message}`, {
+      code: last.code,
+      uri: last.uri,
+      cause: last,
+      requests,
+    });
     this.attempts = attempts;
   }
 }

@@ -26,7 +26,7 @@ export {
   readNpyHeader,
 } from './npy';
 export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';
-export { type BackoffOptions, backoffDelay, type RetryOptions, withRetry } from './retry';
+export { type BackoffOptions, backoffDelay, DEFAULT_REQUEST_BUDGET, type RetryOptions, withRetry } from './retry';
 export { type Env, type S3ListPage, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
 export { classifyS3Error, type S3FailureKind } from './s3-errors';
 export { discoverPartitions, type FanOutOptions, listFannedOut } from './s3-fanout';

@@ -103,4 +103,29 @@ describe('withRetry', () => {
     ).catch((e: unknown) => e);
     expect(err).toBe(reason);
   });
+
+  it('stops at the request budget, counting the SDK attempts each failure made, so the two layers do not multiply', async () => {
+    const run = async (sdkAttempts: number) => {
+      let tries = 0;
+      const err = await withRetry(
+        async () => {
+          tries++;
+          throw new RetryableStorageError('get s3://b/k failed (InternalError)', {
+            code: 'InternalError',
+            requests: sdkAttempts,
+          });
+        },
+        { ...fast, attempts: 5, maxRequests: 15 },
+      ).catch((e: unknown) => e as RetriesExhaustedError);
+      return { tries, requests: err.requests, message: err.message };
+    };
+    // The SDK's default 3 attempts x our 5 tries fit the budget of 15 exactly.
+    expect(await run(3)).toMatchObject({ tries: 5, requests: 15 });
+    // AWS_MAX_ATTEMPTS=6: a third try would send 18, past the budget.
+    expect(await run(6)).toMatchObject({ tries: 2, requests: 12, message: expect.stringContaining('(12 requests)') });
+    // AWS_MAX_ATTEMPTS=20: one try, whatever our attempts say.
+    expect(await run(20)).toMatchObject({ tries: 1, requests: 20 });
+    // No SDK retries: our attempts are the bound.
+    expect(await run(1)).toMatchObject({ tries: 5, requests: 5 });
+  });
 });

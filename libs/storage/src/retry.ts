@@ -13,6 +13,13 @@ export interface BackoffOptions {
 export interface RetryOptions extends BackoffOptions {
   /** Total tries, the first included (default 5). */
   attempts?: number;
+  /**
+   * Budget of requests across all tries, counting each failure's `requests` (an S3 call that the SDK already tried
+   * `AWS_MAX_ATTEMPTS` times counts that many): no further try starts when it would pass the budget, assuming it
+   * costs what the last one did. Default {@link DEFAULT_REQUEST_BUDGET}. One call thus sends at most
+   * `max(maxRequests, requests of one try)` requests, however the SDK's attempts and ours are set.
+   */
+  maxRequests?: number;
   /** Aborts the wait between tries; `withRetry` then rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
@@ -25,6 +32,12 @@ export interface RetryOptions extends BackoffOptions {
 }
 
 const DEFAULT_ATTEMPTS = 5;
+/**
+ * Requests one `withRetry` call may send, the SDK's retries included: the SDK's default 3 attempts x our default 5
+ * tries, so the defaults are unchanged, while a larger `AWS_MAX_ATTEMPTS` takes tries away from us instead of
+ * multiplying with them.
+ */
+export const DEFAULT_REQUEST_BUDGET = 15;
 const DEFAULT_BASE_MS = 200;
 const DEFAULT_MAX_MS = 10_000;
 
@@ -42,7 +55,8 @@ export function backoffDelay(retry: number, opts: BackoffOptions = {}, random: (
 }
 
 /**
- * Runs `fn` until it succeeds, retrying only {@link RetryableStorageError} with {@link backoffDelay} between tries.
+ * Runs `fn` until it succeeds, retrying only {@link RetryableStorageError} with {@link backoffDelay} between tries,
+ * at most `attempts` tries and `maxRequests` requests (see {@link RetryOptions.maxRequests}).
  * Any other error (permanent, not found, a bug) is rethrown at once, unchanged. When all attempts fail it throws
  * {@link RetriesExhaustedError} (carrying the attempt count, the last error as `cause`); a nested `withRetry` does not
  * retry that again.
@@ -51,13 +65,17 @@ export function backoffDelay(retry: number, opts: BackoffOptions = {}, random: (
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  const budget = Math.max(1, opts.maxRequests ?? DEFAULT_REQUEST_BUDGET);
+  let requests = 0;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
       return await fn(attempt);
     } catch (err) {
       if (!(err instanceof RetryableStorageError) || err instanceof RetriesExhaustedError) throw err;
-      if (attempt >= attempts) throw new RetriesExhaustedError(err, attempt);
+      requests += err.requests;
+      if (attempt >= attempts || requests + err.requests > budget)
+        throw new RetriesExhaustedError(err, attempt, requests);
       const delayMs = backoffDelay(attempt, opts, opts.random);
       await opts.onRetry?.({ error: err, attempt, delayMs });
       try {

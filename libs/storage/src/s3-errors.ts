@@ -9,7 +9,7 @@ interface ErrorShape {
   message?: string;
   code?: string;
   $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
@@ -94,5 +94,7 @@ export function mapS3Error(err: unknown, op: string, uri: string): unknown {
   const message = `${op} ${uri} failed (${what})${detail}; ${advice(name, status, kind)}`;
   const opts = { code, uri, cause: err };
   if (kind === 'not-found') return new NotFoundError(message, opts);
-  return kind === 'retryable' ? new RetryableStorageError(message, opts) : new PermanentStorageError(message, opts);
+  return kind === 'retryable'
+    ? new RetryableStorageError(message, { ...opts, requests: e.$metadata?.attempts })
+    : new PermanentStorageError(message, opts);
 }

@@ -50,4 +50,23 @@ describe('s3ClientConfig', () => {
     // A key id without its secret is not a credential: fall back to the chain rather than half-configure.
     expect(s3ClientConfig({ AWS_ACCESS_KEY_ID: 'AKID' }).credentials).toBeUndefined();
   });
+
+  it('lets AWS_PROFILE name the credentials over static keys in the env, as the SDK chain does', () => {
+    const env = { AWS_PROFILE: 'prod', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'SECRET' };
+    const config = s3ClientConfig(env);
+    expect(config.profile).toBe('prod');
+    expect(config.credentials).toBeUndefined();
+    const { AWS_PROFILE: _, ...keysOnly } = env;
+    expect(s3ClientConfig(keysOnly)).toMatchObject({ credentials: { accessKeyId: 'AKID' } });
+    expect(s3ClientConfig(keysOnly).profile).toBeUndefined();
+  });
+
+  it('ignores every configured endpoint with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', () => {
+    const config = s3ClientConfig({
+      AWS_ENDPOINT_URL_S3: 'http://minio:9000',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+    });
+    expect(config.endpoint).toBeUndefined();
+    expect(config.forcePathStyle).toBe(false);
+  });
 });

@@ -53,13 +53,20 @@ function truthy(value: string | undefined): boolean {
 }
 
 /**
- * The S3 client configuration the environment asks for. Region and credentials come from the standard AWS chain
- * (`AWS_REGION`, `AWS_PROFILE`, `~/.aws`, SSO, web identity, instance roles...); keys given in `env` itself win, so a
- * test can point one client at its own server. The endpoint is `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`, addressed
- * path-style (S3-compatible servers rarely do virtual hosts), as with `AWS_S3_FORCE_PATH_STYLE=1`.
+ * The S3 client configuration the environment asks for, settled as the SDK's own chain settles it (so as the AWS
+ * CLI's users expect), only read from `env` rather than `process.env` so a test can point one client at its server:
+ * - endpoint: `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (addressed path-style: S3-compatible servers rarely do
+ *   virtual hosts), else the profile's `endpoint_url` (under its `services` section's `s3`, or at profile level),
+ *   which the SDK resolves itself; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` ignores all of them;
+ * - credentials: `AWS_PROFILE` names them when set (static keys in the environment are then ignored, as the SDK does:
+ *   note that the AWS CLI prefers the static keys over `AWS_PROFILE` and only `--profile` over them); else
+ *   `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`; else the rest of the chain (`~/.aws`, SSO, web identity, roles...);
+ * - region, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`: the environment, else the profile, else the SDK's defaults.
  */
 export function s3ClientConfig(env: Env, opts: S3StorageOptions = {}): S3ClientConfig {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const endpoint = truthy(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
+    ? undefined
+    : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   const agent = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
   const config: S3ClientConfig = {
@@ -79,7 +86,8 @@ export function s3ClientConfig(env: Env, opts: S3StorageOptions = {}): S3ClientC
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
   if (region !== undefined) config.region = region;
-  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+  if (env.AWS_PROFILE) config.profile = env.AWS_PROFILE;
+  else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     config.credentials = {
       accessKeyId: env.AWS_ACCESS_KEY_ID,
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
