@@ -18,7 +18,7 @@ export const TINY_MODEL = path.resolve(REPO_ROOT, '../shared/fixtures/tiny-clip'
 /** The per-corpus metrics of each per-corpus measurement. */
 export const CORPUS_SUITE_METRICS = {
   decode: ['decode_img_s', 'decode_cpu_ms_per_img', 'fast_cpu_ms_per_img', 'floor_cpu_ms_per_img'],
-  pipeline: ['pipeline_img_s', 'pipeline_fast_img_s'],
+  pipeline: ['pipeline_img_s', 'pipeline_fast_img_s', 'pipeline_cpu_ms_per_img'],
 } as const satisfies Record<string, readonly CorpusMetricName[]>;
 
 /** Runs `one` on each corpus of the run and merges the rounds' results. */
@@ -92,6 +92,7 @@ export function pipeline(ctx: SuiteContext): Promise<RoundResult> {
         concurrency?: number;
         processCores?: number;
         mainThreadBusy?: number;
+        cpuMsPerImage?: number;
       };
       const key = corpusMetric(decode === 'exact' ? 'pipeline_img_s' : 'pipeline_fast_img_s', corpus);
       result.samples[key] = samplesOf(json, 'samples', script);
@@ -105,6 +106,11 @@ export function pipeline(ctx: SuiteContext): Promise<RoundResult> {
         process_cores: json.processCores,
         main_thread_busy: json.mainThreadBusy,
       };
+      if (decode === 'exact' && typeof json.cpuMsPerImage === 'number') {
+        const cpu = corpusMetric('pipeline_cpu_ms_per_img', corpus);
+        result.samples[cpu] = [json.cpuMsPerImage];
+        result.detail[cpu] = { model: 'tiny-clip', decode, images, of: 'the worker process, every thread' };
+      }
     }
     return result;
   });

@@ -96,7 +96,8 @@ function ratioLine(r: BenchReport): string {
   const corpora = Object.entries(x.by_corpus).map(
     ([c, cr]) =>
       `${c}: pipeline efficiency = ${v(cr?.pipeline_efficiency)}, preprocess/floor = ${v(cr?.preprocess_vs_floor)}, ` +
-      `fast/floor = ${v(cr?.fast_vs_floor)}, pipeline fast/exact = ${v(cr?.pipeline_fast_vs_exact)}`,
+      `fast/floor = ${v(cr?.fast_vs_floor)}, pipeline fast/exact = ${v(cr?.pipeline_fast_vs_exact)}, ` +
+      `pipeline CPU/floor = ${v(cr?.pipeline_cpu_vs_floor)}`,
   );
   return [...peers, ...corpora].join(', ');
 }

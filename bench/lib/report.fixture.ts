@@ -16,6 +16,7 @@ export function sampleReport(over: Partial<BenchReport> = {}): BenchReport {
     'floor_cpu_ms_per_img.web': summarize([9, 10, 11]),
     'decode_cpu_ms_per_img.web': summarize([11]),
     'pipeline_img_s.web': summarize([180, 190, 200]),
+    'pipeline_cpu_ms_per_img.web': summarize([15]),
   };
   const ratios = computeRatios(metrics, 2, ['web']);
   const base: BenchReport = {

@@ -36,6 +36,7 @@ export const CORPUS_METRICS = {
   floor_cpu_ms_per_img: { title: 'floor: plain sharp resize, CPU per image', unit: 'ms' },
   pipeline_img_s: { title: 'whole system, tiny model (decode-bound)', unit: 'img/s' },
   pipeline_fast_img_s: { title: 'whole system, tiny model, --decode fast', unit: 'img/s' },
+  pipeline_cpu_ms_per_img: { title: 'whole system, tiny model: worker CPU per image', unit: 'ms' },
 } as const;
 
 /** A per-corpus metric, without its corpus. */
@@ -120,6 +121,12 @@ export interface CorpusRatios {
   fast_vs_floor: number | null;
   /** The whole system's img/s with `--decode fast` over exact. */
   pipeline_fast_vs_exact: number | null;
+  /**
+   * The worker's CPU per image in the whole system over the floor's: what the system spends per image, in floors.
+   * Unlike `pipeline_efficiency` it does not drop when other work takes cores; `1 / pipeline_cpu_vs_floor` is the
+   * most `pipeline_efficiency` could be on an idle machine with every core busy.
+   */
+  pipeline_cpu_vs_floor: number | null;
 }
 
 /** Every ratio of a report: throughput over a peer's, of medians. The corpus ones are the first corpus's. */
@@ -187,6 +194,7 @@ export function corpusRatios(metrics: BenchReport['metrics'], corpus: Corpus, co
     preprocess_vs_floor: ratio(ours, floor),
     fast_vs_floor: ratio(metrics[corpusMetric('fast_cpu_ms_per_img', corpus)], floor),
     pipeline_fast_vs_exact: ratio(metrics[corpusMetric('pipeline_fast_img_s', corpus)], pipeline),
+    pipeline_cpu_vs_floor: ratio(metrics[corpusMetric('pipeline_cpu_ms_per_img', corpus)], floor),
   };
 }
 
@@ -205,6 +213,7 @@ export function computeRatios(metrics: BenchReport['metrics'], cores: number, co
     raw_int8_vs_fp32: ratio(metrics.raw_int8_img_s, metrics.raw_model_img_s),
     fast_vs_floor: first ? (by_corpus[first]?.fast_vs_floor ?? null) : null,
     pipeline_fast_vs_exact: first ? (by_corpus[first]?.pipeline_fast_vs_exact ?? null) : null,
+    pipeline_cpu_vs_floor: first ? (by_corpus[first]?.pipeline_cpu_vs_floor ?? null) : null,
     pipeline_efficiency: first ? (by_corpus[first]?.pipeline_efficiency ?? null) : null,
     preprocess_vs_floor: first ? (by_corpus[first]?.preprocess_vs_floor ?? null) : null,
     corpus: first ?? null,
