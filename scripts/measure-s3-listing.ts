@@ -1,8 +1,10 @@
 /**
  * Listing and enqueue rates on the test S3 server (s3rver), for docs/deploy.md: one ListObjectsV2 stream vs the
- * fanned-out listing, and enqueuing (plan shards + BullMQ addBulk + source manifest) from the fanned-out listing.
+ * fanned-out listing, enqueuing (plan shards + BullMQ addBulk + source manifest) from the fanned-out listing, and
+ * reading an S3 Inventory report of `inventoryRows` objects (CSV.gz and Parquet, 8 data files) from the server.
  *
- *   REDIS_URL=redis://127.0.0.1:6379/5 npx tsx scripts/measure-s3-listing.ts [objects=20000] [parallelism=16] [rttMs=30]
+ *   REDIS_URL=redis://127.0.0.1:6379/5 npx tsx scripts/measure-s3-listing.ts [objects=20000] [parallelism=16] \
+ *     [rttMs=30] [inventoryRows=200000]
  *
  * s3rver answers from one Node process re-walking a directory tree per page, so it is CPU-bound where AWS S3 is
  * latency-bound (~30 ms per 1,000-key page): each measurement runs twice, straight to s3rver and through a proxy
@@ -11,13 +13,15 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createQueue, enqueueRun, RunStore } from '@metaclip-batch/jobs';
-import { S3Storage } from '@metaclip-batch/storage';
+import { openInventory, S3Storage } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
+import { writeInventory } from '../tests/helpers/s3-inventory';
 import { startS3Server } from '../tests/helpers/s3-server';
 
 const objects = Number(process.argv[2] ?? 20_000);
 const parallelism = Number(process.argv[3] ?? 16);
 const rttMs = Number(process.argv[4] ?? 30);
+const inventoryRows = Number(process.argv[5] ?? 200_000);
 
 /** An HTTP proxy to `target` that holds every request for `delayMs` first: a far-away S3 endpoint. */
 async function latencyProxy(target: string, delayMs: number) {
@@ -48,7 +52,7 @@ async function timed(what: string, list: AsyncIterable<unknown>): Promise<number
   return n / s;
 }
 
-const s3 = await startS3Server({ buckets: ['bench'] });
+const s3 = await startS3Server({ buckets: ['bench', 'inventory'] });
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const id = `measure-listing-${process.pid}`;
 const prefix = `${id}-store`;
@@ -77,6 +81,23 @@ try {
       storage.list('s3://bench/photos/', { parallelism }),
     );
     console.log(`${name}: fan-out speed-up ${(fanned / single).toFixed(2)}x`);
+  }
+  const entries = Array.from({ length: inventoryRows }, (_, i) => ({
+    key: `photos/${String(Math.floor(i / PER_PREFIX)).padStart(4, '0')}/${String(i).padStart(8, '0')}.jpg`,
+    size: 1000 + i,
+    etag: `${i.toString(16).padStart(32, '0')}`,
+    mtime: new Date(1_764_547_200_000 + i),
+  }));
+  for (const format of ['CSV', 'Parquet'] as const) {
+    const manifest = await writeInventory(`s3://inventory/${format}/`, {
+      sourceBucket: 'bench',
+      format,
+      entries,
+      files: 8,
+      storage: { env: s3.env },
+    });
+    const inventory = await openInventory(manifest, { env: s3.env });
+    await timed(`S3 Inventory report (${format}, 8 files) read from s3rver`, inventory.objects);
   }
   const storage = far;
 
