@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { seededRandom } from '@metaclip-batch/search';
+import { seededRandom } from '@metaclip-batch/random';
 import sharp from 'sharp';
 import type { Corpus, ImageSpec, SourceSize } from './corpus';
 import { corpusSpec } from './corpus';

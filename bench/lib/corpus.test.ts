@@ -1,4 +1,3 @@
-import { seededRandom } from '@metaclip-batch/search';
 import { describe, expect, it } from 'vitest';
 import { corpusSpec } from './corpus';
 
@@ -72,17 +71,5 @@ describe('corpusSpec', () => {
   it('says what is wrong with no sources or no images', () => {
     expect(() => corpusSpec('web', [], 4)).toThrow(/no source images/);
     expect(() => corpusSpec('photos', SOURCES, 0)).toThrow(/count must be >= 1/);
-  });
-});
-
-describe('seededRandom', () => {
-  it('repeats for a seed and stays in [0, 1)', () => {
-    const a = seededRandom(42);
-    const b = seededRandom(42);
-    const xs = Array.from({ length: 1000 }, () => a());
-    expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
-    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...xs)).toBeLessThan(1);
-    expect(xs.reduce((s, x) => s + x, 0) / xs.length).toBeCloseTo(0.5, 1);
   });
 });

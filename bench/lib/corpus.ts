@@ -1,4 +1,4 @@
-import { seededRandom } from '@metaclip-batch/search';
+import { seededRandom } from '@metaclip-batch/random';
 
 /**
  * The bench's image corpora, as specifications: which file each corpus holds, its size, format, quality, progressive

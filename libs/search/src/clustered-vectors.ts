@@ -1,4 +1,4 @@
-import { seededRandom } from './kmeans';
+import { seededRandom } from '@metaclip-batch/random';
 import { normalizeInPlace } from './vectors';
 
 /**

@@ -6,7 +6,7 @@ export { requirePositiveInt, SearchError, type SearchErrorCode } from './errors'
 export { type DuplicateGroup, type LabelGallery, RunExplorer } from './explorer';
 export { type IndexRunOptions, type IndexSummary, indexRun } from './index-build';
 export { defaultIndexUri, INDEX_FILES, type IndexInfo, localIndexDir } from './index-files';
-export { type KMeansOptions, type KMeansResult, seededRandom, sphericalKMeans } from './kmeans';
+export { type KMeansOptions, type KMeansResult, sphericalKMeans } from './kmeans';
 export { QueryEncoder } from './query-encoder';
 export { openRun, type RunImage, type RunReader, type RunShard, readAllVectors } from './run-reader';
 export { IndexSearcher, type QueryOptions, type SearchHit } from './searcher';

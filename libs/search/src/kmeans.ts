@@ -1,3 +1,4 @@
+import { seededRandom } from '@metaclip-batch/random';
 import { exactNearest } from './ann';
 import { requirePositiveInt, SearchError } from './errors';
 import { normalizeInPlace, rowDot } from './vectors';
@@ -24,18 +25,6 @@ export interface KMeansResult {
   assignment: Int32Array;
   score: Float32Array;
   iterations: number;
-}
-
-/** mulberry32: a small seeded PRNG, enough for sampling (not for secrets). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
