@@ -29,13 +29,22 @@ export class ExternalDataWriter {
 
   /** Append bytes at the next aligned offset and return where they are. */
   append(bytes: Uint8Array): ExternalRef {
+    return this.appendChunks([bytes]);
+  }
+
+  /** Append consecutive chunks as one tensor's data at the next aligned offset and return where it is. */
+  appendChunks(chunks: Iterable<Uint8Array>): ExternalRef {
     const pad = (ALIGNMENT - (this.offset % ALIGNMENT)) % ALIGNMENT;
     if (pad) writeSync(this.fd, new Uint8Array(pad));
     const offset = this.offset + pad;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
-    this.offset = offset + bytes.length;
-    return { location: this.location, offset, length: bytes.length };
+    let length = 0;
+    for (const bytes of chunks) {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+      length += bytes.length;
+    }
+    this.offset = offset + length;
+    return { location: this.location, offset, length };
   }
 
   /** Flush and close the file. */
@@ -101,8 +110,22 @@ export class GraphBuilder {
 
   /** A float weight (given as float32) stored in the graph's dtype. */
   weight(name: string, dims: readonly number[], values: Float32Array): string {
-    const bytes = this.dtype === 'float16' ? bytesOf(float32ToFloat16(values)) : bytesOf(values);
-    return this.tensor(name, this.dtype, dims, bytes);
+    return this.tensor(name, this.dtype, dims, this.storedBytes(values));
+  }
+
+  /**
+   * A float weight given as consecutive float32 chunks (row-major), streamed into the external data file chunk by
+   * chunk, so a table bigger than memory (MetaCLIP 2's 901,629-row token embedding) is never held whole. Stored
+   * bytes are the same as {@link GraphBuilder.weight} of the joined values.
+   */
+  weightChunks(name: string, dims: readonly number[], chunks: Iterable<Float32Array>): string {
+    if (!this.external) throw new RangeError(`${name}: streamed weights need an external data file`);
+    const fullName = name.startsWith(this.prefix) ? name : this.prefix + name;
+    const ref = this.external.appendChunks(mapIterable(chunks, (c) => this.storedBytes(c)));
+    const expected = dims.reduce((a, b) => a * b, 1) * (this.dtype === 'float16' ? 2 : 4);
+    if (ref.length !== expected) throw new RangeError(`${name}: [${dims}] needs ${expected} bytes, got ${ref.length}`);
+    this.initializers.push({ name: fullName, dataType: this.dtype, dims, data: ref });
+    return fullName;
   }
 
   /**
@@ -134,6 +157,11 @@ export class GraphBuilder {
     return this.weight(`${this.prefix}const_${this.counter++}`, [], Float32Array.of(value));
   }
 
+  /** `values` as stored in the graph's dtype. */
+  private storedBytes(values: Float32Array): Uint8Array {
+    return this.dtype === 'float16' ? bytesOf(float32ToFloat16(values)) : bytesOf(values);
+  }
+
   /** Add an initializer of any type from raw little-endian bytes. */
   tensor(name: string, dataType: DataType, dims: readonly number[], bytes: Uint8Array): string {
     const fullName = name.startsWith(this.prefix) ? name : this.prefix + name;
@@ -141,6 +169,10 @@ export class GraphBuilder {
     this.initializers.push({ name: fullName, dataType, dims, data });
     return fullName;
   }
+}
+
+function* mapIterable<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }
 
 function bytesOf(view: ArrayBufferView): Uint8Array {

@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Gaussian } from '@metaclip-batch/random';
 import { type ClipConfig, type ClipEncoderConfig, toHfConfigJson, visionTokens } from '../config/clip-config';
 import { CLIP_PRESETS, type ClipPreset } from '../config/presets';
 import { writeClipTokenizerFiles } from '../tokenizer/vocab-files';
@@ -69,12 +70,24 @@ export async function writeRandomModel(
   return outDir;
 }
 
-/** The tensors of a CLIPModel checkpoint, each made when written. */
+/**
+ * Values generated per chunk: 4 MB of float32, even, so chunked draws equal one whole draw ({@link Gaussian}) and
+ * MetaCLIP 2's 901,629-row token embedding (3.7-4.6 GB) is never in memory at once.
+ */
+const CHUNK_VALUES = 1 << 20;
+
+/** The tensors of a CLIPModel checkpoint, each made in chunks while it is written. */
 function clipTensors(config: ClipConfig, rng: Gaussian): [string, Float32Tensor][] {
   const { vision: v, text: t, projectionDim: p } = config;
   const normal = (shape: number[], std: number, mean = 0): Float32Tensor => ({
     shape,
-    data: () => rng.fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), mean, std),
+    chunks: () =>
+      normalChunks(
+        rng,
+        shape.reduce((a, b) => a * b, 1),
+        mean,
+        std,
+      ),
   });
   const tensors: [string, Float32Tensor][] = [
     ['logit_scale', { shape: [], data: Float32Array.of(config.logitScaleInit) }],
@@ -125,37 +138,17 @@ function encoderTensors(prefix: string, c: ClipEncoderConfig, normal: Normal): [
   return out;
 }
 
+/** `count` normal samples in chunks of one reused buffer: each chunk is consumed before the next is drawn. */
+function* normalChunks(rng: Gaussian, count: number, mean: number, std: number): Generator<Float32Array> {
+  const buffer = new Float32Array(Math.min(CHUNK_VALUES, count));
+  for (let done = 0; done < count; done += buffer.length) {
+    yield rng.fill(buffer.subarray(0, Math.min(buffer.length, count - done)), mean, std);
+  }
+}
+
 function norm(name: string, size: number, normal: Normal): [string, Float32Tensor][] {
   return [
     [`${name}.weight`, normal([size], 0.02, 1)],
     [`${name}.bias`, normal([size], 0.02)],
   ];
-}
-
-/** Seeded normal samples: mulberry32 uniforms through Box-Muller. */
-class Gaussian {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  fill(out: Float32Array, mean: number, std: number): Float32Array {
-    for (let i = 0; i < out.length; i += 2) {
-      const u = 1 - this.uniform(); // (0, 1]: log(0) would be -Infinity
-      const r = Math.sqrt(-2 * Math.log(u)) * std;
-      const theta = 2 * Math.PI * this.uniform();
-      out[i] = mean + r * Math.cos(theta);
-      if (i + 1 < out.length) out[i + 1] = mean + r * Math.sin(theta);
-    }
-    return out;
-  }
-
-  private uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
 }

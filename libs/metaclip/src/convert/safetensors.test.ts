@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors';
 import { TINY_CLIP } from '../model/golden.fixture';
-import { parseSafetensorsHeader, SafetensorsFile, writeSafetensors } from './safetensors';
+import { parseSafetensorsHeader, writeSafetensors } from './safetensors';
+import { SafetensorsReader } from './safetensors-reader';
+import { joinedChunks } from './tensor-chunks.fixture';
 
 let dir: string;
 beforeAll(async () => {
@@ -22,6 +24,13 @@ function build(header: Record<string, unknown>, data: Uint8Array, headerLength?:
   return Buffer.concat([prefix, json, data]);
 }
 
+/** Open `bytes` as a file named `name` in the test folder. */
+async function openBytes(name: string, bytes: Uint8Array): Promise<SafetensorsReader> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return SafetensorsReader.open(file);
+}
+
 function corrupt(bytes: Uint8Array): string {
   try {
     parseSafetensorsHeader(bytes, 'x.safetensors');
@@ -32,15 +41,37 @@ function corrupt(bytes: Uint8Array): string {
   throw new Error('expected a ModelLoadError');
 }
 
-describe('SafetensorsFile', () => {
-  it('reads the fixture checkpoint with zero-copy float32 views', async () => {
-    const file = await SafetensorsFile.read(path.join(TINY_CLIP, 'model.safetensors'));
-    expect(file.metadata).toEqual({ format: 'pt' });
-    const proj = file.float32('visual_projection.weight');
-    expect(proj.shape).toEqual([24, 48]);
-    expect(proj.data.buffer).toBe(file.bytes.buffer);
-    expect(file.float32('logit_scale').data[0]).toBeCloseTo(Math.log(14.284855842590332), 6);
-    expect(() => file.float32('nope')).toThrow(ModelLoadError);
+describe('SafetensorsReader', () => {
+  it('reads the fixture checkpoint', () => {
+    const file = SafetensorsReader.open(path.join(TINY_CLIP, 'model.safetensors'));
+    try {
+      expect(file.metadata).toEqual({ format: 'pt' });
+      expect(file.float32('visual_projection.weight').shape).toEqual([24, 48]);
+      expect(file.float32('logit_scale').data[0]).toBeCloseTo(Math.log(14.284855842590332), 6);
+      expect(() => file.float32('nope')).toThrow(ModelLoadError);
+      expect(() => file.float32Chunks('nope', 8)).toThrow(ModelLoadError);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('reads every tensor in chunks to exactly its whole values', () => {
+    const file = SafetensorsReader.open(path.join(TINY_CLIP, 'model.safetensors'));
+    try {
+      for (const name of file.entries.keys()) {
+        const whole = file.float32(name);
+        // 777 divides no tensor's size, so the last chunk is a short one.
+        expect(file.float32Chunks(name, 777).shape, name).toEqual(whole.shape);
+        expect(Buffer.from(joinedChunks(file, name, 777).buffer).equals(Buffer.from(whole.data.buffer)), name).toBe(
+          true,
+        );
+      }
+      const token = file.entries.get('text_model.embeddings.token_embedding.weight');
+      const chunks = [...file.float32Chunks('text_model.embeddings.token_embedding.weight', 777).chunks];
+      expect(chunks.length).toBe(Math.ceil((token?.length ?? 0) / 4 / 777));
+    } finally {
+      file.close();
+    }
   });
 
   it('writes files it reads back, including lazily made tensors', async () => {
@@ -48,16 +79,26 @@ describe('SafetensorsFile', () => {
     const a = Float32Array.from([1, -2.5, 3e-8, 1e30, 0, 7]);
     await writeSafetensors(target, [
       ['a', { shape: [2, 3], data: a }],
-      ['b', { shape: [], data: () => Float32Array.of(42) }],
+      ['b', { shape: [], chunks: () => [Float32Array.of(42)] }],
+      ['c', { shape: [2, 2], chunks: () => [Float32Array.of(1, 2, 3), Float32Array.of(4)] }],
     ]);
     const bytes = await readFile(target);
     expect(Number(bytes.readBigUInt64LE(0)) % 8).toBe(0);
-    const file = await SafetensorsFile.read(target);
+    const file = SafetensorsReader.open(target);
     expect(file.float32('a')).toEqual({ shape: [2, 3], data: a });
     expect(Array.from(file.float32('b').data)).toEqual([42]);
+    expect(Array.from(file.float32('c').data)).toEqual([1, 2, 3, 4]);
+    file.close();
   });
 
-  it('converts F16 and BF16 tensors to float32', () => {
+  it('refuses a tensor whose chunks do not add up to its shape', async () => {
+    const target = path.join(dir, 'short.safetensors');
+    const write = (chunks: Float32Array[]) => writeSafetensors(target, [['x', { shape: [3], chunks: () => chunks }]]);
+    await expect(write([Float32Array.of(1, 2)])).rejects.toThrow(/needs 3 values, got 2/);
+    await expect(write([Float32Array.of(1, 2), Float32Array.of(3, 4)])).rejects.toThrow(/needs 3 values, got more/);
+  });
+
+  it('converts F16 and BF16 tensors to float32, whole and in chunks', async () => {
     const data = new Uint8Array(8);
     const view = new DataView(data.buffer);
     view.setUint16(0, 0x3c00, true); // fp16 1.0
@@ -71,19 +112,25 @@ describe('SafetensorsFile', () => {
       },
       data,
     );
-    const file = new SafetensorsFile(bytes, 'mixed');
+    const file = await openBytes('mixed.safetensors', bytes);
     expect(Array.from(file.float32('h').data)).toEqual([1, -2.5]);
     expect(Array.from(file.float32('b').data)).toEqual([1, 3.140625]);
+    expect(Array.from(joinedChunks(file, 'h', 1))).toEqual([1, -2.5]);
+    expect(Array.from(joinedChunks(file, 'b', 1))).toEqual([1, 3.140625]);
+    file.close();
   });
 
-  it('copies F32 data that is not 4-byte aligned', () => {
+  it('reads F32 data that is not 4-byte aligned in the file', async () => {
     const bytes = build(
       { x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
       new Uint8Array(Float32Array.of(1.5).buffer),
     );
     // A header of odd length puts the data off alignment.
     expect((8 + bytes.readUInt32LE(0)) % 4).not.toBe(0);
-    expect(Array.from(new SafetensorsFile(bytes, 'odd').float32('x').data)).toEqual([1.5]);
+    const file = await openBytes('odd.safetensors', bytes);
+    expect(Array.from(file.float32('x').data)).toEqual([1.5]);
+    expect(Array.from(joinedChunks(file, 'x', 1))).toEqual([1.5]);
+    file.close();
   });
 
   it('rejects corrupt files with a clear ModelLoadError', async () => {
@@ -101,11 +148,12 @@ describe('SafetensorsFile', () => {
     expect(corrupt(build({ x: f32([0, 8]), y: f32([4, 12]) }, new Uint8Array(12)))).toMatch(/overlap/);
     expect(corrupt(build({ x: f32([0, 8], [-2] as number[]) }, new Uint8Array(8)))).toMatch(/bad shape/);
 
-    // A checkpoint cut short on disk: the typed error comes from SafetensorsFile.read too.
+    // A checkpoint cut short on disk, or a file shorter than the length prefix: the typed error comes from open too.
     const full = await readFile(path.join(TINY_CLIP, 'model.safetensors'));
     const truncated = path.join(dir, 'truncated.safetensors');
     await writeFile(truncated, full.subarray(0, full.length - 1000));
-    await expect(SafetensorsFile.read(truncated)).rejects.toThrow(/corrupt safetensors.*truncated/);
-    await expect(SafetensorsFile.read(path.join(dir, 'missing.safetensors'))).rejects.toBeInstanceOf(ModelLoadError);
+    expect(() => SafetensorsReader.open(truncated)).toThrow(/corrupt safetensors.*truncated/);
+    await expect(openBytes('four.safetensors', new Uint8Array(4))).rejects.toThrow(/shorter than the 8-byte header/);
+    expect(() => SafetensorsReader.open(path.join(dir, 'missing.safetensors'))).toThrow(ModelLoadError);
   });
 });

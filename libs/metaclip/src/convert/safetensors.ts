@@ -1,14 +1,11 @@
 /**
  * safetensors: an 8-byte little-endian header length, a JSON header `{name: {dtype, shape, data_offsets}}`, then
- * the tensor bytes. We read F32, F16 and BF16 into Float32Array (F32 as a zero-copy view when aligned) and write
- * F32 files for random models.
- *
- * The file is read once into one Buffer that callers may also hash, so a 600 MB checkpoint is never loaded twice.
+ * the tensor bytes. This module is the format: the header check, dtype decoding (F32, F16 and BF16 into float32)
+ * and the F32 writer for random models; {@link SafetensorsReader} (safetensors-reader.ts) reads files from disk.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../errors';
-import type { TensorSource } from './tensor-source';
 
 /** Element types we can read. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -25,55 +22,6 @@ export interface TensorEntry {
   start: number;
   /** Byte length of the data. */
   length: number;
-}
-
-/** A parsed safetensors file over its bytes. */
-export class SafetensorsFile implements TensorSource {
-  /** Header entries by tensor name (the `__metadata__` key removed). */
-  readonly entries: ReadonlyMap<string, TensorEntry>;
-  /** The file's `__metadata__` strings. */
-  readonly metadata: Readonly<Record<string, string>>;
-
-  constructor(
-    /** The whole file. */
-    readonly bytes: Buffer,
-    /** Path or name for error messages. */
-    readonly source: string,
-  ) {
-    const parsed = parseSafetensorsHeader(bytes, source);
-    this.entries = parsed.entries;
-    this.metadata = parsed.metadata;
-  }
-
-  /** Read a safetensors file from disk (one read). */
-  static async read(file: string): Promise<SafetensorsFile> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
-    }
-    return new SafetensorsFile(bytes, file);
-  }
-
-  /** Whether the file holds `name`. */
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  /**
-   * A tensor as float32. F32 data aligned to 4 bytes comes back as a view of the file bytes (do not write to it);
-   * F16/BF16 and unaligned F32 are converted into a new array.
-   */
-  float32(name: string): { shape: number[]; data: Float32Array } {
-    const entry = this.entries.get(name);
-    if (!entry)
-      throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
-    return {
-      shape: entry.shape,
-      data: decodeFloat32(this.bytes.subarray(entry.start, entry.start + entry.length), entry.dtype),
-    };
-  }
 }
 
 /**
@@ -159,16 +107,18 @@ export function parseSafetensorsHeader(
   return { entries, metadata };
 }
 
-/** A tensor to write: float32 data in row-major order, or a function that makes it when it is written. */
-export interface Float32Tensor {
-  shape: readonly number[];
-  data: Float32Array | (() => Float32Array);
-}
+/**
+ * A tensor to write, float32 in row-major order: whole, or as a function that makes it in chunks while it is written
+ * (each chunk is written before the next is asked for, so a generator may reuse one buffer).
+ */
+export type Float32Tensor =
+  | { shape: readonly number[]; data: Float32Array }
+  | { shape: readonly number[]; chunks: () => Iterable<Float32Array> };
 
 /**
- * Write an F32 safetensors file, streaming tensor by tensor: lazily made tensors exist one at a time, so writing a
- * random ViT-B/16 never holds all its weights. The header is padded with spaces to a multiple of 8, as Hugging Face
- * does, so every tensor lands 4-byte aligned.
+ * Write an F32 safetensors file, streaming tensor by tensor and chunk by chunk: lazily made tensors exist one chunk
+ * at a time, so writing a random MetaCLIP 2 bigG (a 4.6 GB token embedding) holds a few MB of weights. The header is
+ * padded with spaces to a multiple of 8, as Hugging Face does, so every tensor lands 4-byte aligned.
  */
 export async function writeSafetensors(
   file: string,
@@ -192,11 +142,16 @@ export async function writeSafetensors(
     await handle.write(prefix);
     await handle.write(json);
     for (const [name, t] of list) {
-      const data = typeof t.data === 'function' ? t.data() : t.data;
       const expected = t.shape.reduce((a, b) => a * b, 1);
-      if (data.length !== expected)
-        throw new RangeError(`${name}: shape [${t.shape}] needs ${expected} values, got ${data.length}`);
-      await handle.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      const mismatch = (got: string) =>
+        new RangeError(`${name}: shape [${t.shape}] needs ${expected} values, got ${got}`);
+      let written = 0;
+      for (const chunk of 'data' in t ? [t.data] : t.chunks()) {
+        if (written + chunk.length > expected) throw mismatch('more');
+        await handle.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        written += chunk.length;
+      }
+      if (written !== expected) throw mismatch(String(written));
     }
   } finally {
     await handle.close();

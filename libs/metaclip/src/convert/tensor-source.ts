@@ -7,6 +7,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ModelLoadError } from '../errors';
 
+/**
+ * A tensor's shape and its float32 values in row-major order, in consecutive chunks. A chunk is valid only until the
+ * next one is asked for (readers reuse one buffer), so consume or copy each before moving on.
+ */
+export interface TensorChunks {
+  shape: number[];
+  chunks: Iterable<Float32Array>;
+}
+
 /** What the converter needs from a checkpoint. */
 export interface TensorSource {
   /** Path or name for error messages. */
@@ -14,6 +23,11 @@ export interface TensorSource {
   has(name: string): boolean;
   /** A tensor as float32, row-major, with its shape. */
   float32(name: string): { shape: number[]; data: Float32Array };
+  /**
+   * A tensor as float32 in chunks of about `chunkValues` values, for tensors too big to hold whole (MetaCLIP 2's
+   * token embedding). The shape is known before any data is read.
+   */
+  float32Chunks(name: string, chunkValues: number): TensorChunks;
   /** Releases open files (a no-op for in-memory sources). */
   close?(): void;
 }
@@ -49,6 +63,20 @@ export class ShardedTensors implements TensorSource {
   }
 
   float32(name: string): { shape: number[]; data: Float32Array } {
+    return this.shardOf(name).float32(name);
+  }
+
+  float32Chunks(name: string, chunkValues: number): TensorChunks {
+    return this.shardOf(name).float32Chunks(name, chunkValues);
+  }
+
+  close(): void {
+    this.current?.shard.close?.();
+    this.current = undefined;
+  }
+
+  /** The open shard holding `name`, switching shards when it lives in another one. */
+  private shardOf(name: string): TensorSource {
     const shard = this.weightMap[name];
     if (!shard)
       throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
@@ -57,12 +85,7 @@ export class ShardedTensors implements TensorSource {
       this.current = undefined;
       this.current = { file: shard, shard: this.openShard(path.join(this.dir, shard)) };
     }
-    return this.current.shard.float32(name);
-  }
-
-  close(): void {
-    this.current?.shard.close?.();
-    this.current = undefined;
+    return this.current.shard;
   }
 }
 

@@ -26,13 +26,18 @@ export class WeightReader {
   /** A tensor whose shape must equal `shape`. */
   tensor(name: string, shape: readonly number[]): Float32Array {
     const { shape: actual, data } = this.file.float32(name);
-    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-      throw new ModelLoadError(
-        `${this.file.source}: tensor "${name}" has shape [${actual}], the config implies [${shape}]`,
-        { path: `${this.file.source}#${name}` },
-      );
-    }
+    this.checkShape(name, actual, shape);
     return data;
+  }
+
+  /**
+   * A tensor whose shape must equal `shape`, in chunks of about `chunkValues` values (checked before any data is
+   * read); for tables too big to hold whole. Each chunk is valid until the next is asked for.
+   */
+  tensorChunks(name: string, shape: readonly number[], chunkValues: number): Iterable<Float32Array> {
+    const { shape: actual, chunks } = this.file.float32Chunks(name, chunkValues);
+    this.checkShape(name, actual, shape);
+    return chunks;
   }
 
   /** `<name>.weight` `[out, in]` (and `<name>.bias` when `bias`) as a MatMul-ready `[in, out]` layer. */
@@ -44,6 +49,15 @@ export class WeightReader {
       weight: transpose(w, outFeatures, inFeatures),
       bias: bias ? this.tensor(`${name}.bias`, [outFeatures]) : undefined,
     };
+  }
+
+  private checkShape(name: string, actual: readonly number[], shape: readonly number[]): void {
+    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
+      throw new ModelLoadError(
+        `${this.file.source}: tensor "${name}" has shape [${actual}], the config implies [${shape}]`,
+        { path: `${this.file.source}#${name}` },
+      );
+    }
   }
 }
 

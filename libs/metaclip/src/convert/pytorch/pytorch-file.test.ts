@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../errors';
 import { REPO_ROOT, SHARED, TINY_CLIP } from '../../model/golden.fixture';
 import { findCheckpoint } from '../checkpoint';
-import { SafetensorsFile } from '../safetensors';
+import { SafetensorsReader } from '../safetensors-reader';
+import { joinedChunks } from '../tensor-chunks.fixture';
 import { PyTorchFile } from './pytorch-file';
 import { PickleRefusedError } from './unpickler';
 
@@ -37,15 +38,18 @@ describe('PyTorchFile', () => {
         const { shape, data } = file.float32(name);
         expect(shape, name).toEqual(want.shape);
         expect(Array.from(data), name).toEqual(want.values.map(Math.fround));
+        // In chunks of 3 values too, strided views included (those come as one gathered chunk).
+        expect(file.float32Chunks(name, 3).shape, name).toEqual(want.shape);
+        expect(Array.from(joinedChunks(file, name, 3)), name).toEqual(want.values.map(Math.fround));
       }
     } finally {
       file.close();
     }
   });
 
-  it("reads tiny-clip-bin's pytorch_model.bin to exactly tiny-clip's safetensors tensors", async () => {
+  it("reads tiny-clip-bin's pytorch_model.bin to exactly tiny-clip's safetensors tensors, whole and in chunks", () => {
     const bin = PyTorchFile.open(path.join(SHARED, 'fixtures/tiny-clip-bin/pytorch_model.bin'));
-    const safe = await SafetensorsFile.read(path.join(TINY_CLIP, 'model.safetensors'));
+    const safe = SafetensorsReader.open(path.join(TINY_CLIP, 'model.safetensors'));
     try {
       expect(bin.names().sort()).toEqual([...safe.entries.keys()].sort());
       for (const name of safe.entries.keys()) {
@@ -58,9 +62,15 @@ describe('PyTorchFile', () => {
           ),
           name,
         ).toBe(true);
+        const chunked = joinedChunks(bin, name, 777);
+        expect(
+          Buffer.from(chunked.buffer).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)),
+          name,
+        ).toBe(true);
       }
     } finally {
       bin.close();
+      safe.close();
     }
   });
 

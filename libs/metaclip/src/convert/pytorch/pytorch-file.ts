@@ -3,10 +3,11 @@
  * dict, pickled) and one `<root>/data/<key>` entry per storage. The pickle goes through the restricted
  * {@link unpickle}; tensors are read from their storage entries only when asked for, one at a time.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../../errors';
-import type { TensorSource } from '../tensor-source';
+import { openForReading } from '../file-read';
+import type { TensorChunks, TensorSource } from '../tensor-source';
 import { type TensorRef, unpickle } from './unpickler';
 import { ZipIndex } from './zip-index';
 
@@ -61,35 +62,55 @@ export class PyTorchFile implements TensorSource {
   }
 
   float32(name: string): { shape: number[]; data: Float32Array } {
-    const t = this.tensors.get(name);
-    if (!t) throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
-    const entry = this.zip.entries.get(`${this.root}data/${t.storage.key}`);
-    if (!entry) throw new ModelLoadError(`${this.source}: storage ${t.storage.key} of "${name}" is missing`);
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    // The elements this view can touch: from its offset to its farthest strided element.
-    const span = count === 0 ? 0 : 1 + t.shape.reduce((s, d, i) => s + (d - 1) * (t.stride[i] as number), 0);
-    const width = t.storage.bytesPerElement;
-    if ((t.offset + span) * width > entry.size) {
-      throw new ModelLoadError(`${this.source}: tensor "${name}" reaches past its storage (corrupt checkpoint)`);
-    }
-    const bytes = this.zip.readAt(entry.offset + t.offset * width, span * width);
-    const flat = toFloat32(bytes, t.storage.dtype, span, `${this.source}: tensor "${name}"`);
-    return { shape: t.shape, data: isContiguous(t) ? flat : gather(flat, t.shape, t.stride, count) };
+    const { t, start, span, what } = this.locate(name);
+    const flat = toFloat32(this.zip.readAt(start, span * t.storage.bytesPerElement), t.storage.dtype, span, what);
+    return { shape: t.shape, data: isContiguous(t) ? flat : gather(flat, t.shape, t.stride, count(t)) };
+  }
+
+  float32Chunks(name: string, chunkValues: number): TensorChunks {
+    const { t } = this.locate(name);
+    // A strided view is gathered whole (torch.save writes state dicts contiguous; views are rare and small).
+    if (!isContiguous(t)) return { shape: t.shape, chunks: [this.float32(name).data] };
+    return { shape: t.shape, chunks: this.readChunks(name, chunkValues) };
   }
 
   close(): void {
     this.zip.close();
   }
+
+  /** A tensor's reference, where its elements start in the file, and how many its view spans. */
+  private locate(name: string): { t: TensorRef; start: number; span: number; what: string } {
+    const t = this.tensors.get(name);
+    if (!t) throw new ModelLoadError(`${this.source}: missing tensor "${name}"`, { path: `${this.source}#${name}` });
+    const entry = this.zip.entries.get(`${this.root}data/${t.storage.key}`);
+    if (!entry) throw new ModelLoadError(`${this.source}: storage ${t.storage.key} of "${name}" is missing`);
+    const n = count(t);
+    // The elements this view can touch: from its offset to its farthest strided element.
+    const span = n === 0 ? 0 : 1 + t.shape.reduce((s, d, i) => s + (d - 1) * (t.stride[i] as number), 0);
+    const width = t.storage.bytesPerElement;
+    if ((t.offset + span) * width > entry.size) {
+      throw new ModelLoadError(`${this.source}: tensor "${name}" reaches past its storage (corrupt checkpoint)`);
+    }
+    return { t, start: entry.offset + t.offset * width, span, what: `${this.source}: tensor "${name}"` };
+  }
+
+  private *readChunks(name: string, chunkValues: number): Generator<Float32Array> {
+    const { t, start, span, what } = this.locate(name);
+    const width = t.storage.bytesPerElement;
+    for (let done = 0; done < span; done += chunkValues) {
+      const n = Math.min(chunkValues, span - done);
+      yield toFloat32(this.zip.readAt(start + done * width, n * width), t.storage.dtype, n, what);
+    }
+  }
+}
+
+function count(t: TensorRef): number {
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 function checkMagic(file: string): void {
   const head = Buffer.alloc(LEGACY_MAGIC.length);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
-  }
+  const fd = openForReading(file);
   try {
     readSync(fd, head, 0, head.length, 0);
   } finally {

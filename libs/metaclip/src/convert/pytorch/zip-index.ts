@@ -3,8 +3,9 @@
  * in place by offset. torch.save writes every entry stored (uncompressed) and 64-byte aligned; that is all we need,
  * and a compressed entry is refused rather than inflated.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { ModelLoadError } from '../../errors';
+import { openForReading, readFully } from '../file-read';
 
 /** Where one stored entry's bytes are in the file. */
 export interface ZipEntry {
@@ -35,7 +36,7 @@ export class ZipIndex {
    * @throws ModelLoadError when the file is not a zip, is truncated, or holds compressed entries.
    */
   static open(file: string): ZipIndex {
-    const fd = openSync(file, 'r');
+    const fd = openForReading(file);
     try {
       return new ZipIndex(fd, file, readCentralDirectory(fd, file));
     } catch (err) {
@@ -47,12 +48,7 @@ export class ZipIndex {
   /** `length` bytes at `position` of the file. */
   readAt(position: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, position + done);
-      if (n === 0) throw new ModelLoadError(`${this.source}: truncated zip (wanted ${length} bytes at ${position})`);
-      done += n;
-    }
+    readFully(this.fd, out, position, this.source);
     return out;
   }
 

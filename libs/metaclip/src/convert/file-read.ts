@@ -1,0 +1,38 @@
+/**
+ * Positioned reads of checkpoint files, shared by the safetensors and PyTorch readers: opening turns an OS error into
+ * the `ModelLoadError` a user sees, and reads loop until done, since one read(2) moves at most ~2 GB.
+ */
+import { openSync, readSync } from 'node:fs';
+import { ModelLoadError } from '../errors';
+
+/** Bytes per read call. */
+const READ_STEP = 1 << 30;
+
+/**
+ * Open `file` read-only and return its descriptor.
+ * @throws ModelLoadError naming the file when it cannot be opened.
+ */
+export function openForReading(file: string): number {
+  try {
+    return openSync(file, 'r');
+  } catch (err) {
+    throw new ModelLoadError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, path: file });
+  }
+}
+
+/**
+ * Fill `into` from byte `position` of `fd`.
+ * @throws ModelLoadError when the file ends first (`source` names it).
+ */
+export function readFully(fd: number, into: Uint8Array, position: number, source: string): void {
+  let done = 0;
+  while (done < into.length) {
+    const n = readSync(fd, into, done, Math.min(READ_STEP, into.length - done), position + done);
+    if (n === 0) {
+      throw new ModelLoadError(`${source}: file ends at byte ${position + done}, ${into.length - done} bytes short`, {
+        path: source,
+      });
+    }
+    done += n;
+  }
+}
