@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from './errors';
 import { openInventory } from './inventory';
@@ -86,6 +87,39 @@ describe('openInventory', () => {
     const uris: string[] = [];
     for await (const obj of (await openInventory(at)).objects) uris.push(obj.uri);
     expect(uris).toEqual(['s3://src/b.jpg', 's3://src/a.jpg', 's3://src/c.jpg']);
+  });
+
+  it('reads Parquet data files compressed with GZIP, as well as the SNAPPY hyparquet decodes itself', async () => {
+    const dir = path.join(root, 'gzip');
+    mkdirSync(dir, { recursive: true });
+    const body = Buffer.from(
+      parquetWriteBuffer({
+        codec: 'GZIP',
+        compressors: { GZIP: (input) => new Uint8Array(gzipSync(input)) },
+        columnData: [
+          { name: 'bucket', data: ['src', 'src'], type: 'STRING' },
+          { name: 'key', data: ['a b.jpg', 'c.png'], type: 'STRING' },
+          { name: 'size', data: [1n, 2n], type: 'INT64' },
+          { name: 'e_tag', data: ['e1', 'e2'], type: 'STRING' },
+        ],
+      }),
+    );
+    writeFileSync(path.join(dir, 'data.parquet'), body);
+    const at = path.join(dir, 'manifest.json');
+    writeFileSync(
+      at,
+      manifest([{ key: 'data.parquet', size: body.byteLength, MD5checksum: md5(body) }], {
+        fileFormat: 'Parquet',
+        fileSchema: 'message s3.inventory { required binary bucket (UTF8); required binary key (UTF8); }',
+      }),
+    );
+    const objects = [];
+    for await (const obj of (await openInventory(at)).objects) objects.push(obj);
+    // Parquet keys are not URL-encoded: the space stays a space.
+    expect(objects).toEqual([
+      { uri: 's3://src/a b.jpg', size: 1, etag: 'e1' },
+      { uri: 's3://src/c.png', size: 2, etag: 'e2' },
+    ]);
   });
 
   it('refuses a data file whose MD5 is not the manifest’s', async () => {

@@ -121,7 +121,11 @@ async function* parquetRows(bytes: Buffer, uri: string): AsyncGenerator<Inventor
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd, compressors });
+    const rows = await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd, compressors }).catch(
+      (err: unknown) => {
+        throw new FormatError(`${uri}: unreadable Parquet (${(err as Error).message})`, { code: 'BAD_INVENTORY', uri });
+      },
+    );
     for (const row of rows) {
       const out: InventoryRow = {};
       for (const [name, cell] of Object.entries(row)) out[names.get(name) ?? name] = cell;
