@@ -269,7 +269,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async () => {
       const ctx = await setup();
       const metrics = createMetrics({ app: 'producer' });
-      const scheduler = startScheduler(ctx, { metrics, storage: { env: io.env } });
+      const scheduler = await startScheduler(ctx, { metrics, storage: { env: io.env } });
       const server =
         ctx.env.metricsPort === undefined
           ? null

@@ -123,12 +123,13 @@ export interface SchedulerHandle {
 
 /**
  * Consume the control queue: each firing becomes an incremental enqueue. One firing at a time: listings are
- * I/O-heavy and two runs over the same source at once would compare against the same base.
+ * I/O-heavy and two runs over the same source at once would compare against the same base. Resolves once the
+ * consumer's Redis connections are ready.
  */
-export function startScheduler(
+export async function startScheduler(
   ctx: Context,
   deps: { metrics?: Metrics; storage?: StorageOptions } = {},
-): SchedulerHandle {
+): Promise<SchedulerHandle> {
   // Workers block on Redis; BullMQ wants their connection to retry forever rather than fail commands.
   // No command timeout either: blocking commands wait by design.
   const connection = duplicateRedis(ctx.redis, { maxRetriesPerRequest: null, commandTimeout: undefined });
@@ -142,6 +143,10 @@ export function startScheduler(
   );
   worker.on('failed', (job, err) => ctx.log.error({ err, jobId: job?.id }, 'scheduled enqueue failed'));
   worker.on('error', (err) => ctx.log.warn({ err }, 'scheduler worker error'));
+  // Ready before anyone can close it: BullMQ drops its listeners on close, so closing a worker whose connection is
+  // still initialising and then quitting that connection crashed the process with an unhandled 'error' (a SIGTERM
+  // 140 ms after start-up under load exited 1 instead of 143). The worker app waits the same way.
+  await worker.waitUntilReady();
   return {
     worker,
     async close() {
