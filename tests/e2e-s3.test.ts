@@ -61,6 +61,21 @@ describe('end to end over S3 with three workers, one killed mid-run', () => {
   });
 
   it('embeds every image exactly once and records every bad file', async () => {
+    const args = ['--model', tinyModelDir, '--queue', id, '--concurrency', '2', '--max-batch', '8'];
+    // Short locks so the killed worker's shard comes back within seconds.
+    const locks = ['--lock-duration-ms', '4000', '--stalled-interval-ms', '2000'];
+    // The first worker, the one to be killed, waits 30 s for batches its two shards can never fill: it holds its
+    // shards while the others finish theirs, so it is surely mid-shard when it dies, however loaded the machine (with
+    // 2 s, a loaded machine sometimes let it finish or never take one; a later flag wins).
+    const slow = ['--max-batch', '32', '--max-delay-ms', '30000'];
+    // The third decodes and runs the model on worker threads, as a GPU worker does: its rows must be the same.
+    const threaded = ['--preprocess-threads', '2', '--vision-threads', '1'];
+    for (const n of [0, 1, 2]) {
+      const extra = n === 0 ? slow : n === 2 ? threaded : [];
+      workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks, ...extra], workerEnv));
+    }
+    await Promise.all(workers.map((w) => w.ready));
+    // Enqueued once all three are ready and waiting, so none can drain the queue while another is still loading.
     const listed = await enqueueSource({
       redis,
       runId: id,
@@ -73,20 +88,6 @@ describe('end to end over S3 with three workers, one killed mid-run', () => {
     });
     const total = corpus.valid.length + corpus.bad.length;
     expect(listed.shardsTotal).toBe(Math.ceil(total / 8));
-
-    const args = ['--model', tinyModelDir, '--queue', id, '--concurrency', '2', '--max-batch', '8'];
-    // Short locks so the killed worker's shard comes back within seconds.
-    const locks = ['--lock-duration-ms', '4000', '--stalled-interval-ms', '2000'];
-    // The first worker, the one to be killed, waits 2 s for batches its two shards can never fill: it is surely
-    // mid-shard when it dies (a later flag wins).
-    const slow = ['--max-batch', '32', '--max-delay-ms', '2000'];
-    // The third decodes and runs the model on worker threads, as a GPU worker does: its rows must be the same.
-    const threaded = ['--preprocess-threads', '2', '--vision-threads', '1'];
-    for (const n of [0, 1, 2]) {
-      const extra = n === 0 ? slow : n === 2 ? threaded : [];
-      workers.push(spawnWorker(`${id}-w${n}`, [...args, ...locks, ...extra], workerEnv));
-    }
-    await Promise.all(workers.map((w) => w.ready));
 
     const victim = workers[0] as WorkerProcess;
     const queue = createQueue(id, redis);
