@@ -43,7 +43,10 @@ describe('README command on local folders', () => {
 
     const out = await readRunOutput(output, id);
     expect(writtenUris(out)).toEqual({ images: corpus.valid, errors: corpus.bad });
+    // clip-retrieval's default, read back (as float32) by the same reader as float32 runs.
+    expect([...out.embedDtypes]).toEqual(['float16']);
     expect(out.manifest).toMatchObject({
+      embedDtype: 'float16',
       status: 'completed',
       labels: ['a', 'b'],
       counts: { imagesDone: corpus.valid.length, imagesFailed: corpus.bad.length, shardsFailed: 0 },

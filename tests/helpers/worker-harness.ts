@@ -18,7 +18,14 @@ import {
   runKey,
   shortHash,
 } from '@metaclip-batch/jobs';
-import { decodeNpy, isImageKey, readParquet, type StorageOptions, storageFor } from '@metaclip-batch/storage';
+import {
+  decodeNpy,
+  isImageKey,
+  npyFloat32,
+  readParquet,
+  type StorageOptions,
+  storageFor,
+} from '@metaclip-batch/storage';
 import type { Redis } from 'ioredis';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -166,19 +173,22 @@ export async function readRunOutput(output: string, runId: string, storageOpts?:
   const rows: OutputRow[] = [];
   const errors: { image_path: string; error: string }[] = [];
   const files: string[] = [];
+  const embedDtypes = new Set<string>();
   for await (const obj of storage.list(root)) files.push(obj.uri);
   for (const uri of files.filter((f) => f.includes('/metadata/metadata_'))) {
     const meta = await readParquet(await storage.get(uri));
     const npy = decodeNpy(
       await storage.get(uri.replace('/metadata/metadata_', '/img_emb/img_emb_').replace(/\.parquet$/, '.npy')),
     );
+    embedDtypes.add(npy.dtype);
     const dim = npy.shape[1] ?? 0;
+    const embeddings = npyFloat32(npy); // float16 or float32, as the run was asked to write
     if (npy.shape[0] !== meta.length)
       throw new Error(`${uri}: ${meta.length} metadata rows but ${npy.shape[0]} embeddings`);
     meta.forEach((row, i) => {
       rows.push({
         ...(row as Omit<OutputRow, 'embedding' | 'shardFile'>),
-        embedding: (npy.data as Float32Array).slice(i * dim, (i + 1) * dim),
+        embedding: embeddings.slice(i * dim, (i + 1) * dim),
         shardFile: uri,
       });
     });
@@ -188,7 +198,7 @@ export async function readRunOutput(output: string, runId: string, storageOpts?:
   }
   const manifestUri = files.find((f) => f.endsWith('/manifest.json'));
   const manifest = manifestUri ? JSON.parse((await storage.get(manifestUri)).toString('utf8')) : null;
-  return { rows, errors, files, manifest };
+  return { rows, errors, files, manifest, embedDtypes };
 }
 
 /** Removes a test's queue and run from Redis (BullMQ keys, run store keys and index entries). */

@@ -35,7 +35,12 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option('--shard-size <n>', 'images per shard job (default 1000)')
     .option('--since <date>', 'only objects modified at or after this date (ISO 8601)')
     .option('--incremental', 'only objects new or changed since the last completed run over this source')
-    .addOption(new Option('--embed-dtype <dtype>', 'embedding dtype written').choices(['float32', 'float16']))
+    .addOption(
+      new Option(
+        '--embed-dtype <dtype>',
+        'embedding dtype written (default float16, as clip-retrieval writes them)',
+      ).choices(['float32', 'float16']),
+    )
     .option('--high-water <n>', 'pause listing while the queue holds this many jobs (default 2000)')
     .option(
       '--list-parallelism <n>',

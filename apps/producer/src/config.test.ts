@@ -27,11 +27,15 @@ describe('enqueue options', () => {
       templates: [DEFAULT_TEMPLATE],
       topK: 2,
       shardSize: 1000,
-      embedDtype: 'float32',
+      embedDtype: 'float16', // clip-retrieval's
       highWater: 2000,
       incremental: false,
     });
     expect((await loadEnqueueOptions({ ...base, since: '2024-05-01' })).since).toBe(Date.UTC(2024, 4, 1));
+  });
+
+  it('writes float32 embeddings on request', async () => {
+    expect((await loadEnqueueOptions({ ...base, embedDtype: 'float32' })).embedDtype).toBe('float32');
   });
 
   it("defaults to the model library's template, the one metaclip classify and the Hugging Face pipeline use", async () => {

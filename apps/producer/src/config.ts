@@ -108,7 +108,8 @@ export const EnqueueOptionsSchema = z.object({
   shardSize: positiveInt('a positive integer').max(1_000_000, 'must be at most 1000000').default(DEFAULT_SHARD_SIZE),
   since: DateSchema,
   incremental: z.boolean().default(false),
-  embedDtype: EmbedDtypeSchema.default('float32'),
+  // float16 as clip-retrieval writes its embeddings: half the storage, ~1e-3 per component on unit vectors.
+  embedDtype: EmbedDtypeSchema.default('float16'),
   highWater: positiveInt('a positive integer').default(DEFAULT_HIGH_WATER),
   listParallelism: positiveInt('a positive integer').max(256, 'must be at most 256').default(DEFAULT_LIST_PARALLELISM),
   wait: z.boolean().default(false),

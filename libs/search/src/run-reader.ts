@@ -2,9 +2,9 @@ import { shardName } from '@metaclip-batch/jobs';
 import type { RunManifest } from '@metaclip-batch/pipeline';
 import {
   decodeNpy,
-  float16ToFloat32,
   joinUri,
   NotFoundError,
+  npyFloat32,
   readParquet,
   type Storage,
   type StorageOptions,
@@ -111,7 +111,7 @@ async function* readShards(storage: Storage, root: string, manifest: RunManifest
           `expected ${n} rows of ${manifest.embedDim}`,
       );
     }
-    const vectors = npy.dtype === 'float32' ? npy.data : float16ToFloat32(npy.data);
+    const vectors = npyFloat32(npy);
     const images = rows.map((r) => ({ image_path: String(r.image_path), label: (r.label as string | null) ?? null }));
     yield { shard, images, vectors };
   }

@@ -23,6 +23,7 @@ export {
   type NpyArray,
   type NpyDtype,
   type NpyHeader,
+  npyFloat32,
   readNpyHeader,
 } from './npy';
 export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';

@@ -125,6 +125,11 @@ export function readNpyHeader(buf: Uint8Array): NpyHeader {
   return { dtype, shape, dataOffset: dataStart };
 }
 
+/** The values of a decoded array as float32, whichever of the two dtypes it was stored in (a view when float32). */
+export function npyFloat32(npy: NpyArray): Float32Array {
+  return npy.dtype === 'float32' ? npy.data : float16ToFloat32(npy.data);
+}
+
 /**
  * Decodes a `.npy` file (format v1, v2 or v3) holding little-endian float32 or float16 in C order. The result views
  * `buf` without copying when the data is aligned.
