@@ -32,6 +32,12 @@ export const IO = {
     dataType: 'float32',
     shape: ['batch_size', channels, size, size],
   }),
+  /** Packed 8-bit RGB crops, as libvips and `ImageProcessor.preprocessRgb` produce them. */
+  rgb: (size: number, channels: number): ValueInfo => ({
+    name: 'rgb',
+    dataType: 'uint8',
+    shape: ['batch_size', size, size, channels],
+  }),
   inputIds: { name: 'input_ids', dataType: 'int64', shape: ['batch_size', 'sequence_length'] } as ValueInfo,
   imageEmbeds: (dim: number): ValueInfo => ({ name: 'image_embeds', dataType: 'float32', shape: ['image_batch', dim] }),
   textEmbeds: (dim: number): ValueInfo => ({ name: 'text_embeds', dataType: 'float32', shape: ['text_batch', dim] }),
@@ -81,6 +87,18 @@ export function emitVisionTower(
   });
   const pooled = b.op('Reshape', [encoded, b.int64([-1, d])]);
   return project(b, w, pooled, 'visual_projection', d, config.projectionDim);
+}
+
+/**
+ * `pixel_values` from graph value `rgb` (uint8 `[N, S, S, C]`): to CHW, to float32, then `(v - mean) / std` with the
+ * 0..255-scale constants of `normalisationConstants`, the same two float32 operations as the host's tables.
+ */
+export function emitNormalise(b: GraphBuilder, rgb: string, mean: Float32Array, std: Float32Array): string {
+  const chw = b.op('Transpose', [rgb], { perm: { ints: [0, 3, 1, 2] } });
+  const floats = b.op('Cast', [chw], { to: { i: FLOAT32 } });
+  const shape = [1, mean.length, 1, 1];
+  const centred = b.op('Sub', [floats, b.weight32('rgb_mean', shape, mean)]);
+  return b.op('Div', [centred, b.weight32('rgb_std', shape, std)], {}, { names: ['pixel_values'] });
 }
 
 /** Emit the text tower from graph value `ids` (int64 `[N, L]`); returns the float32 `[N, P]` output. */

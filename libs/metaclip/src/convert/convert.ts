@@ -14,6 +14,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { ModelLoadError } from '../errors';
+import { parsePreprocessorConfig } from '../image/config';
+import { normalisationConstants } from '../image/preprocess';
 import { xdgCacheHome } from '../resolve/hub-env';
 import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files';
 import { findCheckpoint, WEIGHT_FILES } from './checkpoint';
@@ -24,7 +26,7 @@ import { FingerprintMemo, sha256, sha256File } from './fingerprint';
  * Version of the folders this converter emits. Bump it whenever the emitted ONNX or the other files written change,
  * so caches convert again (2: tokenizer.json generated from vocab.json + merges.txt).
  */
-export const CONVERTER_VERSION = 'metaclip-batch-onnx/2';
+export const CONVERTER_VERSION = 'metaclip-batch-onnx/3';
 
 /** Whether fused com.microsoft ops are emitted when the caller does not say (chosen by measurement, see convert/README.md). */
 export const DEFAULT_FUSED = true;
@@ -147,6 +149,7 @@ export async function convertModel(hfDir: string, options: ConvertOptions = {}):
       dtype,
       fused,
       producerVersion: CONVERTER_VERSION,
+      normalisation: await normalisationOf(hfDir),
     });
     const manifest: ConversionManifest = {
       converter: CONVERTER_VERSION,
@@ -212,6 +215,13 @@ async function publish(tmp: string, target: string, replace: boolean): Promise<v
     // Another process published the same key first; its folder is complete and equivalent.
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The checkpoint's normalisation for the RGB vision graph, or undefined when it has no preprocessor config. */
+async function normalisationOf(hfDir: string) {
+  const file = path.join(hfDir, 'preprocessor_config.json');
+  const bytes = await readOptional(file);
+  return bytes && normalisationConstants(parsePreprocessorConfig(JSON.parse(bytes.toString('utf8')), file));
 }
 
 async function readOptional(file: string): Promise<Buffer | undefined> {

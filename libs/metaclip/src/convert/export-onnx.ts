@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClipConfig } from '../config/clip-config';
-import { emitLogits, emitTextTower, emitVisionTower, IO } from './clip-graph';
+import { emitLogits, emitNormalise, emitTextTower, emitVisionTower, IO } from './clip-graph';
 import { ExternalDataWriter, GraphBuilder } from './graph-builder';
 import { encodeModel, type ModelSpec, type NodeSpec, type TensorValue } from './onnx-proto';
 import type { TensorSource } from './tensor-source';
@@ -28,11 +28,22 @@ export interface ExportOptions {
   fused: boolean;
   /** Written into each model's `producer_version`. */
   producerVersion: string;
+  /**
+   * The image processor's per-channel mean and std on the 0..255 scale (`normalisationConstants`): with them the
+   * export adds `vision_model_rgb.onnx`, which takes packed 8-bit RGB and normalises inside.
+   */
+  normalisation?: { mean: Float32Array; std: Float32Array };
 }
 
 /** File names inside `onnx/`. */
 export const ONNX_FILES = {
   vision: 'vision_model.onnx',
+  /**
+   * The vision tower taking `rgb` (uint8 `[N, S, S, 3]`) instead of `pixel_values`: the worker's graph, a quarter
+   * of the bytes per image and no normalisation on the host. It shares `vision_model.onnx_data`; transformers.js
+   * never reads it.
+   */
+  visionRgb: 'vision_model_rgb.onnx',
   text: 'text_model.onnx',
   combined: 'model.onnx',
 } as const;
@@ -89,6 +100,17 @@ export function exportClipOnnx(
     inputs: [pixelValues],
     outputs: [IO.imageEmbeds(p)],
   });
+  if (options.normalisation) {
+    const head = new GraphBuilder('rgb/', 'float32', undefined);
+    emitNormalise(head, 'rgb', options.normalisation.mean, options.normalisation.std);
+    write(ONNX_FILES.visionRgb, {
+      graphName: 'clip_vision_with_projection_rgb',
+      nodes: concat<NodeSpec>(head.nodes, vision.b.nodes),
+      initializers: concat<TensorValue>(head.initializers, vision.b.initializers),
+      inputs: [IO.rgb(config.vision.imageSize, config.vision.numChannels)],
+      outputs: [IO.imageEmbeds(p)],
+    });
+  }
   write(ONNX_FILES.text, {
     graphName: 'clip_text_with_projection',
     nodes: text.b.nodes,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw } from './preprocess';
+import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess';
 
 describe('resizeTarget', () => {
   it('sets the short side and truncates the long side like transformers', () => {
@@ -76,5 +76,49 @@ describe('writeChw', () => {
     writeChw(src, { width: 1, height: 1 }, 3, identity, out, 0);
     expect(Array.from(out.subarray(0, 9))).toEqual([0, 0, 0, 0, 9, 0, 0, 0, 0]);
     expect(out.includes(-7)).toBe(false);
+  });
+});
+
+describe('writeRgb', () => {
+  const spec = {
+    rescaleFactor: 1 / 255,
+    mean: [0.5, 0.4, 0.3] as [number, number, number],
+    std: [0.2, 0.25, 0.3] as [number, number, number],
+  };
+  const tables = normalisationTables(spec);
+  /** A `width`x`height` image whose every byte differs. */
+  const image = (width: number, height: number) => Uint8Array.from({ length: width * height * 3 }, (_, i) => 1 + i);
+  /** writeRgb's bytes, normalised with the tables into CHW: must equal writeChw's floats. */
+  const viaRgb = (src: Uint8Array, dims: { width: number; height: number }, size: number) => {
+    const rgb = new Uint8Array(3 * size * size);
+    writeRgb(src, dims, size, rgb, 0);
+    const out = new Float32Array(3 * size * size);
+    writeChw(rgb, { width: size, height: size }, size, tables, out, 0);
+    return out;
+  };
+
+  it.each([
+    ['larger: a centre crop', 5, 7],
+    ['narrower and shorter: zero padding all round', 2, 3],
+    ['wider, shorter', 6, 2],
+    ['exactly the crop', 4, 4],
+  ])('%s matches writeChw', (_, width, height) => {
+    const src = image(width, height);
+    const chw = new Float32Array(3 * 16);
+    writeChw(src, { width, height }, 4, tables, chw, 0);
+    expect(Array.from(viaRgb(src, { width, height }, 4))).toEqual(Array.from(chw));
+  });
+
+  it('reads a held region (the crop libvips cut out) as writeChw does', () => {
+    const full = image(6, 6);
+    const held = cropRegion({ width: 6, height: 6 }, 4);
+    const crop = new Uint8Array(3 * 16);
+    for (let y = 0; y < 4; y++)
+      crop.set(full.subarray(((y + held.top) * 6 + held.left) * 3, ((y + held.top) * 6 + held.left + 4) * 3), y * 12);
+    const out = new Uint8Array(3 * 16 + 5);
+    writeRgb(crop, { width: 6, height: 6 }, 4, out, 5, held);
+    const direct = new Uint8Array(3 * 16);
+    writeRgb(full, { width: 6, height: 6 }, 4, direct, 0);
+    expect(Array.from(out.subarray(5))).toEqual(Array.from(direct));
   });
 });

@@ -59,14 +59,61 @@ export function cropRegion(resized: Dimensions, size: number): Region {
  * unfused `(v * rescale - mean) / std` is off by an ulp in most entries).
  */
 export function normalisationTables(spec: Pick<PreprocessSpec, 'rescaleFactor' | 'mean' | 'std'>): Float32Array[] {
-  const unscale = Math.fround(1 / spec.rescaleFactor);
+  const { mean, std } = normalisationConstants(spec);
   return [0, 1, 2].map((c) => {
-    const mean = Math.fround(Math.fround(spec.mean[c] ?? 0) * unscale);
-    const std = Math.fround(Math.fround(spec.std[c] ?? 1) * unscale);
     const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = Math.fround(v - mean) / std;
+    for (let v = 0; v < 256; v++) table[v] = Math.fround(v - (mean[c] as number)) / (std[c] as number);
     return table;
   });
+}
+
+/**
+ * The per-channel float32 mean and std on the 0..255 scale (rescale folded in): a pixel's model input is
+ * `(v - mean) / std`, two float32 operations, whether {@link normalisationTables} or a graph computes it.
+ */
+export function normalisationConstants(spec: Pick<PreprocessSpec, 'rescaleFactor' | 'mean' | 'std'>): {
+  mean: Float32Array;
+  std: Float32Array;
+} {
+  const unscale = Math.fround(1 / spec.rescaleFactor);
+  const scaled = (values: readonly number[], fallback: number) =>
+    Float32Array.from([0, 1, 2], (c) => Math.fround(Math.fround(values[c] ?? fallback) * unscale));
+  return { mean: scaled(spec.mean, 0), std: scaled(spec.std, 1) };
+}
+
+/**
+ * Centre-crops like {@link writeChw} but writes the crop as packed 8-bit RGB (HWC, `3*size*size` bytes) at
+ * `out[offset]`: what a graph that normalises inside takes. Padding is the value 0, as transformers pads.
+ */
+export function writeRgb(
+  src: Uint8Array,
+  { width, height }: Dimensions,
+  size: number,
+  out: Uint8Array,
+  offset: number,
+  held: Region = { left: 0, top: 0, width, height },
+): void {
+  const top = cropOffset(height, size);
+  const left = cropOffset(width, size);
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(size, width - left);
+  // The common case (an image at least as large as the crop, libvips having cut the crop out) is one copy.
+  if (x0 === 0 && x1 === size && top >= 0 && top + size <= height && held.width === size && held.height === size) {
+    out.set(src.subarray(0, 3 * size * size), offset);
+    return;
+  }
+  for (let y = 0; y < size; y++) {
+    const sy = y + top;
+    const row = offset + 3 * y * size;
+    if (sy < 0 || sy >= height) {
+      out.fill(0, row, row + 3 * size);
+      continue;
+    }
+    out.fill(0, row, row + 3 * x0);
+    out.fill(0, row + 3 * x1, row + 3 * size);
+    const p = ((sy - held.top) * held.width - held.left + x0 + left) * 3;
+    out.set(src.subarray(p, p + 3 * (x1 - x0)), row + 3 * x0);
+  }
 }
 
 /**

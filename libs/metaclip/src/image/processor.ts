@@ -9,7 +9,7 @@ import { readJsonFile } from '../tokenizer/read-json';
 import { type PreprocessSpec, parsePreprocessorConfig } from './config';
 import { type DecodeMode, decodeImage } from './decode';
 import { type ImageLimits, resolveImageLimits } from './limits';
-import { type Dimensions, normalisationTables, resizeTarget, writeChw } from './preprocess';
+import { type Dimensions, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess';
 import { type ImageInput, readImageSource } from './source';
 
 /** What a batch slot holds after {@link ImageProcessor.preprocessBatch}: the original size, or why it failed. */
@@ -91,9 +91,42 @@ export class ImageProcessor {
     if (!Number.isInteger(offset) || offset < 0 || offset + this.floatsPerImage > out.length) {
       throw new RangeError(`no room for ${this.floatsPerImage} floats at offset ${offset} in ${out.length}`);
     }
+    const decoded = await this.#decode(input);
+    writeChw(decoded.rgb, decoded.resized, this.size, this.#tables, out, offset, decoded.region);
+    return decoded.original;
+  }
+
+  /**
+   * Like {@link preprocess}, but writes the centre crop as `3 * size * size` bytes of packed RGB (HWC, before
+   * rescale and normalisation) at `out[offset]`: the input of a vision graph that normalises inside
+   * (`MetaClipModel.embedRgb`). A quarter of the bytes, and no per-pixel arithmetic on this thread.
+   */
+  async preprocessRgb(input: ImageInput, out: Uint8Array, offset: number): Promise<Dimensions> {
+    if (!Number.isInteger(offset) || offset < 0 || offset + this.floatsPerImage > out.length) {
+      throw new RangeError(`no room for ${this.floatsPerImage} bytes at offset ${offset} in ${out.length}`);
+    }
+    const decoded = await this.#decode(input);
+    writeRgb(decoded.rgb, decoded.resized, this.size, out, offset, decoded.region);
+    return decoded.original;
+  }
+
+  /**
+   * Normalises `n` packed-RGB crops (as {@link preprocessRgb} writes them) into CHW floats, `out[i * 3 * S * S]`,
+   * exactly as {@link preprocess} would have: for a vision graph that takes `pixel_values`.
+   */
+  normaliseRgb(rgb: Uint8Array, n: number, out: Float32Array): Float32Array {
+    const per = this.floatsPerImage;
+    const full = { width: this.size, height: this.size };
+    for (let i = 0; i < n; i++) {
+      writeChw(rgb.subarray(i * per, (i + 1) * per), full, this.size, this.#tables, out, i * per);
+    }
+    return out.subarray(0, n * per);
+  }
+
+  async #decode(input: ImageInput) {
     const bytes = await readImageSource(input, this.limits.maxBytes);
     const { resize } = this.spec;
-    const decoded = await decodeImage(bytes, {
+    return decodeImage(bytes, {
       limits: this.limits,
       mode: this.decode,
       kernel: this.spec.kernel,
@@ -101,8 +134,6 @@ export class ImageProcessor {
       crop: this.size,
       source: typeof input === 'string' ? input : undefined,
     });
-    writeChw(decoded.rgb, decoded.resized, this.size, this.#tables, out, offset, decoded.region);
-    return decoded.original;
   }
 
   /**

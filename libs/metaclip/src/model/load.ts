@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { readClipConfig } from '../config/clip-config';
 import { findCheckpoint } from '../convert/checkpoint';
 import { convertModel, readManifest } from '../convert/convert';
-import { EXPORT_DTYPES, type ExportDtype } from '../convert/export-onnx';
+import { EXPORT_DTYPES, type ExportDtype, ONNX_FILES } from '../convert/export-onnx';
 import { ModelLoadError } from '../errors';
 import type { DecodeMode } from '../image/decode';
 import { ImageProcessor } from '../image/processor';
@@ -48,6 +48,12 @@ export interface LoadOptions {
    * with `vision`, `embedTexts` does. A folder with only the combined `model.onnx` always opens both.
    */
   towers?: 'both' | 'vision' | 'text';
+  /**
+   * What the vision tower is fed (default `pixel_values`). `rgb`: packed 8-bit crops (`MetaClipModel.embedRgb`), run
+   * by the converter's `vision_model_rgb.onnx`, which normalises inside; a folder without that graph normalises on
+   * the host and runs `vision_model.onnx`, with the same result. `embedPixels` then throws.
+   */
+  visionInput?: 'pixel_values' | 'rgb';
   /** Cache of converted models; default `$METACLIP_CACHE`, `$XDG_CACHE_HOME/metaclip-batch` or `~/.cache/metaclip-batch`. */
   cacheDir?: string;
   /** Hub revision (for hub ids). */
@@ -80,6 +86,9 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
     : dir;
   const [config, manifest] = await Promise.all([readClipConfig(onnxDir), readManifest(onnxDir)]);
   const files = await onnxFiles(onnxDir, manifest ? '' : onnxSuffix(options.dtype));
+  const rgbFile = path.join(onnxDir, 'onnx', ONNX_FILES.visionRgb);
+  const rgbGraph =
+    options.visionInput === 'rgb' && manifest !== undefined && files.kind === 'separate' && (await isFile(rgbFile));
 
   const towers = options.towers ?? 'both';
   const sessions: ort.InferenceSession[] = [];
@@ -98,7 +107,7 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
       ImageProcessor.fromDir(onnxDir, { decode: options.decode }),
       files.kind === 'separate'
         ? Promise.all([
-            towers !== 'text' ? open(files.vision) : undefined,
+            towers !== 'text' ? open(rgbGraph ? rgbFile : files.vision) : undefined,
             towers !== 'vision' ? open(files.text) : undefined,
           ]).then(([v, t]): Towers => new SeparateTowers(v, t))
         : open(files.combined).then((s): Towers => new CombinedTowers(s, imageShape, special)),
@@ -122,6 +131,8 @@ export async function loadModel(ref: string, options: LoadOptions = {}): Promise
       embedDim: config.projectionDim,
       imageSize: config.vision.imageSize,
       channels,
+      visionInput: options.visionInput ?? 'pixel_values',
+      rgbGraph,
       logitScale,
       tokenizer,
       processor,

@@ -27,6 +27,10 @@ export interface MetaClipModelParts {
   embedDim: number;
   imageSize: number;
   channels: number;
+  /** What the vision tower is fed (`loadModel`'s `visionInput`). */
+  visionInput: 'pixel_values' | 'rgb';
+  /** The vision session takes `rgb` itself (the converter's `vision_model_rgb.onnx`). */
+  rgbGraph: boolean;
   logitScale: number;
   tokenizer: ClipTokenizer;
   processor: ImageProcessor;
@@ -52,6 +56,10 @@ export class MetaClipModel {
   readonly processor: ImageProcessor;
   readonly #towers: Towers;
   readonly #channels: number;
+  readonly #visionInput: 'pixel_values' | 'rgb';
+  readonly #rgbGraph: boolean;
+  /** Float batch of {@link embedRgb} when the graph takes `pixel_values` (normalised on the host). */
+  #normalised: Float32Array | undefined;
   readonly #log: Logger | undefined;
   /** Pixel buffers of {@link embedImages}, reused across calls. */
   readonly #buffers: Float32Array[] = [];
@@ -68,6 +76,8 @@ export class MetaClipModel {
     this.processor = parts.processor;
     this.#towers = parts.towers;
     this.#channels = parts.channels;
+    this.#visionInput = parts.visionInput;
+    this.#rgbGraph = parts.rgbGraph;
     this.#log = parts.logger;
   }
 
@@ -82,6 +92,32 @@ export class MetaClipModel {
    */
   async embedPixels(pixels: Float32Array, n: number): Promise<Float32Array> {
     this.#assertLive();
+    if (this.#visionInput === 'rgb') {
+      throw new Error(`model ${this.ref} was loaded with visionInput 'rgb': use embedRgb`);
+    }
+    return this.#embedFloats(pixels, n);
+  }
+
+  /**
+   * Raw image embeddings of `n` packed 8-bit RGB crops (`ImageProcessor.preprocessRgb`'s `3 * S * S` bytes each,
+   * at least `n` of them in `rgb`). With `loadModel`'s `visionInput: 'rgb'` and the converter's RGB graph, the bytes
+   * are the tensor and the graph normalises; otherwise they are normalised here first. Returns `[n, D]`.
+   */
+  async embedRgb(rgb: Uint8Array, n: number): Promise<Float32Array> {
+    this.#assertLive();
+    const per = this.pixelsPerImage;
+    if (!Number.isInteger(n) || n < 1 || rgb.length < n * per) {
+      throw new RangeError(`embedRgb: need n >= 1 and ${per} bytes per image; got n=${n}, ${rgb.length} bytes`);
+    }
+    if (this.#rgbGraph) {
+      const view = rgb.length === n * per ? rgb : rgb.subarray(0, n * per);
+      return this.#towers.image(new ort.Tensor('uint8', view, [n, this.imageSize, this.imageSize, this.#channels]));
+    }
+    if (!this.#normalised || this.#normalised.length < n * per) this.#normalised = new Float32Array(n * per);
+    return this.#embedFloats(this.processor.normaliseRgb(rgb, n, this.#normalised), n);
+  }
+
+  async #embedFloats(pixels: Float32Array, n: number): Promise<Float32Array> {
     const per = this.pixelsPerImage;
     if (!Number.isInteger(n) || n < 1 || pixels.length < n * per) {
       throw new RangeError(`embedPixels: need n >= 1 and ${per} floats per image; got n=${n}, ${pixels.length} floats`);

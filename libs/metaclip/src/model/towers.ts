@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 
 /** Runs the towers; each call returns raw (unnormalised) embeddings `[n, D]` row-major. */
 export interface Towers {
-  /** pixel_values float32 `[n, C, S, S]`. */
+  /** pixel_values float32 `[n, C, S, S]`, or for a graph that takes `rgb`, uint8 `[n, S, S, C]`. */
   image(pixels: ort.Tensor): Promise<Float32Array>;
   /** input_ids int64 `[n, L]`, padded after the end token; `mask` is the matching attention mask. */
   text(ids: ort.Tensor, mask: () => ort.Tensor): Promise<Float32Array>;
@@ -26,7 +26,8 @@ export class SeparateTowers implements Towers {
 
   async image(pixels: ort.Tensor): Promise<Float32Array> {
     if (!this.vision) throw new Error("this model was loaded without its vision tower (loadModel's towers: 'text')");
-    const out = await this.vision.run({ pixel_values: pixels }, ['image_embeds']);
+    // `pixel_values`, or `rgb` for the converter's vision_model_rgb.onnx: the one input the graph declares.
+    const out = await this.vision.run({ [this.vision.inputNames[0] as string]: pixels }, ['image_embeds']);
     return (out.image_embeds as ort.Tensor).data as Float32Array;
   }
 
