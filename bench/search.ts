@@ -3,9 +3,13 @@
  * neighbours mean something): HNSW build time and peak RSS, index size on disk, warm query latency p50/p99 on the
  * memory-mapped index, recall@10 against exact search, and spherical k-means of all N into K = 1,000 clusters (time,
  * peak RSS). The same code paths as `metaclip index` / `search` / `cluster` (AnnIndex with its defaults,
- * sphericalKMeans). Prints one JSON object as its last stdout line.
+ * sphericalKMeans). Each stage reports wall seconds, CPU seconds of the process (all its threads: on a machine shared
+ * with other work the wall time stretches, the CPU time much less) and the 1-minute load average when it ended; each
+ * stage's figures go to stderr as it ends, so a run stopped early still says what it measured. Prints one JSON
+ * object as its last stdout line.
  *
  * Usage: tsx bench/search.ts [--vectors 1000000] [--dim 512] [--queries 1000] [--kmeans-k 1000] [--seed 1]
+ *   [--stages index,kmeans] (index: exact reference, build, queries; kmeans: the clustering; default both)
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +25,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '1000' },
     'kmeans-k': { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
+    stages: { type: 'string', default: 'index,kmeans' },
   },
 });
 const n = Number(values.vectors);
@@ -28,6 +33,7 @@ const dim = Number(values.dim);
 const nq = Number(values.queries);
 const kmK = Number(values['kmeans-k']);
 const seed = Number(values.seed);
+const stages = new Set(values.stages.split(','));
 const log = (msg: string) => process.stderr.write(`search: ${msg}\n`);
 
 /** Peak resident set (VmHWM) in MiB; `resetPeak` starts a new peak from the current RSS (Linux clear_refs). */
@@ -43,33 +49,47 @@ function resetPeak(): void {
   }
 }
 const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
-const seconds = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const seconds = (t0: number) => round1((performance.now() - t0) / 1000);
+const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+/** Wall and CPU seconds of one stage, and the load average at its end. */
+interface StageTime {
+  s: number;
+  cpuS: number;
+  load: number;
+}
+function startStage(): () => StageTime {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { s: seconds(t0), cpuS: round1((c.user + c.system) / 1e6), load: loadAverage() };
+  };
+}
+const told = (t: StageTime) => `${t.s} s (${t.cpuS} CPU s, load ${t.load})`;
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
 
-const dir = await mkdtemp(path.join(tmpdir(), 'bench-search-'));
-try {
-  let t0 = performance.now();
-  // One draw of n + nq rows around the same centres; the last nq are held out as queries (not in the index).
-  const rows = clusteredVectors(n + nq, dim, 2000, 0.05, seed);
-  const data = rows.subarray(0, n * dim);
-  const queries = rows.subarray(n * dim);
-  log(`generated ${n.toLocaleString('en-US')} x ${dim} vectors in ${seconds(t0)} s`);
-
-  t0 = performance.now();
-  // Exact search materialises query x row distances: 100 queries at a time keep that under 1 GB at 1M rows.
+/** Exact reference, HNSW build (time, peak RSS, size on disk), warm queries on the mapped index, recall@10. */
+function measureIndex(data: Float32Array, queries: Float32Array, dir: string) {
+  let stage = startStage();
+  // usearch's exact search (SIMD, all cores) keeps a query x row distance matrix: 100 queries at a time keep it under
+  // 2 GB at 1M rows.
   const truthKeys = new BigUint64Array(nq * 10);
   for (let s = 0; s < nq; s += 100) {
     const part = exactNearest(data, queries.subarray(s * dim, Math.min(nq, s + 100) * dim), dim, 10);
     truthKeys.set(part.keys, s * 10);
   }
-  const truth = { keys: truthKeys };
-  log(`exact top-10 of ${nq} queries in ${seconds(t0)} s`);
+  const exact = stage();
+  log(`exact top-10 of ${nq} queries against ${n.toLocaleString('en-US')} rows in ${told(exact)}`);
 
   resetPeak();
   const rssBeforeBuild = rssMiB();
-  t0 = performance.now();
+  stage = startStage();
+  const t0 = performance.now();
   const build = AnnIndex.create(dim);
+  // Batches only for the progress lines: usearch spreads each batch over all cores.
   const step = 100_000;
   for (let start = 0; start < n; start += step) {
     const end = Math.min(n, start + step);
@@ -77,14 +97,14 @@ try {
       Array.from({ length: end - start }, (_, i) => start + i),
       data.subarray(start * dim, end * dim),
     );
-    log(`added ${end.toLocaleString('en-US')} (${seconds(t0)} s)`);
+    log(`added ${end.toLocaleString('en-US')} (${seconds(t0)} s, load ${loadAverage()})`);
   }
   const file = path.join(dir, 'hnsw.usearch');
   build.save(file);
-  const buildS = seconds(t0);
+  const built = stage();
   const buildPeak = peakRssMiB();
   const indexMiB = Math.round(statSync(file).size / 2 ** 20);
-  log(`built in ${buildS} s, ${indexMiB} MiB on disk, peak RSS ${buildPeak} MiB (${rssBeforeBuild} before)`);
+  log(`built in ${told(built)}, ${indexMiB} MiB on disk, peak RSS ${buildPeak} MiB (${rssBeforeBuild} before)`);
 
   const served = AnnIndex.open(file, dim, DEFAULT_HNSW, true);
   const q = (i: number) => queries.subarray(i * dim, (i + 1) * dim);
@@ -95,50 +115,71 @@ try {
     const s0 = performance.now();
     const found = served.search(q(i), 10);
     latencies.push(performance.now() - s0);
-    const expected = new Set(Array.from(truth.keys.subarray(i * 10, (i + 1) * 10), Number));
+    const expected = new Set(Array.from(truthKeys.subarray(i * 10, (i + 1) * 10), Number));
     hits += found.filter((h) => expected.has(h.key)).length;
   }
   const recallAt10 = Math.round((hits / (nq * 10)) * 1000) / 1000;
   const p50 = Math.round(quantile(latencies, 0.5) * 1000) / 1000;
   const p99 = Math.round(quantile(latencies, 0.99) * 1000) / 1000;
-  log(`recall@10 ${recallAt10}, query p50 ${p50} ms, p99 ${p99} ms (memory-mapped, one thread)`);
+  const queryLoad = loadAverage();
+  log(`recall@10 ${recallAt10}, query p50 ${p50} ms, p99 ${p99} ms (memory-mapped, one thread, load ${queryLoad})`);
+  return {
+    exact,
+    buildS: built.s,
+    buildCpuS: built.cpuS,
+    buildLoad: built.load,
+    buildPeakRssMiB: buildPeak,
+    rssBeforeBuildMiB: rssBeforeBuild,
+    indexMiB,
+    queryP50Ms: p50,
+    queryP99Ms: p99,
+    queryLoad,
+    recallAt10,
+  };
+}
 
+/** Spherical k-means of all rows into `kmK` clusters: time, peak RSS, empty clusters. */
+function measureKMeans(data: Float32Array) {
   resetPeak();
   const rssBeforeKm = rssMiB();
-  t0 = performance.now();
+  const stage = startStage();
+  const k0 = performance.now();
   const km = sphericalKMeans(data, dim, {
     k: kmK,
     seed,
     onIteration: (i, of) => {
-      if (i % 20 === 0) log(`k-means iteration ${i}/${of} (${seconds(t0)} s)`);
+      if (i % 20 === 0) log(`k-means iteration ${i}/${of} (${seconds(k0)} s, load ${loadAverage()})`);
     },
   });
-  const kmeansS = seconds(t0);
+  const kmeans = stage();
   const kmPeak = peakRssMiB();
   const sizes = new Int32Array(kmK);
   for (const c of km.assignment) sizes[c] = (sizes[c] as number) + 1;
-  log(`k-means ${n} into ${kmK} in ${kmeansS} s, peak RSS ${kmPeak} MiB (${rssBeforeKm} before)`);
+  log(`k-means ${n} into ${kmK} in ${told(kmeans)}, peak RSS ${kmPeak} MiB (${rssBeforeKm} before)`);
+  return {
+    kmeansK: kmK,
+    kmeansS: kmeans.s,
+    kmeansCpuS: kmeans.cpuS,
+    kmeansLoad: kmeans.load,
+    kmeansIterations: km.iterations,
+    kmeansPeakRssMiB: kmPeak,
+    rssBeforeKmeansMiB: rssBeforeKm,
+    kmeansEmptyClusters: sizes.filter((x) => x === 0).length,
+  };
+}
 
-  console.log(
-    JSON.stringify({
-      vectors: n,
-      dim,
-      queries: nq,
-      buildS,
-      buildPeakRssMiB: buildPeak,
-      rssBeforeBuildMiB: rssBeforeBuild,
-      indexMiB,
-      queryP50Ms: p50,
-      queryP99Ms: p99,
-      recallAt10,
-      kmeansK: kmK,
-      kmeansS,
-      kmeansIterations: km.iterations,
-      kmeansPeakRssMiB: kmPeak,
-      rssBeforeKmeansMiB: rssBeforeKm,
-      kmeansEmptyClusters: sizes.filter((x) => x === 0).length,
-    }),
-  );
+const dir = await mkdtemp(path.join(tmpdir(), 'bench-search-'));
+try {
+  log(`load average ${readFileSync('/proc/loadavg', 'utf8').trim()} at start`);
+  const stage = startStage();
+  // One draw of n + nq rows around the same centres; the last nq are held out as queries (not in the index).
+  const rows = clusteredVectors(n + nq, dim, 2000, 0.05, seed);
+  const data = rows.subarray(0, n * dim);
+  const generate = stage();
+  log(`generated ${n.toLocaleString('en-US')} x ${dim} vectors in ${told(generate)}`);
+  const index = stages.has('index') ? measureIndex(data, rows.subarray(n * dim), dir) : {};
+  const kmeans = stages.has('kmeans') ? measureKMeans(data) : {};
+  console.log(JSON.stringify({ vectors: n, dim, queries: nq, generate, ...index, ...kmeans }));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

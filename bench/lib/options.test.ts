@@ -11,6 +11,8 @@ describe('parseOptions', () => {
       threads: 2,
       repeats: 3,
       enqueueUris: 1_000_000,
+      searchVectors: 1_000_000,
+      searchQueries: 1000,
       labels: 'short',
     });
     expect(o.batchSizes).toEqual([1, 4, 8, 16]);
@@ -26,7 +28,16 @@ describe('parseOptions', () => {
     expect(quick.repeats).toBeLessThan(full.repeats);
     expect(quick.e2eImages).toBeLessThan(full.e2eImages);
     expect(quick.enqueueUris).toBeLessThan(full.enqueueUris);
+    expect(quick.searchVectors).toBeLessThan(full.searchVectors);
     expect(quick.batchSizes.length).toBeLessThan(full.batchSizes.length);
+  });
+
+  it('sizes the search measurement from --vectors and --queries', () => {
+    expect(parseOptions(['--only', 'search', '--vectors', '200000', '--queries', '500'], 2)).toMatchObject({
+      searchVectors: 200_000,
+      searchQueries: 500,
+    });
+    expect(() => parseOptions(['--vectors', '0'], 2)).toThrow(UsageError);
   });
 
   it('sweeps large batches on a GPU and takes explicit ones', () => {

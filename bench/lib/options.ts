@@ -53,6 +53,10 @@ export interface BenchOptions {
   peerImages: number;
   /** URIs in the enqueue manifest. */
   enqueueUris: number;
+  /** Vectors in the search measurement's index (and rows of its k-means). */
+  searchVectors: number;
+  /** Held-out queries of the search measurement: its latency sample and its exact reference for recall@10. */
+  searchQueries: number;
   seed: number;
   /**
    * Candidate labels of the e2e and transformers.js runs: `short` (the ten of workload.ts, a short list) or
@@ -95,6 +99,8 @@ Options:
                         JPEGs, photos = 8-12 Mpx camera roll, fixtures = the source folder (BENCH_IMAGES_DIR)
   --images <n>          images per end-to-end repeat
   --uris <n>            URIs in the enqueue manifest (default 1,000,000)
+  --vectors <n>         search: clustered 512-d unit vectors indexed and clustered (default 1,000,000, --quick 100,000)
+  --queries <n>         search: held-out queries timed and checked against exact search (default 1,000)
   --seed <n>            seed of the random model weights (default 1)
   --labels <set>        candidate labels of e2e and transformers.js: short (10, default) | imagenet (1,000)
   --out <file>          also write the JSON report to this file (+ .md and .svg beside it)
@@ -158,6 +164,8 @@ export function parseOptions(argv: readonly string[], cores: number): BenchOptio
     },
     peerImages: (quick ? 16 : 32) * scale,
     enqueueUris: values.uris ? positive(values.uris) : quick ? 200_000 : 1_000_000,
+    searchVectors: values.vectors ? positive(values.vectors) : quick ? 100_000 : 1_000_000,
+    searchQueries: values.queries ? positive(values.queries) : 1000,
     seed: values.seed ? nonNegative(values.seed) : 1,
     labels,
     out: values.out,
@@ -185,6 +193,8 @@ function parse(argv: readonly string[]) {
       repeats: { type: 'string' },
       images: { type: 'string' },
       uris: { type: 'string' },
+      vectors: { type: 'string' },
+      queries: { type: 'string' },
       seed: { type: 'string' },
       labels: { type: 'string' },
       out: { type: 'string' },

@@ -45,15 +45,15 @@ export function mainCorpus(ctx: SuiteContext): CorpusFiles {
 }
 
 /**
- * Runs `script` (relative to the repo root) with the time limit of this run's size; `command` is its interpreter
- * (default this Node with tsx).
+ * Runs `script` (relative to the repo root) with the time limit of this run's size (or `timeoutMs`); `command` is
+ * its interpreter (default this Node with tsx).
  */
 export function runScript(
   ctx: SuiteContext,
   script: string,
   args: (string | number)[],
   label: string,
-  extra: { command?: string[]; env?: NodeJS.ProcessEnv } = {},
+  extra: { command?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<unknown> {
   if (!existsSync(path.join(REPO_ROOT, script))) throw new Error(`${script} is not there`);
   return runJsonScript(script, args.map(String), {

@@ -1,7 +1,7 @@
 import { seededRandom } from '@metaclip-batch/random';
 import { exactNearest } from './ann';
 import { requirePositiveInt, SearchError } from './errors';
-import { normalizeInPlace, rowDot } from './vectors';
+import { normalizeInPlace } from './vectors';
 
 /** Options of {@link sphericalKMeans}. */
 export interface KMeansOptions {
@@ -80,39 +80,52 @@ export function sphericalKMeans(data: Float32Array, dim: number, opts: KMeansOpt
   return { centroids, assignment, score, iterations: done };
 }
 
-/** k-means++ (cosine distance) on a sample of up to 8k + 1,024 rows: one pass per centroid over the sample. */
+/**
+ * k-means++ (cosine distance) on a sample of up to 8k + 1,024 rows: per centroid, one SIMD pass over the sample (the
+ * sample as queries against the one new centre), so seeding 1,000 clusters costs seconds, not minutes of JS loops.
+ */
 function kMeansPlusPlus(data: Float32Array, dim: number, k: number, rand: () => number): Float32Array {
   const n = data.length / dim;
   const m = Math.min(n, 8 * k + 1024);
-  const sample = m === n ? Int32Array.from({ length: n }, (_, i) => i) : sampleRows(n, m, rand);
+  // One contiguous copy: exactNearest would otherwise copy a view of `data` once per centroid.
+  const rows = m === n ? data.slice() : gatherRows(data, dim, sampleRows(n, m, rand));
   const centroids = new Float32Array(k * dim);
   const dist = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
-  let pick = sample[Math.floor(rand() * m)] as number;
+  let pick = Math.floor(rand() * m);
   for (let c = 0; c < k; c++) {
     const center = centroids.subarray(c * dim, (c + 1) * dim);
-    center.set(data.subarray(pick * dim, (pick + 1) * dim));
+    center.set(rows.subarray(pick * dim, (pick + 1) * dim));
     normalizeInPlace(center);
+    const { scores } = exactNearest(center, rows, dim, 1);
     let total = 0;
     for (let s = 0; s < m; s++) {
-      const d = Math.max(0, 1 - rowDot(data, dim, sample[s] as number, center));
+      const d = Math.max(0, 1 - (scores[s] as number));
       if (d * d < (dist[s] as number)) dist[s] = d * d;
       total += dist[s] as number;
     }
     // Next centre: a sample row with probability proportional to its squared distance (uniform if all are 0).
     let r = rand() * total;
-    let chosen = Math.floor(rand() * m);
+    pick = Math.floor(rand() * m);
     if (total > 0) {
       for (let s = 0; s < m; s++) {
         r -= dist[s] as number;
         if (r <= 0) {
-          chosen = s;
+          pick = s;
           break;
         }
       }
     }
-    pick = sample[chosen] as number;
   }
   return centroids;
+}
+
+/** The rows `which` of `data`, copied into one contiguous matrix. */
+function gatherRows(data: Float32Array, dim: number, which: Int32Array): Float32Array {
+  const out = new Float32Array(which.length * dim);
+  which.forEach((i, s) => {
+    out.set(data.subarray(i * dim, (i + 1) * dim), s * dim);
+  });
+  return out;
 }
 
 /** `m` distinct row numbers out of `n`, sorted (partial Fisher-Yates over a sparse map). */
