@@ -125,6 +125,31 @@ describe('enqueue from an S3 Inventory report', () => {
     expect(await urisOf('inv-day2')).toEqual(['s3://photos/2026/b+c.png', 's3://photos/2026/g.jpg']);
   });
 
+  it('`.../<config>/*/manifest.json` reads the newest report, on S3 and on local disk', async () => {
+    const newest = [entry('2026/newest.jpg', 'n1')];
+    for (const [dest, storage] of [
+      ['s3://inventory-dest/series/', { env: s3.env }],
+      [path.join(localDest, 'series'), {}],
+    ] as const) {
+      let last = '';
+      for (const [date, entries] of [
+        ['2026-11-30T00-00Z', ENTRIES],
+        ['2026-12-02T00-00Z', newest],
+        ['2026-12-01T00-00Z', ENTRIES],
+      ] as const) {
+        last = await writeInventory(dest, { sourceBucket: 'photos', format: 'CSV', entries, date, storage });
+      }
+      const series = last.replace('2026-12-01T00-00Z', '*');
+      const runId = `inv-newest-${dest.startsWith('s3') ? 's3' : 'local'}`;
+      const r = await enqueue(series, runId);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await urisOf(runId)).toEqual(['s3://photos/2026/newest.jpg']);
+    }
+    const none = await enqueue('s3://inventory-dest/nothing/photos/all/*/manifest.json', 'inv-none');
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('no S3 Inventory report (<date>/manifest.json) under s3://inventory-dest/nothing/');
+  });
+
   it('a malformed manifest fails before any run is created, naming what is wrong', async () => {
     const bucket = storageFor('s3://inventory-dest/', { env: s3.env });
     await bucket.put(

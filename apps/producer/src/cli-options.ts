@@ -11,7 +11,8 @@ Examples:
   $ metaclip-producer enqueue --source uris.jsonl --output s3://b/out/ --model ./m --labels a,b --run-id nightly-1
 
 Sources: an S3 prefix, a local folder (recursive; images kept by extension), a manifest file (.txt: one URI or path
-per line; .jsonl: {"uri": ..., "etag": ...} per line) or an S3 Inventory report's manifest.json (CSV or Parquet). Without --run-id the run id is
+per line; .jsonl: {"uri": ..., "etag": ...} per line) or an S3 Inventory report's manifest.json (CSV or Parquet;
+.../<config>/*/manifest.json: its newest report). Without --run-id the run id is
 <source>-<UTC date>-<hash of the options>: the same command on the same day names the same run and adds nothing.
 Environment: as metaclip-producer --help lists it, and AWS_* for S3.`;
 

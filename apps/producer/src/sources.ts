@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
-import type { SourceObject } from '@metaclip-batch/jobs';
+import { type SourceObject, sourceSeries } from '@metaclip-batch/jobs';
 import {
   isImageKey,
   isInventoryManifestName,
   type ListOptions,
+  listFolders,
   openInventory,
   parseUri,
   type StorageOptions,
@@ -11,6 +12,25 @@ import {
 } from '@metaclip-batch/storage';
 import { ConfigError } from './config';
 import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file';
+
+/** The tail of a source naming the newest report of an S3 Inventory configuration: `.../<config>/*\/manifest.json`. */
+const NEWEST_REPORT = '/*/manifest.json';
+
+/**
+ * The newest report of the inventory configuration `series` names (`.../<config>/*\/manifest.json`): its dated
+ * folders newest first, the first whose manifest exists (S3 writes the manifest once the report is complete).
+ *
+ * @throws {@link ConfigError} when the configuration has no report yet.
+ */
+async function newestReport(series: string, storage: StorageOptions): Promise<string> {
+  const base = series.slice(0, -NEWEST_REPORT.length + 1);
+  const reports = (await listFolders(base, storage))
+    .map((folder) => `${folder}manifest.json`)
+    .filter((manifest) => sourceSeries(manifest) === series)
+    .reverse();
+  for (const manifest of reports) if (await storageFor(manifest, storage).head(manifest)) return manifest;
+  throw new ConfigError([`--source: no S3 Inventory report (<date>/manifest.json) under ${base}`]);
+}
 
 /** What a source turned out to be. */
 export type SourceKind = 'prefix' | 'folder' | 'manifest' | 'inventory';
@@ -27,7 +47,8 @@ export interface OpenedSource {
  * `list.parallelism` requests at once) or a local folder (recursive) lists every object under it in bytewise key
  * order and keeps images by extension; a manifest file (`.txt`, `.jsonl`, local or on S3)
  * yields its entries in file order, all of them (a manifest is an explicit choice, extensions or not); an S3
- * Inventory report (its `manifest.json`, local or on S3) yields the current objects it lists, in report order, and
+ * Inventory report (its `manifest.json`, local or on S3; `.../<config>/*\/manifest.json` for the configuration's
+ * newest report, what a schedule wants) yields the current objects it lists, in report order, and
  * keeps images by extension, as a listing does (see `openInventory`; a malformed manifest fails here).
  *
  * A folder entry that cannot be read (a looping or dangling symlink, no permission, removed while listed) is passed
@@ -48,11 +69,16 @@ export async function openSource(
       else skipped++;
     }
   };
-  const inventory = async (): Promise<OpenedSource> => ({
-    kind: 'inventory',
-    objects: imagesOnly((await openInventory(source, storage)).objects),
-    skipped: () => skipped,
-  });
+  const inventory = async (): Promise<OpenedSource> => {
+    const report = source.endsWith(NEWEST_REPORT) ? await newestReport(source, storage) : source;
+    return {
+      kind: 'inventory',
+      objects: imagesOnly((await openInventory(report, storage)).objects),
+      skipped: () => skipped,
+    };
+  };
+  // Before the local existence check: the newest-report form names no file itself.
+  if (source.endsWith(NEWEST_REPORT)) return inventory();
   if (parsed.scheme === 's3') {
     if (isInventoryManifestName(parsed.key)) return inventory();
     if (isManifestName(parsed.key)) {

@@ -6,7 +6,7 @@ export {
   RetryableStorageError,
   StorageError,
 } from './errors';
-export { type Inventory, openInventory } from './inventory';
+export { type Inventory, listFolders, openInventory } from './inventory';
 export {
   type InventoryFile,
   type InventoryFormat,

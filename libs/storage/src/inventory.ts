@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -7,6 +7,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { FormatError } from './errors';
 import { badInventory, type InventoryManifest, normalizeColumn, parseInventoryManifest } from './inventory-manifest';
 import { csvRow, type InventoryRow, rowObject } from './inventory-rows';
+import type { S3Storage } from './s3';
 import { type StorageOptions, storageFor } from './storage';
 import type { ObjectInfo } from './types';
 import { parseUri } from './uri';
@@ -69,6 +70,30 @@ async function* inventoryObjects(
       if (obj !== null) yield obj;
     }
   }
+}
+
+/**
+ * The sub-folders directly under `prefix` (`s3://bucket/a/` or a local folder ending in `/`), as URIs ending in `/`,
+ * sorted: where an inventory configuration keeps its dated reports (one delimiter listing on S3).
+ */
+export async function listFolders(prefix: string, opts: StorageOptions = {}): Promise<string[]> {
+  const parsed = parseUri(prefix);
+  if (parsed.scheme === 'file') {
+    const entries = await readdir(parsed.path, { withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(parsed.path, e.name, '/'))
+      .sort();
+  }
+  const s3 = storageFor(prefix, opts) as S3Storage;
+  const folders: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.listPage(prefix, { delimiter: '/', ...(token ? { token } : {}) });
+    folders.push(...page.prefixes);
+    token = page.next;
+  } while (token !== undefined);
+  return folders.sort();
 }
 
 /** Where the manifest's data file keys resolve: its bucket, or the local folder mirroring that bucket. */
