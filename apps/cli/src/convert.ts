@@ -40,8 +40,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         'With --random: writes a checkpoint with random weights (seeded) in the Hugging Face layout, with the shapes\n' +
         'of --config: MetaCLIP 1 b32, b16, l14, h14, bigG14; MetaCLIP 2 worldwide mc2-h14 (quick_gelu), mc2-h14-378,\n' +
         'mc2-bigG14, mc2-bigG14-378 and the distilled mc2-s16, mc2-m16, mc2-b32, mc2-b16, mc2-l14 (XLM-V vocabulary,\n' +
-        'placeholder tokenizer); tiny: the test fixture. Weights are streamed to disk tensor by tensor, so the\n' +
-        'biggest shapes write and convert within a few GB of memory. Prints {"out",...}.',
+        'placeholder tokenizer); tiny: the test fixture. Weights are streamed to disk in 4 MB chunks, so the\n' +
+        'biggest shapes write and convert in about half a GB of memory. Prints {"out",...}.',
     )
     .addOption(new Option('--model <ref>', 'checkpoint folder or hub id org/name[@revision]').conflicts('random'))
     .addOption(new Option('--revision <rev>', 'hub branch, tag or commit'))
