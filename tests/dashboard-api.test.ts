@@ -162,6 +162,44 @@ describe('with credentials', () => {
   });
 });
 
+describe('Bull Board: read-only unless the request has the admin credentials', () => {
+  const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+  let dash: SpawnedDashboard;
+  beforeAll(async () => {
+    dash = await spawnDashboard(['--key-prefix', fx.prefix], {
+      METACLIP_DASHBOARD_TOKEN: TOKEN,
+      METACLIP_DASHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
+    });
+  });
+  afterAll(async () => {
+    await dash.stop();
+  });
+
+  const put = async (path: string, token: string) =>
+    (
+      await fetch(`${dash.url}queues/api/queues/${fx.queueName}/${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).status;
+
+  it('refuses a remove and a retry with the plain token, and lets the admin token remove a job', async () => {
+    const [job] = await fx.queue.getJobs(['completed']);
+    const jobId = job?.id as string;
+    expect(jobId).toBeTruthy();
+    // Both can read.
+    for (const token of [TOKEN, ADMIN_TOKEN]) {
+      expect((await get(`${dash.url}queues/api/queues`, { authorization: `Bearer ${token}` })).status).toBe(200);
+    }
+    expect(await put(`${jobId}/clean`, TOKEN)).toBe(405);
+    expect(await put('retry/completed', TOKEN)).toBe(405);
+    expect(await fx.queue.getJob(jobId)).toBeTruthy();
+
+    expect(await put(`${jobId}/clean`, ADMIN_TOKEN)).toBeLessThan(300);
+    expect(await fx.queue.getJob(jobId)).toBeFalsy();
+  });
+});
+
 describe('without Redis', () => {
   it('stays alive but not ready, and says why', async () => {
     // Nothing listens on port 1: the dashboard starts, keeps reconnecting, and answers the probes.

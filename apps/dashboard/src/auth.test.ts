@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAuthorized } from './auth';
+import { isAdmin, isAuthorized } from './auth';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -34,5 +34,21 @@ describe('isAuthorized', () => {
 
   it('lets everything through when no credentials are configured (loopback only)', () => {
     expect(isAuthorized(undefined, {})).toBe(true);
+  });
+});
+
+describe('isAdmin', () => {
+  const auth = { token: 'plain-token-0123456789', admin: { token: 'admin-token-0123456789' } };
+
+  it('is true only for the admin credentials; the plain ones still authorize', () => {
+    expect(isAdmin('Bearer admin-token-0123456789', auth)).toBe(true);
+    expect(isAdmin('Bearer plain-token-0123456789', auth)).toBe(false);
+    expect(isAuthorized('Bearer plain-token-0123456789', auth)).toBe(true);
+    expect(isAuthorized('Bearer admin-token-0123456789', auth)).toBe(true);
+  });
+
+  it('is false when no admin credentials are configured, even on an open dashboard', () => {
+    expect(isAdmin(undefined, {})).toBe(false);
+    expect(isAdmin('Bearer plain-token-0123456789', { token: 'plain-token-0123456789' })).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { AuthConfig } from './config';
+import type { AuthConfig, Credentials } from './config';
 import { hasCredentials } from './config';
 
 /** Compare secrets in constant time; hashing first makes the lengths equal, so the length does not leak either. */
@@ -17,6 +17,18 @@ function safeEqual(a: string, b: string): boolean {
  */
 export function isAuthorized(header: string | undefined, auth: AuthConfig): boolean {
   if (!hasCredentials(auth)) return true;
+  return matches(header, auth) || (auth.admin !== undefined && matches(header, auth.admin));
+}
+
+/**
+ * Pure: whether the request carries the admin credentials, which alone may act in Bull Board. False whenever none
+ * are configured, also on an open loopback dashboard: acting on jobs is always an explicit grant.
+ */
+export function isAdmin(header: string | undefined, auth: AuthConfig): boolean {
+  return auth.admin !== undefined && hasCredentials(auth.admin) && matches(header, auth.admin);
+}
+
+function matches(header: string | undefined, auth: Credentials): boolean {
   if (header === undefined) return false;
   const space = header.indexOf(' ');
   if (space < 0) return false;
@@ -40,9 +52,10 @@ export function isAuthorized(header: string | undefined, auth: AuthConfig): bool
  * browser for a login; otherwise it names the bearer scheme.
  */
 export function requireAuth(auth: AuthConfig): RequestHandler {
-  const challenge = auth.basic
-    ? 'Basic realm="metaclip-dashboard", charset="UTF-8"'
-    : 'Bearer realm="metaclip-dashboard"';
+  const challenge =
+    auth.basic || auth.admin?.basic
+      ? 'Basic realm="metaclip-dashboard", charset="UTF-8"'
+      : 'Bearer realm="metaclip-dashboard"';
   return (req, res, next) => {
     if (isAuthorized(req.headers.authorization, auth)) {
       next();

@@ -13,10 +13,19 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Shortest basic-auth password accepted. */
 export const MIN_PASSWORD_LENGTH = 12;
 
-/** Credentials the dashboard accepts; either, both or none may be configured. */
-export interface AuthConfig {
+/** One set of credentials: a bearer token, basic credentials, either or both. */
+export interface Credentials {
   basic?: { user: string; password: string };
   token?: string;
+}
+
+/**
+ * Credentials the dashboard accepts; either, both or none may be configured. `admin` ones also let Bull Board
+ * retry, promote and remove jobs; with the others (or none) it is read-only, since a job removed there is gone
+ * behind the run store's back.
+ */
+export interface AuthConfig extends Credentials {
+  admin?: Credentials;
 }
 
 /** Validated dashboard settings. Holds secrets: log {@link describeConfig} instead. */
@@ -120,9 +129,37 @@ export const DASHBOARD_SETTINGS = defineSettings({
     schema: z.string().min(MIN_PASSWORD_LENGTH, `needs at least ${MIN_PASSWORD_LENGTH} characters`).optional(),
     help: `basic-auth password (at least ${MIN_PASSWORD_LENGTH} characters)`,
   },
+  adminToken: {
+    env: 'METACLIP_DASHBOARD_ADMIN_TOKEN',
+    secret: true,
+    schema: z.string().min(MIN_TOKEN_LENGTH, `needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+    help: 'bearer token that may also act in Bull Board (retry, promote, remove jobs); Bull Board is read-only otherwise',
+  },
+  adminUser: {
+    env: 'METACLIP_DASHBOARD_ADMIN_USER',
+    schema: z
+      .string()
+      .refine((u) => !u.includes(':'), 'cannot contain ":"')
+      .optional(),
+    help: 'basic-auth user that may also act in Bull Board (with METACLIP_DASHBOARD_ADMIN_PASSWORD)',
+  },
+  adminPassword: {
+    env: 'METACLIP_DASHBOARD_ADMIN_PASSWORD',
+    secret: true,
+    schema: z.string().min(MIN_PASSWORD_LENGTH, `needs at least ${MIN_PASSWORD_LENGTH} characters`).optional(),
+    help: `password of the admin user (at least ${MIN_PASSWORD_LENGTH} characters)`,
+  },
 });
 
 const BOTH_OR_NEITHER = `set both ${DASHBOARD_SETTINGS.user.env} and ${DASHBOARD_SETTINGS.password.env} for basic auth, or neither`;
+const ADMIN_BOTH_OR_NEITHER = `set both ${DASHBOARD_SETTINGS.adminUser.env} and ${DASHBOARD_SETTINGS.adminPassword.env}, or neither`;
+
+function credentials(user: string | undefined, password: string | undefined, token: string | undefined): Credentials {
+  return {
+    ...(user !== undefined && password !== undefined ? { basic: { user, password } } : {}),
+    ...(token !== undefined ? { token } : {}),
+  };
+}
 
 /**
  * Pure: build the settings from flags and environment (flags win) and check that they are safe to serve.
@@ -133,23 +170,22 @@ export function resolveConfig(
   flags: Record<string, unknown>,
   env: Record<string, string | undefined>,
 ): DashboardConfig {
-  const { token, user, password, queue, discoverInterval, runs, ...rest } = resolveSettings(
-    DASHBOARD_SETTINGS,
-    { flags, env },
-    (s) =>
-      (s.user === undefined) === (s.password === undefined)
+  const { token, user, password, adminToken, adminUser, adminPassword, queue, discoverInterval, runs, ...rest } =
+    resolveSettings(DASHBOARD_SETTINGS, { flags, env }, (s) => [
+      ...((s.user === undefined) === (s.password === undefined)
         ? []
-        : [{ key: s.user === undefined ? 'user' : 'password', message: BOTH_OR_NEITHER }],
-  );
+        : [{ key: s.user === undefined ? 'user' : 'password', message: BOTH_OR_NEITHER }]),
+      ...((s.adminUser === undefined) === (s.adminPassword === undefined)
+        ? []
+        : [{ key: s.adminUser === undefined ? 'adminUser' : 'adminPassword', message: ADMIN_BOTH_OR_NEITHER }]),
+    ]);
+  const admin = credentials(adminUser, adminPassword, adminToken);
   const config: DashboardConfig = {
     ...rest,
     queues: queue,
     discoverIntervalMs: discoverInterval,
     runsLimit: runs,
-    auth: {
-      ...(user !== undefined && password !== undefined ? { basic: { user, password } } : {}),
-      ...(token !== undefined ? { token } : {}),
-    },
+    auth: { ...credentials(user, password, token), ...(hasCredentials(admin) ? { admin } : {}) },
   };
   checkBindSafety(config);
   return config;
@@ -161,9 +197,11 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-/** Whether any credentials are configured. */
+/** Whether any credentials are configured (admin ones included). */
 export function hasCredentials(auth: AuthConfig): boolean {
-  return auth.basic !== undefined || auth.token !== undefined;
+  return (
+    auth.basic !== undefined || auth.token !== undefined || (auth.admin !== undefined && hasCredentials(auth.admin))
+  );
 }
 
 /**
@@ -198,6 +236,10 @@ export function describeConfig(config: DashboardConfig): Record<string, unknown>
     discoverIntervalMs: config.discoverIntervalMs,
     runsLimit: config.runsLimit,
     publishedHost: config.publishedHost,
-    auth: [config.auth.basic ? 'basic' : null, config.auth.token ? 'bearer' : null].filter(Boolean),
+    auth: [
+      config.auth.basic ? 'basic' : null,
+      config.auth.token ? 'bearer' : null,
+      config.auth.admin ? 'admin' : null,
+    ].filter(Boolean),
   };
 }

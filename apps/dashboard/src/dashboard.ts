@@ -4,6 +4,7 @@ import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
 import { connectRedis, RunStore } from '@metaclip-batch/jobs';
 import { createQueueMetrics, type Logger } from '@metaclip-batch/telemetry';
+import type { Router } from 'express';
 import type { DashboardConfig } from './config';
 import { QueueRegistry, wantedQueues } from './queue-registry';
 import { createDashboardApp } from './server';
@@ -34,13 +35,20 @@ export async function startDashboard(config: DashboardConfig, logger: Logger): P
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const store = new RunStore(redis, config.keyPrefix);
 
-  const serverAdapter = new ExpressAdapter().setBasePath('/queues');
-  const board = createBullBoard({
-    queues: [],
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'metaclip-batch' } },
-  });
-  const registry = new QueueRegistry(board, redis, logger);
+  // Two boards over the same queues: Bull Board's read-only mode is per queue adapter, not per request, so
+  // requests with the admin credentials are routed to the board that may act and all others to the read-only one.
+  const board = (readOnly: boolean) => {
+    const serverAdapter = new ExpressAdapter().setBasePath('/queues');
+    const controls = createBullBoard({
+      queues: [],
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'metaclip-batch' } },
+    });
+    return { controls, readOnly, router: serverAdapter.getRouter() as Router };
+  };
+  const readOnlyBoard = board(true);
+  const adminBoard = board(false);
+  const registry = new QueueRegistry([readOnlyBoard, adminBoard], redis, logger);
 
   const discover = async () => {
     const runs = await store.list(config.runsLimit);
@@ -65,7 +73,7 @@ export async function startDashboard(config: DashboardConfig, logger: Logger): P
     pollMs: POLL_MS,
     store,
     registry,
-    boardRouter: serverAdapter.getRouter(),
+    boardRouters: { readOnly: readOnlyBoard.router, admin: adminBoard.router },
     redis,
     metrics: createQueueMetrics(() => registry.summaries()),
     logger,

@@ -14,7 +14,14 @@ export {
 } from './config';
 export { POLL_MS, type RunningDashboard, startDashboard } from './dashboard';
 export { escapeHtml, renderQueueRow, renderRunRow, renderRunsPage } from './page';
-export { type BoardControls, planQueueChanges, QueueRegistry, type QueueSummary, wantedQueues } from './queue-registry';
+export {
+  type Board,
+  type BoardControls,
+  planQueueChanges,
+  QueueRegistry,
+  type QueueSummary,
+  wantedQueues,
+} from './queue-registry';
 export {
   formatDuration,
   formatRate,

@@ -9,6 +9,12 @@ export interface BoardControls {
   removeQueue(name: string): void;
 }
 
+/** A board and whether its queues refuse every action (Bull Board's `readOnlyMode`). */
+export interface Board {
+  controls: BoardControls;
+  readOnly: boolean;
+}
+
 /** Job counts of one queue, as the runs page shows them (and `/metrics` exports them). */
 export interface QueueSummary extends QueueCounts {
   /** Worker processes connected to the queue. */
@@ -56,7 +62,7 @@ export class QueueRegistry {
   private readonly queues = new Map<string, Queue<unknown, unknown, string>>();
 
   constructor(
-    private readonly board: BoardControls,
+    private readonly boards: readonly Board[],
     private readonly connection: RedisClient,
     private readonly logger: Logger,
   ) {}
@@ -72,12 +78,12 @@ export class QueueRegistry {
     for (const name of add) {
       const queue = createQueue<unknown>(name, this.connection);
       this.queues.set(name, queue);
-      this.board.addQueue(new BullMQAdapter(queue));
+      for (const b of this.boards) b.controls.addQueue(new BullMQAdapter(queue, { readOnlyMode: b.readOnly }));
     }
     for (const name of remove) {
       const queue = this.queues.get(name);
       this.queues.delete(name);
-      this.board.removeQueue(name);
+      for (const b of this.boards) b.controls.removeQueue(name);
       await queue?.close();
     }
     if (add.length + remove.length > 0) this.logger.info({ added: add, removed: remove }, 'queues updated');

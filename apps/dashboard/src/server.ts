@@ -11,7 +11,7 @@ import {
 import { SearchError } from '@metaclip-batch/search';
 import type { Logger, QueueMetrics } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import { requireAuth } from './auth';
+import { isAdmin, requireAuth } from './auth';
 import type { AuthConfig } from './config';
 import { exploreRouters, searchErrorStatus } from './explore';
 import { PAGE_CSP, renderRunsPage } from './page';
@@ -44,7 +44,8 @@ export interface DashboardAppDeps {
   store: RunStore;
   registry: QueueRegistry;
   /** Bull Board's router, mounted at `/queues`. */
-  boardRouter: Router;
+  /** Bull Board for requests with the admin credentials, and the read-only one for all others. */
+  boardRouters: { readOnly: Router; admin: Router };
   redis: RedisClient;
   /** What `/metrics` serves. */
   metrics: Pick<QueueMetrics, 'contentType' | 'render'>;
@@ -141,7 +142,13 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   });
   app.use('/api', api, explore.api);
 
-  app.use('/queues', deps.boardRouter);
+  app.use('/queues', (req, res, next) =>
+    (isAdmin(req.headers.authorization, deps.auth) ? deps.boardRouters.admin : deps.boardRouters.readOnly)(
+      req,
+      res,
+      next,
+    ),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
