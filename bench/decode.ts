@@ -1,8 +1,9 @@
 /**
  * Decode + preprocess cost on one corpus, beside the floor of this stack. Three measurements on the same files, read
  * into memory first (file reads are the pipeline's business, not decoding's):
- * - ours, one image at a time: `ImageProcessor.preprocess` (decode, EXIF orientation, resize, centre crop,
- *   normalise into a float batch slot): process CPU per image;
+ * - ours, one image at a time: `ImageProcessor.preprocessRgb` (decode, EXIF orientation, resize, centre crop into
+ *   an 8-bit RGB slot, as the worker runs it; its vision graph normalises): process CPU per image; beside it, for
+ *   the record, `preprocess` (the same normalised into float CHW on the host, the path before the RGB graph);
  * - ours with `--decode fast` (shrink-on-load where the format has it), one image at a time: CPU per image;
  * - the floor, one image at a time: a plain `sharp(buf).resize(size, size)` to the model's input size (cover fit, so
  *   resize + centre crop, 8-bit output): what any decoder on this stack pays at least;
@@ -10,7 +11,7 @@
  * Both one-at-a-time passes run on one libvips thread with sharp's cache off (as the worker runs it), alternately, so
  * a burst of other load lands on both. Run by bench/run.ts in its own process; prints one JSON object as its last
  * stdout line: `{ samples: number[] /* batch-parallel img/s per repeat *\/, oneAtATime: number[], images, batch,
- *   concurrency, cores, cpuMsPerImage /* ours *\/, fastCpuMsPerImage, floorCpuMsPerImage, ceilingImgS /* cores / ours *\/,
+ *   concurrency, cores, cpuMsPerImage /* ours *\/, floatCpuMsPerImage, fastCpuMsPerImage, floorCpuMsPerImage, ceilingImgS /* cores / ours *\/,
  *   floorCeilingImgS /* cores / floor *\/ }`.
  *
  * Usage: tsx bench/decode.ts [--model <dir with preprocessor_config.json>] [--images-dir <dir>] [--images 256]
@@ -46,6 +47,7 @@ const processor = await ImageProcessor.fromDir(values.model);
 const fastProcessor = await ImageProcessor.fromDir(values.model, { decode: 'fast' });
 const buffers = await Promise.all(cycle(fixtureImages(values['images-dir']), images).map((f) => readFile(f)));
 const slots = new Float32Array(batch * processor.floatsPerImage);
+const rgbSlot = new Uint8Array(processor.floatsPerImage);
 const size = processor.size;
 
 /** Process CPU milliseconds per image of one pass (user + system, every thread). */
@@ -57,10 +59,13 @@ async function cpuPass(pass: () => Promise<void>): Promise<number> {
 }
 
 const ours = async () => {
+  for (const buf of buffers) await processor.preprocessRgb(buf, rgbSlot, 0);
+};
+const float = async () => {
   for (const buf of buffers) await processor.preprocess(buf, slots, 0);
 };
 const fast = async () => {
-  for (const buf of buffers) await fastProcessor.preprocess(buf, slots, 0);
+  for (const buf of buffers) await fastProcessor.preprocessRgb(buf, rgbSlot, 0);
 };
 const floor = async () => {
   for (const buf of buffers) await sharp(buf).resize(size, size).raw().toBuffer();
@@ -68,9 +73,11 @@ const floor = async () => {
 
 // Untimed first passes (page cache, JIT), then alternate passes of ours and the floor.
 await ours();
+await float();
 await fast();
 await floor();
 const oursMs: number[] = [];
+const floatMs: number[] = [];
 const fastMs: number[] = [];
 const floorMs: number[] = [];
 const oneAtATime: number[] = [];
@@ -78,10 +85,12 @@ for (let r = 0; r < repeats; r++) {
   const t0 = performance.now();
   oursMs.push(await cpuPass(ours));
   oneAtATime.push(rate(buffers.length, performance.now() - t0));
+  floatMs.push(await cpuPass(float));
   fastMs.push(await cpuPass(fast));
   floorMs.push(await cpuPass(floor));
   process.stderr.write(
-    `decode: CPU per image: ours ${oursMs.at(-1)?.toFixed(2)} ms, --decode fast ${fastMs.at(-1)?.toFixed(2)} ms, ` +
+    `decode: CPU per image: ours ${oursMs.at(-1)?.toFixed(2)} ms (float pixels on the host: ` +
+      `${floatMs.at(-1)?.toFixed(2)} ms), --decode fast ${fastMs.at(-1)?.toFixed(2)} ms, ` +
       `floor ${floorMs.at(-1)?.toFixed(2)} ms\n`,
   );
 }
@@ -112,6 +121,7 @@ process.stdout.write(
     cores,
     cpuMsPerImage: r2(cpuMsPerImage),
     fastCpuMsPerImage: r2(summarize(fastMs).median),
+    floatCpuMsPerImage: r2(summarize(floatMs).median),
     floorCpuMsPerImage: r2(floorCpuMsPerImage),
     cpuMsSamples: oursMs.map(r2),
     fastCpuMsSamples: fastMs.map(r2),

@@ -71,6 +71,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     decode: config.decode,
     intraOpThreads: config.threads,
     spinning: SESSION_SPINNING,
+    // Pixel slots hold packed 8-bit RGB; the converter's RGB graph normalises them (see pixel-arena.ts).
+    visionInput: 'rgb',
     // With vision threads, this thread only embeds label lists.
     towers: plan.visionThreads > 0 ? 'text' : 'both',
     logger: log,

@@ -9,13 +9,14 @@ describe('pixel arena', () => {
   it('holds every slot in one shared buffer, one image each, none overlapping', async () => {
     const arena = createPixelArena({ maxQueue: 2, maxBatch: 1, inflight: 1, fetches: 1 }, 4);
     expect(arena.pool.size).toBe(4);
-    expect(arena.buffer.byteLength).toBe(4 * pixelsPerImage(4) * 4);
+    // One byte per value: packed 8-bit RGB, normalised by the graph.
+    expect(arena.buffer.byteLength).toBe(4 * pixelsPerImage(4));
     const slots = await Promise.all(Array.from({ length: 4 }, () => arena.pool.acquire()));
     slots.forEach((slot, i) => {
       expect(slot.buffer).toBe(arena.buffer);
       slot.fill(i + 1);
     });
-    expect(new Set(new Float32Array(arena.buffer))).toEqual(new Set([1, 2, 3, 4]));
+    expect(new Set(new Uint8Array(arena.buffer))).toEqual(new Set([1, 2, 3, 4]));
   });
 
   it('gathers a batch in slot order for the model on this thread, and refuses one over its size', async () => {
@@ -28,15 +29,15 @@ describe('pixel arena', () => {
       {
         embedDim: 1,
         imageSize: 2,
-        embedPixels: async (pixels, n) => {
-          seen.push([...pixels]);
+        embedRgb: async (rgb, n) => {
+          seen.push([...rgb]);
           return new Float32Array(n);
         },
       },
       2,
     );
-    await model.embedSlots([b as Float32Array, a as Float32Array]);
+    await model.embedSlots([b as Uint8Array, a as Uint8Array]);
     expect(seen[0]).toEqual([...new Array(12).fill(2), ...new Array(12).fill(1)]);
-    await expect(model.embedSlots([a, b, c] as Float32Array[])).rejects.toThrow(RangeError);
+    await expect(model.embedSlots([a, b, c] as Uint8Array[])).rejects.toThrow(RangeError);
   });
 });

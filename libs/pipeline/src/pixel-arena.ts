@@ -6,7 +6,7 @@
 import { gatherSlots } from '@metaclip-batch/metaclip';
 import { Pool } from './bounded';
 
-/** Floats in one preprocessed image of side `imageSize`. */
+/** Bytes in one preprocessed image of side `imageSize`: its packed 8-bit RGB crop (normalised by the graph). */
 export function pixelsPerImage(imageSize: number): number {
   return 3 * imageSize * imageSize;
 }
@@ -24,7 +24,7 @@ export interface ArenaDemand {
 
 /**
  * Pure: slots for a full queue, the batches on the model and the images being fetched, so no stage starves another.
- * Each slot is one preprocessed image (600 KB at 224 px).
+ * Each slot is one preprocessed image (150 KB at 224 px: 8-bit RGB, a quarter of float pixels).
  */
 export function arenaSlots({ maxQueue, maxBatch, inflight, fetches }: ArenaDemand): number {
   return maxQueue + inflight * maxBatch + fetches;
@@ -32,18 +32,18 @@ export function arenaSlots({ maxQueue, maxBatch, inflight, fetches }: ArenaDeman
 
 /** Pixel slots in one shared buffer. */
 export interface PixelArena {
-  /** All slots, back to back: `slots * 3 * S * S` floats. */
+  /** All slots, back to back: `slots * 3 * S * S` bytes. */
   buffer: SharedArrayBuffer;
   /** The slots as a pool: an image holds one from before its fetch until its result is back. */
-  pool: Pool<Float32Array>;
+  pool: Pool<Uint8Array>;
 }
 
 /** An arena of {@link arenaSlots} slots for images of side `imageSize`. */
 export function createPixelArena(demand: ArenaDemand, imageSize: number): PixelArena {
   const slots = arenaSlots(demand);
   const per = pixelsPerImage(imageSize);
-  const buffer = new SharedArrayBuffer(slots * per * Float32Array.BYTES_PER_ELEMENT);
-  const views = Array.from({ length: slots }, (_, i) => new Float32Array(buffer, i * per * 4, per));
+  const buffer = new SharedArrayBuffer(slots * per);
+  const views = Array.from({ length: slots }, (_, i) => new Uint8Array(buffer, i * per, per));
   return { buffer, pool: new Pool(views) };
 }
 
@@ -53,8 +53,8 @@ export interface PixelModel {
   readonly embedDim: number;
   /** Crop side S of the pixels the vision tower takes. */
   readonly imageSize: number;
-  /** `[n, 3, S, S]` pixels in, `[n, D]` raw image embeddings out. */
-  embedPixels(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /** `[n, S, S, 3]` packed RGB crops in, `[n, D]` raw image embeddings out. */
+  embedRgb(rgb: Uint8Array, n: number): Promise<Float32Array>;
 }
 
 /**
@@ -64,7 +64,7 @@ export interface PixelModel {
 export interface SlotModel {
   /** Embedding width D. */
   readonly embedDim: number;
-  embedSlots(slots: readonly Float32Array[]): Promise<Float32Array>;
+  embedSlots(slots: readonly Uint8Array[]): Promise<Float32Array>;
 }
 
 /**
@@ -73,13 +73,13 @@ export interface SlotModel {
  */
 export function inProcessSlotModel(model: PixelModel, maxBatch: number, inflight = 1): SlotModel {
   const per = pixelsPerImage(model.imageSize);
-  const tensors = new Pool(Array.from({ length: inflight }, () => new Float32Array(maxBatch * per)));
+  const tensors = new Pool(Array.from({ length: inflight }, () => new Uint8Array(maxBatch * per)));
   return {
     embedDim: model.embedDim,
     async embedSlots(slots) {
       const tensor = await tensors.acquire();
       try {
-        return await model.embedPixels(gatherSlots(slots, tensor), slots.length);
+        return await model.embedRgb(gatherSlots(slots, tensor), slots.length);
       } finally {
         tensors.release(tensor);
       }

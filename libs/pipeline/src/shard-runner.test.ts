@@ -29,7 +29,7 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
   let tmp: string;
   let model: MetaClipModel;
   let labelSet: LabelSet;
-  let batcher: DynamicBatcher<Float32Array, Float32Array>;
+  let batcher: DynamicBatcher<Uint8Array, Float32Array>;
   let deps: ShardRunnerDeps;
   const closers: (() => Promise<void>)[] = [];
   const batchSizes: number[] = [];

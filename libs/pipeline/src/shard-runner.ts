@@ -10,8 +10,11 @@ import { mapBounded, type Pool, type Semaphore } from './bounded';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {
-  /** Writes `3*S*S` floats at `offset` of `out`; throws `ImageInputError` for bytes that are not a usable image. */
-  preprocess(input: Buffer, out: Float32Array, offset: number): Promise<{ width: number; height: number }>;
+  /**
+   * Writes the `3*S*S` bytes of the packed RGB crop at `offset` of `out`; throws `ImageInputError` for bytes that
+   * are not a usable image.
+   */
+  preprocessRgb(input: Buffer, out: Uint8Array, offset: number): Promise<{ width: number; height: number }>;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface ImagePreprocessor {
  * in, its unit-length embedding out.
  */
 export interface EmbedSubmitter {
-  submit(pixels: Float32Array): Promise<Float32Array>;
+  submit(pixels: Uint8Array): Promise<Float32Array>;
 }
 
 /** The work of one shard job. */
@@ -49,7 +52,7 @@ export interface ShardRunnerDeps {
   processor: ImagePreprocessor;
   batcher: EmbedSubmitter;
   /** Pixel slots; an image holds one from before its fetch until its result is back. */
-  pixels: Pool<Float32Array>;
+  pixels: Pool<Uint8Array>;
   /** Bounds concurrent fetches across all shards of the worker. */
   fetchLimiter: Semaphore;
   /**
@@ -95,7 +98,7 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   const started = Date.now();
   const maxBytes = deps.maxImageBytes ?? DEFAULT_IMAGE_LIMITS.maxBytes;
 
-  const decode = (bytes: Buffer, pixels: Float32Array) => deps.processor.preprocess(bytes, pixels, 0);
+  const decode = (bytes: Buffer, pixels: Uint8Array) => deps.processor.preprocessRgb(bytes, pixels, 0);
   const processImage = async (uri: string): Promise<Embedded> => {
     const pixels = await deps.pixels.acquire();
     try {

@@ -22,7 +22,7 @@ export interface PreprocessThreadsOptions {
   onReplace?: (error: Error) => void;
 }
 
-/** An {@link ImageProcessor}-compatible `preprocess` that runs on a pool of threads. */
+/** An {@link ImageProcessor}-compatible `preprocessRgb` that runs on a pool of threads. */
 export class PreprocessThreads {
   readonly #pool: ThreadPool<PreprocessTask, PreprocessResult>;
   readonly #arena: SharedArrayBuffer;
@@ -59,16 +59,16 @@ export class PreprocessThreads {
   }
 
   /**
-   * Decodes `input` on a thread and writes its pixels at `out[offset]`, as `ImageProcessor.preprocess` does.
+   * Decodes `input` on a thread and writes its packed RGB crop at `out[offset]`, as `ImageProcessor.preprocessRgb` does.
    * @throws ImageInputError (an `ImageInputError` with its reason) for bytes that are not a usable image;
    *   RangeError when `out` is not a view of the arena.
    */
-  async preprocess(input: Buffer, out: Float32Array, offset: number): Promise<Dimensions> {
+  async preprocessRgb(input: Buffer, out: Uint8Array, offset: number): Promise<Dimensions> {
     if (out.buffer !== this.#arena) throw new RangeError('preprocess: out must be a view of the pixel arena');
     // A buffer that owns its whole ArrayBuffer moves to the thread; a slice of a shared pool (small files) is copied.
     const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
     const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    const task = { bytes: owned ? bytes : bytes.slice(), offset: out.byteOffset / 4 + offset };
+    const task = { bytes: owned ? bytes : bytes.slice(), offset: out.byteOffset + offset };
     return this.#pool.run(task, [task.bytes.buffer as ArrayBuffer]);
   }
 

@@ -13,11 +13,11 @@ export interface PreprocessThreadData {
   modelDir: string;
   limits: ImageLimits;
   decode: DecodeMode;
-  /** The pixel arena: float32 slots that tasks name by offset. */
+  /** The pixel arena: packed RGB slots that tasks name by byte offset. */
   arena: SharedArrayBuffer;
 }
 
-/** One image: its encoded bytes and the float offset in the arena to write its pixels at. */
+/** One image: its encoded bytes and the byte offset in the arena to write its crop at. */
 export interface PreprocessTask {
   bytes: Uint8Array;
   offset: number;
@@ -31,9 +31,9 @@ export interface PreprocessResult {
 
 await serveTasks<PreprocessThreadData, PreprocessTask, PreprocessResult>(async (data) => {
   const processor = await ImageProcessor.fromDir(data.modelDir, { limits: data.limits, decode: data.decode });
-  const arena = new Float32Array(data.arena);
+  const arena = new Uint8Array(data.arena);
   return async ({ bytes, offset }) => {
     const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return { result: await processor.preprocess(input, arena, offset) };
+    return { result: await processor.preprocessRgb(input, arena, offset) };
   };
 });

@@ -55,13 +55,13 @@ export class VisionThreads {
   }
 
   /**
-   * Embeds the images in `slots` (each a `3 * S * S`-float view of the arena). Returns `[n, D]` raw embeddings.
+   * Embeds the images in `slots` (each a `3 * S * S`-byte view of the arena: packed RGB). Returns `[n, D]` raw embeddings.
    * @throws RangeError when a slot is not a view of the arena.
    */
-  embedSlots(slots: readonly Float32Array[]): Promise<Float32Array> {
+  embedSlots(slots: readonly Uint8Array[]): Promise<Float32Array> {
     const offsets = slots.map((slot) => {
       if (slot.buffer !== this.#arena) throw new RangeError('embedSlots: every slot must be a view of the pixel arena');
-      return slot.byteOffset / 4;
+      return slot.byteOffset;
     });
     return this.#pool.run({ offsets });
   }

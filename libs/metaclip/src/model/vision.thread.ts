@@ -23,7 +23,7 @@ export interface VisionThreadData {
   maxBatch: number;
 }
 
-/** The images of one batch: float offsets of their slots in the arena, in batch order. */
+/** The images of one batch: byte offsets of their slots in the arena, in batch order. */
 export interface VisionTask {
   offsets: number[];
 }
@@ -36,10 +36,11 @@ await serveTasks<VisionThreadData, VisionTask, Float32Array>(async (data) => {
     interOpThreads: 1,
     spinning: data.spinning,
     towers: 'vision',
+    visionInput: 'rgb',
   });
   const per = model.pixelsPerImage;
-  const arena = new Float32Array(data.arena);
-  const batch = new Float32Array(data.maxBatch * per);
+  const arena = new Uint8Array(data.arena);
+  const batch = new Uint8Array(data.maxBatch * per);
   return async ({ offsets }) => {
     if (offsets.length < 1 || offsets.length > data.maxBatch) {
       throw new RangeError(`a vision task holds 1..${data.maxBatch} images, got ${offsets.length}`);
@@ -49,7 +50,7 @@ await serveTasks<VisionThreadData, VisionTask, Float32Array>(async (data) => {
       batch,
     );
     // The runtime's output array may not be transferable; a copy of n x D floats is small.
-    const embeds = (await model.embedPixels(pixels, offsets.length)).slice();
+    const embeds = (await model.embedRgb(pixels, offsets.length)).slice();
     return { result: embeds, transfer: [embeds.buffer] };
   };
 });
