@@ -50,8 +50,8 @@ export interface S3Server {
 
 /**
  * Starts s3rver on 127.0.0.1 (a free port) over a fresh temp directory, with `buckets` created, in a child process
- * (see `s3rver-process.ts` for why a child). No Docker engine answers on the machines this runs on, so s3rver is
- * the only backend; MinIO via testcontainers would slot in here.
+ * (see `s3rver-process.ts` for why a child). s3rver also where Docker answers (see `test-stack.ts`): `events` and
+ * `seedObjects` are s3rver's, and MinIO has no equivalent of either.
  */
 export async function startS3Server(opts: { buckets: string[] }): Promise<S3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'metaclip-s3rver-'));
