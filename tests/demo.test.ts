@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answers, findOnPath, freePort } from '../scripts/local-redis';
 import { runBin } from './helpers/cli-process';
 
-/** `npm run demo -- ...args`, as npm runs it (node with tsx's loader). */
+/** `npm run demo -- ...args`, as npm runs it (node with tsx's loader, the workspaces' sources). */
 const runDemo = (args: string[], env: Record<string, string>) =>
-  runBin('--import', ['tsx', 'scripts/demo.ts', ...args], env);
+  runBin('--conditions=source', ['--import', 'tsx', 'scripts/demo.ts', ...args], env);
 
 describe('npm run demo without a Redis', () => {
   let tmp: string;

@@ -280,10 +280,41 @@ describe('Dockerfiles', () => {
     expect(df).toMatch(/^ENTRYPOINT \["node", "apps\/worker\/bin\/metaclip-worker\.cjs"\]$/m);
   });
 
+  /** A Dockerfile's stages: name (or base image) and instructions, continuation lines joined. */
+  const stages = (file: string) =>
+    read(file)
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .reduce<{ name: string; lines: string[] }[]>((all, line) => {
+        const from = /^FROM (\S+)(?: AS (\S+))?$/.exec(line);
+        if (from) all.push({ name: from[2] ?? from[1] ?? '', lines: [] });
+        else all.at(-1)?.lines.push(line);
+        return all;
+      }, []);
+
+  it.each(['infra/docker/worker.Dockerfile', 'infra/docker/app.Dockerfile'])(
+    '%s compiles in a build stage and ships production dependencies only',
+    (file) => {
+      const all = stages(file);
+      const stage = (name: string) => all.find((s) => s.name === name)?.lines ?? [];
+      const runtime = all.at(-1)?.lines ?? [];
+      expect(stage('build')).toContainEqual(expect.stringMatching(/^RUN npm run build /));
+      // node_modules comes from the stage that installed without dev dependencies, and only the compiled output
+      // from the one that had them.
+      expect(stage('deps').filter((l) => l.includes('npm '))).toEqual([
+        expect.stringMatching(/^RUN .*npm ci --omit=dev /),
+      ]);
+      expect(runtime.filter((l) => / \/app \/app$/.test(l))).toEqual(['COPY --from=deps /app /app']);
+      expect(runtime.filter((l) => l.startsWith('COPY --from=build'))).toEqual(['COPY --from=build /compiled/ /app/']);
+      expect(runtime.filter((l) => /\bnpm\b|tsx/.test(l))).toEqual([]);
+    },
+  );
+
   it('builds the apps on slim Node 20 and keeps node_modules and secrets out of the context', () => {
     expect(read('infra/docker/app.Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     const ignore = read('.dockerignore').split('\n');
-    expect(ignore).toEqual(expect.arrayContaining(['**/node_modules', '.git', '.env']));
+    expect(ignore).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.git', '.env']));
   });
 
   it('names images compose builds and kustomize deploys consistently', () => {

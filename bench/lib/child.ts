@@ -40,7 +40,7 @@ export interface RunScriptOptions {
  */
 export function runJsonScript(script: string, args: readonly string[], opts: RunScriptOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const [bin, ...pre] = opts.command ?? [process.execPath, '--import', 'tsx'];
+    const [bin, ...pre] = opts.command ?? [process.execPath, '--conditions=source', '--import', 'tsx'];
     const child = spawn(bin as string, [...pre, script, ...args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,

@@ -8,7 +8,9 @@ ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
 # CUDA 13; this package ships that pair (see ../shared/docs/GPU.md).
 ARG ORT_CUDA_PACKAGE=com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9
 
-FROM ${NODE_IMAGE} AS deps
+# The workspace manifests, for both installs below. Copied before the sources, so source edits do not invalidate the
+# npm layers.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 # onnxruntime-node's install script downloads CUDA libraries from a feed that is often unreachable; we bring the
 # provider ourselves in the ort-cuda stage.
@@ -23,12 +25,23 @@ COPY libs/float16/package.json libs/float16/
 COPY libs/jobs/package.json libs/jobs/
 COPY libs/metaclip/package.json libs/metaclip/
 COPY libs/pipeline/package.json libs/pipeline/
+COPY libs/random/package.json libs/random/
 COPY libs/search/package.json libs/search/
 COPY libs/settings/package.json libs/settings/
 COPY libs/storage/package.json libs/storage/
 COPY libs/telemetry/package.json libs/telemetry/
-# Dev dependencies stay: the bins run TypeScript through tsx, which is a root devDependency.
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+# Compiles every workspace to dist/ (tsc -b); the only stage with dev dependencies. Scripts wait for the sources
+# (`prepare` compiles).
+FROM manifests AS build
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build && mkdir /compiled && cp -r --parents libs/*/dist apps/*/dist /compiled/
+
+# Production dependencies only. Scripts stay off: `prepare` would compile again with the dev-only tsc, and the
+# native packages need none here (sharp and usearch ship prebuilt binaries; onnxruntime-node's download is skipped).
+FROM manifests AS deps
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS ort-cuda
 ARG ORT_CUDA_PACKAGE
@@ -48,7 +61,9 @@ ENV NODE_ENV=production \
     HF_HOME=/cache/huggingface
 WORKDIR /app
 COPY --from=deps /app /app
+# Bins, manifests and assets from the context, the JavaScript from the build stage.
 COPY . .
+COPY --from=build /compiled/ /app/
 # onnxruntime loads providers from the directory of libonnxruntime.so.1.
 COPY --from=ort-cuda /ort/package/Plugins/Linux/x64/libonnxruntime_providers_cuda.so \
      /ort/package/Plugins/Linux/x64/libonnxruntime_providers_shared.so \

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `metaclip` command: the CLI sets process.exitCode. CommonJS, so that libuv's pool is sized before it starts
-// (see @metaclip-batch/metaclip's bin/run-typescript.cjs).
+// (see @metaclip-batch/metaclip's bin/run-entry.cjs).
 const path = require('node:path');
-const runTypeScript = require('@metaclip-batch/metaclip/bin/run-typescript.cjs');
+const runEntry = require('@metaclip-batch/metaclip/bin/run-entry.cjs');
 
 // `metaclip embed ... | head`: a reader that stops early is not an error worth a stack trace.
 process.stdout.on('error', (err) => {
@@ -10,4 +10,4 @@ process.stdout.on('error', (err) => {
   process.exit(0);
 });
 
-runTypeScript(path.join(__dirname, '../src/main.ts'));
+runEntry(path.join(__dirname, '../dist/main.js'));

@@ -9,7 +9,7 @@ import {
   zeroShotBenchmark,
 } from '@metaclip-batch/metaclip';
 import { type Command, Option } from 'commander';
-import type { CliContext } from './context';
+import type { CliContext } from './context.ts';
 import {
   addBatchOption,
   addModelOptions,
@@ -21,7 +21,7 @@ import {
   openModel,
   positiveInt,
   UsageError,
-} from './options';
+} from './options.ts';
 
 interface ClassifyFlags extends ModelFlags {
   labels?: string;

@@ -1,6 +1,6 @@
 /** What main hands every command: where results go, the logger, and the exit status collected so far. */
 import type { Logger } from '@metaclip-batch/telemetry';
-import type { JsonLines } from './output';
+import type { JsonLines } from './output.ts';
 
 /** Shared state of one CLI invocation. */
 export interface CliContext {

@@ -11,8 +11,8 @@ import {
   writeRandomModel,
 } from '@metaclip-batch/metaclip';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { CliContext } from './context';
-import { examples, UsageError } from './options';
+import type { CliContext } from './context.ts';
+import { examples, UsageError } from './options.ts';
 
 interface ConvertFlags {
   model?: string;

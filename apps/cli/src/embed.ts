@@ -2,7 +2,7 @@
 
 import { ImageInputError, l2Normalize } from '@metaclip-batch/metaclip';
 import { type Command, Option } from 'commander';
-import type { CliContext } from './context';
+import type { CliContext } from './context.ts';
 import {
   addBatchOption,
   addModelOptions,
@@ -12,8 +12,8 @@ import {
   type ModelFlags,
   openModel,
   UsageError,
-} from './options';
-import { vector } from './output';
+} from './options.ts';
+import { vector } from './output.ts';
 
 interface EmbedFlags extends ModelFlags {
   text?: string[];

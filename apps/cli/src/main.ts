@@ -8,16 +8,16 @@ import { SearchError } from '@metaclip-batch/search';
 import { addSettingOptions, ConfigError, resolveSettings } from '@metaclip-batch/settings';
 import { createLogger, errorLine } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
-import { registerClassify } from './classify';
-import type { CliContext } from './context';
-import { registerConvert } from './convert';
-import { registerEmbed } from './embed';
-import { CLI_SETTINGS, EXIT, EXIT_HELP, UsageError } from './options';
-import { JsonLines } from './output';
-import { registerRunCommands } from './run-commands';
-import { registerSearch } from './search';
-import { registerSimilarity } from './similarity';
-import { registerTokenize } from './tokenize';
+import { registerClassify } from './classify.ts';
+import type { CliContext } from './context.ts';
+import { registerConvert } from './convert.ts';
+import { registerEmbed } from './embed.ts';
+import { CLI_SETTINGS, EXIT, EXIT_HELP, UsageError } from './options.ts';
+import { JsonLines } from './output.ts';
+import { registerRunCommands } from './run-commands.ts';
+import { registerSearch } from './search.ts';
+import { registerSimilarity } from './similarity.ts';
+import { registerTokenize } from './tokenize.ts';
 
 /** Builds the program; commands record their exit status in `ctx`. */
 export function buildProgram(ctx: CliContext): Command {

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { clusterRun, DEFAULT_HNSW, dedupRun, indexRun } from '@metaclip-batch/search';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { CliContext } from './context';
-import { examples, positiveInt } from './options';
+import type { CliContext } from './context.ts';
+import { examples, positiveInt } from './options.ts';
 
 const RUN_HELP =
   'run folder <output>/<run-id> or S3 prefix s3://bucket/prefix/<run-id> (the one holding manifest.json)';

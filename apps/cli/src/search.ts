@@ -2,8 +2,8 @@
 
 import { IndexSearcher, QueryEncoder, type SearchHit } from '@metaclip-batch/search';
 import { type Command, Option } from 'commander';
-import type { CliContext } from './context';
-import { examples, positiveInt, UsageError } from './options';
+import type { CliContext } from './context.ts';
+import { examples, positiveInt, UsageError } from './options.ts';
 
 interface SearchFlags {
   index: string;

@@ -2,8 +2,8 @@
 
 import { cosine, embedForSimilarity, ImageInputError, type SimilarityInput } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
-import type { CliContext } from './context';
-import { addModelOptions, EXIT, examples, type ModelFlags, openModel } from './options';
+import type { CliContext } from './context.ts';
+import { addModelOptions, EXIT, examples, type ModelFlags, openModel } from './options.ts';
 
 const TEXT_PREFIX = 'text:';
 

@@ -2,8 +2,8 @@
 
 import { ClipTokenizer, resolveModelDir } from '@metaclip-batch/metaclip';
 import type { Command } from 'commander';
-import type { CliContext } from './context';
-import { addModelOptions, examples, type ModelFlags, modelSettings } from './options';
+import type { CliContext } from './context.ts';
+import { addModelOptions, examples, type ModelFlags, modelSettings } from './options.ts';
 
 /** Registers the command on `program`. */
 export function registerTokenize(program: Command, ctx: CliContext): void {

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: the project is never compiled.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// Runs the compiled entry (`npm run build`, which `npm ci` runs through `prepare`).
+import '../dist/main.js';

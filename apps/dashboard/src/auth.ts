@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { AuthConfig, Credentials } from './config';
-import { hasCredentials } from './config';
+import type { AuthConfig, Credentials } from './config.ts';
+import { hasCredentials } from './config.ts';
 
 /** Compare secrets in constant time; hashing first makes the lengths equal, so the length does not leak either. */
 function safeEqual(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
 import { addSettingOptions, envOnlyHelp } from '@metaclip-batch/settings';
 import { Command } from 'commander';
-import { DASHBOARD_SETTINGS } from './config';
+import { DASHBOARD_SETTINGS } from './config.ts';
 
 const EXAMPLES = `
 Without credentials the dashboard listens on loopback only; a public --host needs a token or a user and password.

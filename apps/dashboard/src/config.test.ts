@@ -1,6 +1,6 @@
 import { ConfigError } from '@metaclip-batch/settings';
 import { describe, expect, it } from 'vitest';
-import { checkBindSafety, describeConfig, isLoopback, resolveConfig } from './config';
+import { checkBindSafety, describeConfig, isLoopback, resolveConfig } from './config.ts';
 
 const TOKEN = 'a-token-of-24-characters';
 

@@ -5,9 +5,9 @@ import { ExpressAdapter } from '@bull-board/express';
 import { connectRedis, RunStore } from '@metaclip-batch/jobs';
 import { createQueueMetrics, type Logger } from '@metaclip-batch/telemetry';
 import type { Router } from 'express';
-import type { DashboardConfig } from './config';
-import { QueueRegistry, wantedQueues } from './queue-registry';
-import { createDashboardApp } from './server';
+import type { DashboardConfig } from './config.ts';
+import { QueueRegistry, wantedQueues } from './queue-registry.ts';
+import { createDashboardApp } from './server.ts';
 
 /** How often the runs page polls the API, in milliseconds. */
 export const POLL_MS = 1500;

@@ -1,5 +1,5 @@
 import type { RunState } from '@metaclip-batch/jobs';
-import { escapeHtml } from './page';
+import { escapeHtml } from './page.ts';
 
 /**
  * Pure: the explore page of one run. The markup is the frame (search box, empty sections); `assets/explore.js` fills

@@ -3,8 +3,8 @@ import { runRoot } from '@metaclip-batch/pipeline';
 import { RunExplorer, SearchError, type SearchHit } from '@metaclip-batch/search';
 import type { Logger } from '@metaclip-batch/telemetry';
 import express, { type Request, type Router } from 'express';
-import { renderExplorePage } from './explore-page';
-import { PAGE_CSP } from './page';
+import { renderExplorePage } from './explore-page.ts';
+import { PAGE_CSP } from './page.ts';
 
 /** Explorers kept open (each holds a memory-mapped index and a loaded model); the least recently used closes. */
 const OPEN_RUNS = 4;

@@ -1,5 +1,5 @@
-export { isAuthorized, requireAuth } from './auth';
-export { buildCli } from './cli';
+export { isAuthorized, requireAuth } from './auth.ts';
+export { buildCli } from './cli.ts';
 export {
   type AuthConfig,
   checkBindSafety,
@@ -11,9 +11,9 @@ export {
   MIN_PASSWORD_LENGTH,
   MIN_TOKEN_LENGTH,
   resolveConfig,
-} from './config';
-export { POLL_MS, type RunningDashboard, startDashboard } from './dashboard';
-export { escapeHtml, renderQueueRow, renderRunRow, renderRunsPage } from './page';
+} from './config.ts';
+export { POLL_MS, type RunningDashboard, startDashboard } from './dashboard.ts';
+export { escapeHtml, renderQueueRow, renderRunRow, renderRunsPage } from './page.ts';
 export {
   type Board,
   type BoardControls,
@@ -21,7 +21,7 @@ export {
   QueueRegistry,
   type QueueSummary,
   wantedQueues,
-} from './queue-registry';
+} from './queue-registry.ts';
 export {
   formatDuration,
   formatRate,
@@ -36,5 +36,5 @@ export {
   runView,
   shortModel,
   type Tally,
-} from './runs-view';
-export { createDashboardApp, type DashboardAppDeps, DETAIL_SAMPLES } from './server';
+} from './runs-view.ts';
+export { createDashboardApp, type DashboardAppDeps, DETAIL_SAMPLES } from './server.ts';

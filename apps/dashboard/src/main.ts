@@ -1,7 +1,7 @@
 import { ConfigError, EXIT_CONFIG, signalExitCode } from '@metaclip-batch/settings';
 import { createLogger, errorLine } from '@metaclip-batch/telemetry';
-import { buildCli } from './cli';
-import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config';
+import { buildCli } from './cli.ts';
+import { type DashboardConfig, describeConfig, hasCredentials, isLoopback, resolveConfig } from './config.ts';
 
 /** Settings, or the exit code after telling the person what is wrong. */
 function configOrExit(flags: Parameters<typeof resolveConfig>[0]): DashboardConfig | null {
@@ -26,7 +26,7 @@ const program = buildCli(async (flags) => {
     );
   }
   // Loaded only once the settings are valid: a refused start answers at once instead of after loading Bull Board.
-  const { startDashboard } = await import('./dashboard');
+  const { startDashboard } = await import('./dashboard.ts');
   const dashboard = await startDashboard(config, logger);
   logger.info({ url: dashboard.url, config: describeConfig(config) }, 'dashboard listening');
 

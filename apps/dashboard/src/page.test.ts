@@ -1,7 +1,7 @@
 import type { RunState } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderRunRow, renderRunsPage } from './page';
-import { runsSummary, runView } from './runs-view';
+import { escapeHtml, renderRunRow, renderRunsPage } from './page.ts';
+import { runsSummary, runView } from './runs-view.ts';
 
 const evil = '<img src=x onerror=alert(1)>';
 

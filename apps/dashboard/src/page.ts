@@ -1,5 +1,5 @@
-import type { QueueSummary } from './queue-registry';
-import type { RunsSummary, RunView } from './runs-view';
+import type { QueueSummary } from './queue-registry.ts';
+import type { RunsSummary, RunView } from './runs-view.ts';
 
 /** The pages load only their own scripts and stylesheets; data from runs can never run as code. */
 export const PAGE_CSP =

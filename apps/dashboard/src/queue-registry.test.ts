@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planQueueChanges, wantedQueues } from './queue-registry';
+import { planQueueChanges, wantedQueues } from './queue-registry.ts';
 
 describe('queue discovery', () => {
   it('wants the configured queues plus those runs name, once each, sorted', () => {

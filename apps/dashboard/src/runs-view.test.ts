@@ -1,6 +1,6 @@
 import type { RunState } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRate, labelSummary, runsSummary, runView, shortModel } from './runs-view';
+import { formatDuration, formatRate, labelSummary, runsSummary, runView, shortModel } from './runs-view.ts';
 
 const T0 = Date.UTC(2025, 9, 1, 12, 0, 0);
 

@@ -11,12 +11,12 @@ import {
 import { SearchError } from '@metaclip-batch/search';
 import type { Logger, QueueMetrics } from '@metaclip-batch/telemetry';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import { isAdmin, requireAuth } from './auth';
-import type { AuthConfig } from './config';
-import { exploreRouters, searchErrorStatus } from './explore';
-import { PAGE_CSP, renderRunsPage } from './page';
-import { type QueueRegistry, scalingFigures } from './queue-registry';
-import { runDetailView, runsSummary, runView } from './runs-view';
+import { isAdmin, requireAuth } from './auth.ts';
+import type { AuthConfig } from './config.ts';
+import { exploreRouters, searchErrorStatus } from './explore.ts';
+import { PAGE_CSP, renderRunsPage } from './page.ts';
+import { type QueueRegistry, scalingFigures } from './queue-registry.ts';
+import { runDetailView, runsSummary, runView } from './runs-view.ts';
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 

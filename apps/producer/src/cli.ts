@@ -3,12 +3,12 @@ import { addSettingOptions, envOnlyHelp, signalExitCode } from '@metaclip-batch/
 import { closeStorage } from '@metaclip-batch/storage';
 import { createLogger, createMetrics, errorLine, type Logger, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Command, CommanderError } from 'commander';
-import { addEnqueueOptions, ENQUEUE_EXAMPLES, write } from './cli-options';
-import { cancelRun } from './commands/cancel';
-import { followRun, runEnqueue } from './commands/enqueue';
-import { retryRun } from './commands/retry';
-import { defaultScheduleName, listSchedules, schedule, startScheduler, unschedule } from './commands/schedule';
-import { runsDocument, statusDocument, statusWithFailures } from './commands/status';
+import { addEnqueueOptions, ENQUEUE_EXAMPLES, write } from './cli-options.ts';
+import { cancelRun } from './commands/cancel.ts';
+import { followRun, runEnqueue } from './commands/enqueue.ts';
+import { retryRun } from './commands/retry.ts';
+import { defaultScheduleName, listSchedules, schedule, startScheduler, unschedule } from './commands/schedule.ts';
+import { runsDocument, statusDocument, statusWithFailures } from './commands/status.ts';
 import {
   ConfigError,
   type EnqueueFlags,
@@ -17,11 +17,11 @@ import {
   loadEnqueueOptions,
   loadEnv,
   PRODUCER_SETTINGS,
-} from './config';
-import { type Context, isCommandTimeout, openContext, RedisTimeoutError } from './context';
-import { describeRun, formatTime, runsTable } from './format';
-import { ManifestFormatError } from './manifest-file';
-import { createProgressView } from './progress';
+} from './config.ts';
+import { type Context, isCommandTimeout, openContext, RedisTimeoutError } from './context.ts';
+import { describeRun, formatTime, runsTable } from './format.ts';
+import { ManifestFormatError } from './manifest-file.ts';
+import { createProgressView } from './progress.ts';
 
 /** Where a CLI invocation reads and writes; the bin passes the process's, tests their own. */
 export interface CliIo {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TEMPLATE } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadEnqueueOptions, loadEnv } from './config';
+import { ConfigError, loadEnqueueOptions, loadEnv } from './config.ts';
 
 const base = { source: 's3://b/photos/', output: 'out', model: 'facebook/metaclip-b16-fullcc2.5b', labels: 'cat, dog' };
 

@@ -13,7 +13,7 @@ import {
 import { formatUri, parseUri } from '@metaclip-batch/storage';
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { z } from 'zod';
-import { checkModelRef } from './model-check';
+import { checkModelRef } from './model-check.ts';
 
 export { ConfigError, EXIT_CONFIG } from '@metaclip-batch/settings';
 

@@ -11,7 +11,7 @@ import {
 } from '@metaclip-batch/jobs';
 import { type Logger, redactSecrets } from '@metaclip-batch/telemetry';
 import { Redis } from 'ioredis';
-import { ConfigError, type Env } from './config';
+import { ConfigError, type Env } from './config.ts';
 
 /** What every command works with: one Redis connection, the run store and the queues it opens. */
 export interface Context {

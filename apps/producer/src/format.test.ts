@@ -1,6 +1,6 @@
 import type { RunState } from '@metaclip-batch/jobs';
 import { describe, expect, it } from 'vitest';
-import { describeRun, formatDuration, runsTable } from './format';
+import { describeRun, formatDuration, runsTable } from './format.ts';
 
 const state: RunState = {
   runId: 'photos-20240506-1a2b3c4d',

@@ -1,7 +1,7 @@
-export { type CliIo, EXIT_FAILED, runCli } from './cli';
-export { type CancelOutcome, cancelRun } from './commands/cancel';
-export { buildSpec, type EnqueueDeps, findIncrementalBase, followRun, runEnqueue } from './commands/enqueue';
-export { type RetryOutcome, retryRun } from './commands/retry';
+export { type CliIo, EXIT_FAILED, runCli } from './cli.ts';
+export { type CancelOutcome, cancelRun } from './commands/cancel.ts';
+export { buildSpec, type EnqueueDeps, findIncrementalBase, followRun, runEnqueue } from './commands/enqueue.ts';
+export { type RetryOutcome, retryRun } from './commands/retry.ts';
 export {
   controlQueue,
   defaultScheduleName,
@@ -13,8 +13,8 @@ export {
   schedule,
   startScheduler,
   unschedule,
-} from './commands/schedule';
-export { runsDocument, statusDocument } from './commands/status';
+} from './commands/schedule.ts';
+export { runsDocument, statusDocument } from './commands/status.ts';
 export {
   ConfigError,
   DEFAULT_HIGH_WATER,
@@ -25,7 +25,7 @@ export {
   loadEnqueueOptions,
   loadEnv,
   PRODUCER_SETTINGS,
-} from './config';
-export { type Context, openContext, probeRedis } from './context';
-export { isManifestName, ManifestFormatError, parseManifestLine } from './manifest-file';
-export { type OpenedSource, openSource, type SourceKind } from './sources';
+} from './config.ts';
+export { type Context, openContext, probeRedis } from './context.ts';
+export { isManifestName, ManifestFormatError, parseManifestLine } from './manifest-file.ts';
+export { type OpenedSource, openSource, type SourceKind } from './sources.ts';

@@ -1,4 +1,4 @@
-import { runCli } from './cli';
+import { runCli } from './cli.ts';
 
 // The process edge: real streams and environment, signals for the long-running scheduler, and the exit code.
 const stopSignal = new Promise<NodeJS.Signals>((resolve) => {

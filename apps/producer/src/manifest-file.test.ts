@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isManifestName, ManifestFormatError, parseManifestLine } from './manifest-file';
+import { isManifestName, ManifestFormatError, parseManifestLine } from './manifest-file.ts';
 
 describe('manifest lines', () => {
   it('reads URIs, resolves relative paths against the manifest folder, skips blanks and comments', () => {

@@ -2,7 +2,7 @@ import type { EnqueueProgress, RunState } from '@metaclip-batch/jobs';
 import { progress } from '@metaclip-batch/jobs';
 import type { Logger } from '@metaclip-batch/telemetry';
 import cliProgress from 'cli-progress';
-import { formatCount, formatDuration } from './format';
+import { formatCount, formatDuration } from './format.ts';
 
 /** Shows how enqueuing and a followed run are going. */
 export interface ProgressView {

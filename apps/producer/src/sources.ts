@@ -10,8 +10,8 @@ import {
   type StorageOptions,
   storageFor,
 } from '@metaclip-batch/storage';
-import { ConfigError } from './config';
-import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file';
+import { ConfigError } from './config.ts';
+import { isManifestName, parseManifestText, readLocalManifest } from './manifest-file.ts';
 
 /** The tail of a source naming the newest report of an S3 Inventory configuration: `.../<config>/*\/manifest.json`. */
 const NEWEST_REPORT = '/*/manifest.json';

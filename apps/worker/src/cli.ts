@@ -1,6 +1,6 @@
 import { addSettingOptions } from '@metaclip-batch/settings';
 import { Command } from 'commander';
-import { WORKER_SETTINGS } from './config';
+import { WORKER_SETTINGS } from './config.ts';
 
 /** What the CLI does once parsed; `main.ts` supplies the real actions, tests can supply their own. */
 export interface CliActions {

@@ -1,7 +1,7 @@
 import { type MetaClipModel, PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip';
 import { type ImagePreprocessor, inProcessSlotModel, type PixelArena, type SlotModel } from '@metaclip-batch/pipeline';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { type RuntimePlan, SESSION_SPINNING, type WorkerConfig } from './config';
+import { type RuntimePlan, SESSION_SPINNING, type WorkerConfig } from './config.ts';
 
 /** Where a worker's images are preprocessed and its batches run, per its {@link RuntimePlan}. */
 export interface Compute {

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { defaultQueueName } from '@metaclip-batch/jobs';
 import { ConfigError, flagName } from '@metaclip-batch/settings';
 import { describe, expect, it } from 'vitest';
-import { buildCli } from './cli';
-import { planRuntime, resolveConfig, WORKER_SETTINGS } from './config';
+import { buildCli } from './cli.ts';
+import { planRuntime, resolveConfig, WORKER_SETTINGS } from './config.ts';
 
 describe('resolveConfig', () => {
   it('applies defaults, the model default queue, and twice the batch as queue limit', () => {

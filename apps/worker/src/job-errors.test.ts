@@ -4,7 +4,7 @@ import { BatchResultError } from '@metaclip-batch/pipeline';
 import { NotFoundError, RetriesExhaustedError, RetryableStorageError } from '@metaclip-batch/storage';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { isFinalAttempt, isPermanentFailure, toJobError } from './job-errors';
+import { isFinalAttempt, isPermanentFailure, toJobError } from './job-errors.ts';
 
 describe('job errors', () => {
   const outage = new RetryableStorageError('503 from s3', { code: 'ServiceUnavailable' });

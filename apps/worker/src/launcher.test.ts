@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countVisibleGpus, LaunchError, planLaunch, selectGpus } from './launcher';
+import { countVisibleGpus, LaunchError, planLaunch, selectGpus } from './launcher.ts';
 
 const SMI = `GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-aaaa)
 GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-bbbb)

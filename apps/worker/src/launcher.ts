@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { ProjectError } from '@metaclip-batch/errors';
 import { flagName, signalExitCode } from '@metaclip-batch/settings';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { WORKER_SETTINGS } from './config';
+import { WORKER_SETTINGS } from './config.ts';
 
 /** One worker process the launcher starts. */
 export interface LaunchPlan {

@@ -3,10 +3,10 @@
  */
 import { ConfigError, EXIT_CONFIG, signalExitCode } from '@metaclip-batch/settings';
 import { createLogger, errorLine, type Logger } from '@metaclip-batch/telemetry';
-import { buildCli } from './cli';
-import { resolveConfig } from './config';
-import { LaunchError, launchWorkers } from './launcher';
-import { type RunningWorker, startWorker } from './worker';
+import { buildCli } from './cli.ts';
+import { resolveConfig } from './config.ts';
+import { LaunchError, launchWorkers } from './launcher.ts';
+import { type RunningWorker, startWorker } from './worker.ts';
 
 const log = createLogger({ name: 'worker' });
 

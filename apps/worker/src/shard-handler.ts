@@ -4,7 +4,7 @@ import { finishRun, runShard, type ShardResult, type ShardRunnerDeps, writeShard
 import type { Storage } from '@metaclip-batch/storage';
 import type { Logger, Metrics } from '@metaclip-batch/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { isFinalAttempt, toJobError } from './job-errors';
+import { isFinalAttempt, toJobError } from './job-errors.ts';
 
 /** What a completed shard job returns (BullMQ stores it as the job's return value). */
 export type ShardOutcome =

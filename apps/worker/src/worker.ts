@@ -12,9 +12,9 @@ import { ConfigError, describeSetting } from '@metaclip-batch/settings';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
 import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
-import { startCompute } from './compute';
-import { planRuntime, SESSION_SPINNING, WORKER_SETTINGS, type WorkerConfig } from './config';
-import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler';
+import { startCompute } from './compute.ts';
+import { planRuntime, SESSION_SPINNING, WORKER_SETTINGS, type WorkerConfig } from './config.ts';
+import { createDeferredFailureRecorder, createShardHandler, type ShardHandlerDeps } from './shard-handler.ts';
 
 /** How long start-up waits for Redis's first answer before saying the Redis setting is wrong. */
 const REDIS_STARTUP_TIMEOUT_MS = 30_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromWire, isPermanent, isProjectError, ProjectError, registerWireErrors, toWire } from './index';
+import { fromWire, isPermanent, isProjectError, ProjectError, registerWireErrors, toWire } from './index.ts';
 
 class QuotaError extends ProjectError {
   readonly code = 'QUOTA';

@@ -11,5 +11,5 @@
  * fromWire(toWire(new QuotaError('x'))) instanceof QuotaError; // => true
  * ```
  */
-export { type ErrorProtocol, isPermanent, isProjectError, ProjectError } from './project-error';
-export { fromWire, registerWireErrors, toWire, type WireError } from './wire';
+export { type ErrorProtocol, isPermanent, isProjectError, ProjectError } from './project-error.ts';
+export { fromWire, registerWireErrors, toWire, type WireError } from './wire.ts';

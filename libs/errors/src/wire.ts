@@ -4,7 +4,7 @@
  * plain objects and are rebuilt: as their registered class when there is one, else as a plain `Error` that still
  * carries `code` and `retryable`.
  */
-import { isProjectError } from './project-error';
+import { isProjectError } from './project-error.ts';
 
 /** An error as it crosses a thread boundary. */
 export interface WireError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './index';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './index.ts';
 
 describe('fp16', () => {
   it('encodes known values exactly', () => {

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobsError, RunConflictError } from './errors';
-import { shardJobId, stableStringify } from './naming';
-import { queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue';
-import type { RunState } from './run-state';
-import type { RunStore } from './run-store';
-import type { RunSpec, ShardJob } from './schemas';
-import { modifiedSince, type SourceObject } from './select';
-import { chunk, planShards } from './shard-plan';
-import type { SourceManifest } from './source-manifest';
+import { JobsError, RunConflictError } from './errors.ts';
+import { shardJobId, stableStringify } from './naming.ts';
+import { queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue.ts';
+import type { RunState } from './run-state.ts';
+import type { RunStore } from './run-store.ts';
+import type { RunSpec, ShardJob } from './schemas.ts';
+import { modifiedSince, type SourceObject } from './select.ts';
+import { chunk, planShards } from './shard-plan.ts';
+import type { SourceManifest } from './source-manifest.ts';
 
 /** Counters reported while enqueuing and at the end. */
 export interface EnqueueProgress {

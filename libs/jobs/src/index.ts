@@ -1,5 +1,11 @@
-export { formatDuration } from './duration';
-export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun, specConflicts } from './enqueue';
+export { formatDuration } from './duration.ts';
+export {
+  type EnqueueProgress,
+  type EnqueueResult,
+  type EnqueueRunOptions,
+  enqueueRun,
+  specConflicts,
+} from './enqueue.ts';
 export {
   InvalidRunIdError,
   JobsError,
@@ -7,7 +13,7 @@ export {
   RunConflictError,
   RunNotFoundError,
   ShardNotInPlanError,
-} from './errors';
+} from './errors.ts';
 export {
   defaultQueueName,
   defaultRunId,
@@ -19,8 +25,8 @@ export {
   shortHash,
   stableStringify,
   validateRunId,
-} from './naming';
-export { createQueue, DEFAULT_JOB_OPTIONS, queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue';
+} from './naming.ts';
+export { createQueue, DEFAULT_JOB_OPTIONS, queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue.ts';
 export {
   bullPrefix,
   clusterModeProblem,
@@ -29,7 +35,7 @@ export {
   duplicateRedis,
   type RedisClient,
   type RedisTarget,
-} from './redis';
+} from './redis.ts';
 export {
   type ErrorSample,
   failureReasons,
@@ -41,8 +47,8 @@ export {
   type RunState,
   type RunStatus,
   runStateFromHash,
-} from './run-state';
-export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, runKey, type ShardDoneReport } from './run-store';
+} from './run-state.ts';
+export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, runKey, type ShardDoneReport } from './run-store.ts';
 export {
   DEFAULT_TEMPLATES,
   type EmbedDtype,
@@ -55,7 +61,7 @@ export {
   RunSpecSchema,
   type ShardJob,
   ShardJobSchema,
-} from './schemas';
-export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject, sourceSeries } from './select';
-export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan';
-export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
+} from './schemas.ts';
+export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject, sourceSeries } from './select.ts';
+export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan.ts';
+export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis';
+import type { RedisClient } from './redis.ts';
 
 /**
  * A Lua script run by its SHA (EVALSHA), loaded on first use or after a Redis restart (NOSCRIPT), so each call sends

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidRunIdError } from './errors';
+import { InvalidRunIdError } from './errors.ts';
 import {
   defaultQueueName,
   defaultRunId,
@@ -9,8 +9,8 @@ import {
   shardJobId,
   shardName,
   validateRunId,
-} from './naming';
-import { RUN_ID_PATTERN } from './schemas';
+} from './naming.ts';
+import { RUN_ID_PATTERN } from './schemas.ts';
 
 describe('naming', () => {
   it('makes local model paths absolute and keeps hub ids', () => {

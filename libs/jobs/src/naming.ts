@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { InvalidRunIdError } from './errors';
-import { RUN_ID_PATTERN } from './schemas';
+import { InvalidRunIdError } from './errors.ts';
+import { RUN_ID_PATTERN } from './schemas.ts';
 
 /**
  * Normalise a model reference so that every process agrees on it: a local folder becomes an absolute path (the worker

@@ -1,6 +1,6 @@
 import { type ConnectionOptions, type DefaultJobOptions, type JobType, Queue, type QueueOptions } from 'bullmq';
-import { bullPrefix, type RedisClient } from './redis';
-import type { ShardJob } from './schemas';
+import { bullPrefix, type RedisClient } from './redis.ts';
+import type { ShardJob } from './schemas.ts';
 
 /**
  * Job options every shard job gets.

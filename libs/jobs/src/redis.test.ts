@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clusterModeProblem, clusterNodeOptions } from './redis';
-import { runKey } from './run-store';
+import { clusterModeProblem, clusterNodeOptions } from './redis.ts';
+import { runKey } from './run-store.ts';
 
 describe('Redis Cluster support', () => {
   it('opens cluster nodes with the seed URL credentials and TLS, and refuses a database number', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isComplete, progress, type RunState } from './run-state';
+import { isComplete, progress, type RunState } from './run-state.ts';
 
 const base: RunState = {
   runId: 'r',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type RunSpec, RunSpecSchema } from './schemas';
+import { type RunSpec, RunSpecSchema } from './schemas.ts';
 
 /** Lifecycle of a run. `listing`: the producer is still enqueuing; terminal: completed, failed, cancelled. */
 export const RUN_STATUSES = ['listing', 'running', 'completed', 'failed', 'cancelled'] as const;

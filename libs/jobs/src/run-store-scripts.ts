@@ -1,4 +1,4 @@
-import { LuaScript } from './lua';
+import { LuaScript } from './lua.ts';
 
 /**
  * Redis side of the {@link RunStore}. Every script touches one run's keys (one cluster slot, see `runKey`)

@@ -1,7 +1,7 @@
-import { RunNotFoundError } from './errors';
-import { shardDigest, shortHash } from './naming';
-import type { RedisClient } from './redis';
-import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state';
+import { RunNotFoundError } from './errors.ts';
+import { shardDigest, shortHash } from './naming.ts';
+import type { RedisClient } from './redis.ts';
+import { type ErrorSample, isTerminal, type RunState, type RunStatus, runStateFromHash } from './run-state.ts';
 import {
   CREATE,
   FINISH,
@@ -11,10 +11,10 @@ import {
   SET_STATUS,
   SHARD_DONE,
   SHARD_FAILED,
-} from './run-store-scripts';
-import { type RunSpec, RunSpecSchema } from './schemas';
-import { type SourceObject, sourceSeries } from './select';
-import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest';
+} from './run-store-scripts.ts';
+import { type RunSpec, RunSpecSchema } from './schemas.ts';
+import { type SourceObject, sourceSeries } from './select.ts';
+import { encodeDigests, SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest.ts';
 
 /** How many per-image error samples a run keeps (the newest). */
 export const ERROR_SAMPLES_CAP = 1000;

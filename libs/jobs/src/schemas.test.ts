@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedJobError } from './errors';
-import { parseRunSpec, parseShardJob } from './schemas';
+import { MalformedJobError } from './errors.ts';
+import { parseRunSpec, parseShardJob } from './schemas.ts';
 
 describe('parseShardJob', () => {
   it('returns typed data for a valid job', () => {

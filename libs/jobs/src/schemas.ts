@@ -1,6 +1,6 @@
 import { DEFAULT_TEMPLATE } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { z } from 'zod';
-import { MalformedJobError } from './errors';
+import { MalformedJobError } from './errors.ts';
 
 /**
  * Run ids name Redis keys, BullMQ job ids and output folders, so they are restricted to a portable alphabet: a

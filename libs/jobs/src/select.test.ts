@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modifiedSince, objectFingerprint, sourceSeries } from './select';
+import { modifiedSince, objectFingerprint, sourceSeries } from './select.ts';
 
 describe('select', () => {
   it('applies --since to objects with a modification time only', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, planShards } from './shard-plan';
+import { chunk, planShards } from './shard-plan.ts';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

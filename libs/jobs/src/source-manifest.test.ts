@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDigests, SourceManifest } from './source-manifest';
+import { encodeDigests, SourceManifest } from './source-manifest.ts';
 
 describe('SourceManifest', () => {
   const objs = Array.from({ length: 5000 }, (_, i) => ({ uri: `s3://b/img-${i}.jpg`, etag: `e${i}` }));

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
-import type { RedisClient } from './redis';
-import { objectFingerprint, type SourceObject } from './select';
+import type { RedisClient } from './redis.ts';
+import { objectFingerprint, type SourceObject } from './select.ts';
 
 /**
  * How long a run's source manifest is kept: 35 days. Nightly runs refresh it every day; a source left alone longer

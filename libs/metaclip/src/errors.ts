@@ -7,7 +7,7 @@
  */
 
 import { ProjectError, registerWireErrors } from '@metaclip-batch/errors';
-import type { ImageDecodeReason } from './image/image-input-error';
+import type { ImageDecodeReason } from './image/image-input-error.ts';
 
 /** Stable machine-readable codes of the errors below. */
 export type MetaClipErrorCode = 'IMAGE_DECODE' | 'MODEL_LOAD' | 'PROVIDER_UNAVAILABLE';

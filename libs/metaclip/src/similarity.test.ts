@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImageInputError } from './errors';
+import { ImageInputError } from './errors.ts';
 import {
   cosine,
   cosineMatrix,
@@ -9,8 +9,8 @@ import {
   l2Norm,
   l2Normalize,
   l2NormalizeRows,
-} from './similarity';
-import { classify } from './zero-shot-scoring';
+} from './similarity.ts';
+import { classify } from './zero-shot-scoring.ts';
 
 const f = (...xs: number[]) => Float32Array.from(xs);
 

@@ -5,7 +5,7 @@
  * text-text questions. Pure functions over flat row-major `Float32Array`s (the layout the ONNX towers return);
  * {@link embedForSimilarity} is the only part that touches the model.
  */
-import type { ImageInputError } from './errors';
+import type { ImageInputError } from './errors.ts';
 
 /** What a similarity query compares: an image (path or bytes) or a text. */
 export type SimilarityInput = { image: string | Buffer } | { text: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { l2Normalize } from './similarity';
+import { l2Normalize } from './similarity.ts';
 import {
   buildPrompts,
   classify,
@@ -9,7 +9,7 @@ import {
   type LabelSet,
   softmax,
   validatePrompts,
-} from './zero-shot-scoring';
+} from './zero-shot-scoring.ts';
 
 const f = (...xs: number[]) => Float32Array.from(xs);
 const round = (xs: ArrayLike<number>) => Array.from(xs, (x) => Number(x.toFixed(6)));

@@ -6,7 +6,7 @@
  * softmax over `logitScale * cosine`, best first) and, for several templates, CLIP/MetaCLIP evaluation's prompt
  * ensembling: normalise each prompt embedding, average per label, renormalise.
  */
-import { dot, l2Normalize } from './similarity';
+import { dot, l2Normalize } from './similarity.ts';
 
 /** The pipeline's default hypothesis template. */
 export const DEFAULT_TEMPLATE = 'This is a photo of {}.';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabelSet, type TextEmbeddingModel, zeroShotBenchmark } from './zero-shot';
+import { buildLabelSet, type TextEmbeddingModel, zeroShotBenchmark } from './zero-shot.ts';
 
 /** A text tower stand-in whose embedding of a prompt is fixed by its text, so results are checkable by hand. */
 function textModel(): TextEmbeddingModel & { calls: string[][] } {

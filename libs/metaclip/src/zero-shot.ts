@@ -4,9 +4,9 @@
  * Scoring itself is the pure {@link classify} of `zero-shot-scoring.ts`.
  */
 import { readFile } from 'node:fs/promises';
-import { buildPrompts, DEFAULT_TEMPLATE, ensembleLabelEmbeddings, type LabelSet } from './zero-shot-scoring';
+import { buildPrompts, DEFAULT_TEMPLATE, ensembleLabelEmbeddings, type LabelSet } from './zero-shot-scoring.ts';
 
-export { classify, DEFAULT_TEMPLATE } from './zero-shot-scoring';
+export { classify, DEFAULT_TEMPLATE } from './zero-shot-scoring.ts';
 
 /** What {@link buildLabelSet} needs of a model (`MetaClipModel` has it). */
 export interface TextEmbeddingModel {

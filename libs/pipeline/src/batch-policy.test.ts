@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptBatchDelay, decideBatch, validateBatchPolicy } from './batch-policy';
+import { adaptBatchDelay, decideBatch, validateBatchPolicy } from './batch-policy.ts';
 
 const policy = { maxBatch: 8, maxDelayMs: 10 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapBounded, Pool, Semaphore } from './bounded';
+import { mapBounded, Pool, Semaphore } from './bounded.ts';
 
 /** Resolves after every promise callback queued so far has run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamicBatcher } from './dynamic-batcher';
-import { BatcherClosedError, BatchResultError } from './errors';
+import { DynamicBatcher } from './dynamic-batcher.ts';
+import { BatcherClosedError, BatchResultError } from './errors.ts';
 
 interface Item {
   shard: string;

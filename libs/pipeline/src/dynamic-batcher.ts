@@ -1,5 +1,11 @@
-import { adaptBatchDelay, type BatchPolicy, type DelayBounds, decideBatch, validateBatchPolicy } from './batch-policy';
-import { BatcherClosedError, BatchResultError } from './errors';
+import {
+  adaptBatchDelay,
+  type BatchPolicy,
+  type DelayBounds,
+  decideBatch,
+  validateBatchPolicy,
+} from './batch-policy.ts';
+import { BatcherClosedError, BatchResultError } from './errors.ts';
 
 /** What one dispatched batch did; handed to `onBatch` for metrics. */
 export interface BatchStats {

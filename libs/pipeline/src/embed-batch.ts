@@ -1,7 +1,7 @@
 import { l2NormalizeRows } from '@metaclip-batch/metaclip';
-import type { BatchPolicy, DelayBounds } from './batch-policy';
-import { type BatchStats, DynamicBatcher } from './dynamic-batcher';
-import type { SlotModel } from './pixel-arena';
+import type { BatchPolicy, DelayBounds } from './batch-policy.ts';
+import { type BatchStats, DynamicBatcher } from './dynamic-batcher.ts';
+import type { SlotModel } from './pixel-arena.ts';
 
 /** Options of {@link createEmbedBatcher}. */
 export interface EmbedBatcherOptions {

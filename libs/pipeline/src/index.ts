@@ -6,13 +6,13 @@ export {
   type DelayBounds,
   decideBatch,
   validateBatchPolicy,
-} from './batch-policy';
-export { mapBounded, Pool, Semaphore } from './bounded';
-export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher';
-export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch';
-export { BatcherClosedError, BatchResultError, PipelineError } from './errors';
-export { buildManifest, type RunManifest, writeManifest } from './manifest';
-export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout';
+} from './batch-policy.ts';
+export { mapBounded, Pool, Semaphore } from './bounded.ts';
+export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.ts';
+export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch.ts';
+export { BatcherClosedError, BatchResultError, PipelineError } from './errors.ts';
+export { buildManifest, type RunManifest, writeManifest } from './manifest.ts';
+export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout.ts';
 export {
   type ArenaDemand,
   arenaSlots,
@@ -22,8 +22,8 @@ export {
   type PixelModel,
   pixelsPerImage,
   type SlotModel,
-} from './pixel-arena';
-export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher';
+} from './pixel-arena.ts';
+export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher.ts';
 export {
   type EmbedSubmitter,
   type ImagePreprocessor,
@@ -33,5 +33,5 @@ export {
   type ShardInput,
   type ShardResult,
   type ShardRunnerDeps,
-} from './shard-runner';
-export { type ShardWriteOptions, type ShardWriteReport, shardTables, writeShard } from './shard-writer';
+} from './shard-runner.ts';
+export { type ShardWriteOptions, type ShardWriteReport, shardTables, writeShard } from './shard-writer.ts';

@@ -1,6 +1,6 @@
 import type { FailedShard, RunState } from '@metaclip-batch/jobs';
 import type { Storage } from '@metaclip-batch/storage';
-import { manifestUri } from './output-layout';
+import { manifestUri } from './output-layout.ts';
 
 /** `manifest.json` of a finished run: what was asked, what came out, and where. */
 export interface RunManifest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arenaSlots, createPixelArena, inProcessSlotModel, pixelsPerImage } from './pixel-arena';
+import { arenaSlots, createPixelArena, inProcessSlotModel, pixelsPerImage } from './pixel-arena.ts';
 
 describe('pixel arena', () => {
   it('sizes the slots for a full queue, the batches running and the fetches', () => {

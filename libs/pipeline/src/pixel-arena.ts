@@ -4,7 +4,7 @@
  * bounds the worker's pixel memory however many shards run; threads write and read the same slots without copies.
  */
 import { gatherSlots } from '@metaclip-batch/metaclip';
-import { Pool } from './bounded';
+import { Pool } from './bounded.ts';
 
 /** Bytes in one preprocessed image of side `imageSize`: its packed 8-bit RGB crop (normalised by the graph). */
 export function pixelsPerImage(imageSize: number): number {

@@ -1,7 +1,7 @@
 import { isComplete, isTerminal, type RunState, type RunStore } from '@metaclip-batch/jobs';
 import type { Storage } from '@metaclip-batch/storage';
-import { buildManifest, writeManifest } from './manifest';
-import { runRoot } from './output-layout';
+import { buildManifest, writeManifest } from './manifest.ts';
+import { runRoot } from './output-layout.ts';
 
 /** What {@link finishRun} works with. */
 export interface FinishRunDeps {

@@ -14,11 +14,11 @@ import {
 } from '@metaclip-batch/metaclip';
 import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Semaphore } from './bounded';
-import type { DynamicBatcher } from './dynamic-batcher';
-import { createEmbedBatcher } from './embed-batch';
-import { arenaSlots, createPixelArena, inProcessSlotModel } from './pixel-arena';
-import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner';
+import { Semaphore } from './bounded.ts';
+import type { DynamicBatcher } from './dynamic-batcher.ts';
+import { createEmbedBatcher } from './embed-batch.ts';
+import { arenaSlots, createPixelArena, inProcessSlotModel } from './pixel-arena.ts';
+import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner.ts';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
 const images = path.join(shared, 'fixtures', 'images');

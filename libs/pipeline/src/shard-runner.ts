@@ -6,7 +6,7 @@ import {
   type LabelSet,
 } from '@metaclip-batch/metaclip';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
-import { mapBounded, type Pool, type Semaphore } from './bounded';
+import { mapBounded, type Pool, type Semaphore } from './bounded.ts';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {

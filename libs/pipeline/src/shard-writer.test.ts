@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { RunState } from '@metaclip-batch/jobs';
 import { decodeNpy, float16ToFloat32, readParquet, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildManifest, writeManifest } from './manifest';
-import { manifestUri, shardOutputUris } from './output-layout';
-import type { ImageRow } from './shard-runner';
-import { shardTables, writeShard } from './shard-writer';
+import { buildManifest, writeManifest } from './manifest.ts';
+import { manifestUri, shardOutputUris } from './output-layout.ts';
+import type { ImageRow } from './shard-runner.ts';
+import { shardTables, writeShard } from './shard-writer.ts';
 
 const unit = (...v: number[]) => {
   const n = Math.hypot(...v);

@@ -1,6 +1,6 @@
 import { encodeNpy, encodeParquet, type NpyDtype, type ParquetColumn, type Storage } from '@metaclip-batch/storage';
-import { type ShardOutputUris, shardOutputUris } from './output-layout';
-import type { ImageRow, ShardResult } from './shard-runner';
+import { type ShardOutputUris, shardOutputUris } from './output-layout.ts';
+import type { ImageRow, ShardResult } from './shard-runner.ts';
 
 /** Where and how to write a shard. */
 export interface ShardWriteOptions {

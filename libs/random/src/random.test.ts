@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Gaussian, seededRandom } from './index';
+import { Gaussian, seededRandom } from './index.ts';
 
 describe('seededRandom', () => {
   it('gives the same stream for the same seed, pinned', () => {

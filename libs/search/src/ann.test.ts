@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AnnIndex } from './ann';
-import { clusteredVectors } from './clustered-vectors';
-import { exactTopK } from './vectors';
+import { AnnIndex } from './ann.ts';
+import { clusteredVectors } from './clustered-vectors.ts';
+import { exactTopK } from './vectors.ts';
 
 describe('AnnIndex', () => {
   const dim = 32;

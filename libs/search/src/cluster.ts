@@ -1,9 +1,9 @@
 import { encodeNpy, encodeParquet, joinUri, type StorageOptions } from '@metaclip-batch/storage';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { type KMeansOptions, sphericalKMeans } from './kmeans';
-import { QueryEncoder } from './query-encoder';
-import { openRun, readAllVectors, requireImages } from './run-reader';
-import { exactTopK } from './vectors';
+import { type KMeansOptions, sphericalKMeans } from './kmeans.ts';
+import { QueryEncoder } from './query-encoder.ts';
+import { openRun, readAllVectors, requireImages } from './run-reader.ts';
+import { exactTopK } from './vectors.ts';
 
 /** Options of {@link clusterRun}. */
 export interface ClusterRunOptions extends Omit<KMeansOptions, 'onIteration'> {

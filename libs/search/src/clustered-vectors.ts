@@ -1,5 +1,5 @@
 import { Gaussian, seededRandom } from '@metaclip-batch/random';
-import { normalizeInPlace } from './vectors';
+import { normalizeInPlace } from './vectors.ts';
 
 /**
  * Synthetic embeddings for tests and the bench: `n` unit vectors of `dim` around `centres` random unit centres

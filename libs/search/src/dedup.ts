@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { encodeParquet, joinUri, type StorageOptions } from '@metaclip-batch/storage';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { AnnIndex } from './ann';
-import { SearchError } from './errors';
-import { openRun, type RunReader, readAllVectors, requireImages } from './run-reader';
-import { listSourceImages } from './source-listing';
-import { rowDot } from './vectors';
+import { AnnIndex } from './ann.ts';
+import { SearchError } from './errors.ts';
+import { openRun, type RunReader, readAllVectors, requireImages } from './run-reader.ts';
+import { listSourceImages } from './source-listing.ts';
+import { rowDot } from './vectors.ts';
 
 /** Options of {@link dedupRun}. */
 export interface DedupOptions {

@@ -1,10 +1,10 @@
 import { joinUri, NotFoundError, readParquet, type StorageOptions } from '@metaclip-batch/storage';
-import type { ClusterInfo } from './cluster';
-import { defaultIndexUri } from './index-files';
-import { QueryEncoder } from './query-encoder';
-import { openRun, type RunReader } from './run-reader';
-import { IndexSearcher, type QueryOptions, type SearchHit } from './searcher';
-import { Thumbnails } from './thumbnails';
+import type { ClusterInfo } from './cluster.ts';
+import { defaultIndexUri } from './index-files.ts';
+import { QueryEncoder } from './query-encoder.ts';
+import { openRun, type RunReader } from './run-reader.ts';
+import { IndexSearcher, type QueryOptions, type SearchHit } from './searcher.ts';
+import { Thumbnails } from './thumbnails.ts';
 
 /** A duplicate group: its first image and the others, with their cosine to it. */
 export interface DuplicateGroup {

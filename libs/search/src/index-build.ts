@@ -10,8 +10,8 @@ import {
   type StorageOptions,
 } from '@metaclip-batch/storage';
 import type { Logger } from '@metaclip-batch/telemetry';
-import { AnnIndex, DEFAULT_HNSW, type HnswParams } from './ann';
-import { SearchError } from './errors';
+import { AnnIndex, DEFAULT_HNSW, type HnswParams } from './ann.ts';
+import { SearchError } from './errors.ts';
 import {
   defaultIndexUri,
   INDEX_FILES,
@@ -21,10 +21,10 @@ import {
   pushIndex,
   readIndexInfo,
   writeIndexInfo,
-} from './index-files';
-import { type KeyState, planKeys } from './index-plan';
-import { openRun, type RunReader, readAllVectors, requireImages } from './run-reader';
-import { listSourceImages } from './source-listing';
+} from './index-files.ts';
+import { type KeyState, planKeys } from './index-plan.ts';
+import { openRun, type RunReader, readAllVectors, requireImages } from './run-reader.ts';
+import { listSourceImages } from './source-listing.ts';
 
 /** Options of {@link indexRun}. */
 export interface IndexRunOptions {

@@ -3,8 +3,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultCacheDir } from '@metaclip-batch/metaclip';
 import { NotFoundError, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
-import type { HnswParams } from './ann';
-import { SearchError } from './errors';
+import type { HnswParams } from './ann.ts';
+import { SearchError } from './errors.ts';
 
 /** The files of an index folder. */
 export const INDEX_FILES = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planKeys } from './index-plan';
+import { planKeys } from './index-plan.ts';
 
 describe('planKeys', () => {
   const state = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clusteredVectors } from './clustered-vectors';
-import { SearchError } from './errors';
-import { sphericalKMeans } from './kmeans';
+import { clusteredVectors } from './clustered-vectors.ts';
+import { SearchError } from './errors.ts';
+import { sphericalKMeans } from './kmeans.ts';
 
 describe('sphericalKMeans', () => {
   const dim = 16;

@@ -1,7 +1,7 @@
 import { seededRandom } from '@metaclip-batch/random';
-import { exactNearest } from './ann';
-import { requirePositiveInt, SearchError } from './errors';
-import { normalizeInPlace } from './vectors';
+import { exactNearest } from './ann.ts';
+import { requirePositiveInt, SearchError } from './errors.ts';
+import { normalizeInPlace } from './vectors.ts';
 
 /** Options of {@link sphericalKMeans}. */
 export interface KMeansOptions {

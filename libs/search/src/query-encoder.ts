@@ -5,8 +5,8 @@ import {
   loadModel,
   type MetaClipModel,
 } from '@metaclip-batch/metaclip';
-import { SearchError } from './errors';
-import { normalizeInPlace } from './vectors';
+import { SearchError } from './errors.ts';
+import { normalizeInPlace } from './vectors.ts';
 
 /**
  * Turns queries into unit vectors with the model the index (or run) was made with: a text is embedded as given (no

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeNpy, encodeParquet, float16ToFloat32, float32ToFloat16 } from '@metaclip-batch/storage';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openRun, readAllVectors } from './run-reader';
+import { openRun, readAllVectors } from './run-reader.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -10,7 +10,7 @@ import {
   type StorageOptions,
   storageFor,
 } from '@metaclip-batch/storage';
-import { SearchError } from './errors';
+import { SearchError } from './errors.ts';
 
 /** One image of a run: where it came from and what the run said it is. */
 export interface RunImage {

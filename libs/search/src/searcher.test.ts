@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeNpy, encodeParquet, float32ToFloat16 } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnnIndex, DEFAULT_HNSW } from './ann';
-import { clusteredVectors } from './clustered-vectors';
-import { INDEX_FILES, writeIndexInfo } from './index-files';
-import { IndexSearcher } from './searcher';
-import { exactTopK } from './vectors';
+import { AnnIndex, DEFAULT_HNSW } from './ann.ts';
+import { clusteredVectors } from './clustered-vectors.ts';
+import { INDEX_FILES, writeIndexInfo } from './index-files.ts';
+import { IndexSearcher } from './searcher.ts';
+import { exactTopK } from './vectors.ts';
 
 /**
  * An HNSW index whose graph lacks some of the images its keys list: what a graph that lost touch with nodes after

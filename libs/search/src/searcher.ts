@@ -1,11 +1,11 @@
 import { open as openFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { float16ToFloat32, readNpyHeader, readParquet, type StorageOptions } from '@metaclip-batch/storage';
-import { AnnIndex, type AnnMatch } from './ann';
-import { requirePositiveInt, SearchError } from './errors';
-import { readVectors } from './index-build';
-import { INDEX_FILES, type IndexInfo, pullIndex, readIndexInfo } from './index-files';
-import { exactTopK, normalizeInPlace } from './vectors';
+import { AnnIndex, type AnnMatch } from './ann.ts';
+import { requirePositiveInt, SearchError } from './errors.ts';
+import { readVectors } from './index-build.ts';
+import { INDEX_FILES, type IndexInfo, pullIndex, readIndexInfo } from './index-files.ts';
+import { exactTopK, normalizeInPlace } from './vectors.ts';
 
 /** One search result, best first. */
 export interface SearchHit {

@@ -1,7 +1,7 @@
 import { decodeBmpToRgb } from '@metaclip-batch/metaclip';
 import { parseUri, type Storage } from '@metaclip-batch/storage';
 import sharp, { type Sharp } from 'sharp';
-import { SearchError } from './errors';
+import { SearchError } from './errors.ts';
 
 /**
  * Pure: whether `uri` is inside a run's `source` (an S3 prefix, or a local folder), i.e. an object the run could have

@@ -1,6 +1,6 @@
 /** A settings table as commander options, with the help derived from each entry. */
 import { type Command, Option } from 'commander';
-import type { Setting, SettingsTable } from './table';
+import type { Setting, SettingsTable } from './table.ts';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

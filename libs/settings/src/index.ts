@@ -15,10 +15,10 @@
  * //   --max-batch (METACLIP_MAX_BATCH): Too small: expected number to be >=1 (got "0")
  * ```
  */
-export { addSettingOptions, envOnlyHelp, settingHelp } from './commander';
-export { ConfigError, EXIT_CONFIG } from './config-error';
-export { MODEL_REF_SETTINGS } from './model-settings';
-export { REDIS_CONNECTION_SETTINGS } from './redis-settings';
+export { addSettingOptions, envOnlyHelp, settingHelp } from './commander.ts';
+export { ConfigError, EXIT_CONFIG } from './config-error.ts';
+export { MODEL_REF_SETTINGS } from './model-settings.ts';
+export { REDIS_CONNECTION_SETTINGS } from './redis-settings.ts';
 export {
   deviceSchema,
   keyPrefixSchema,
@@ -26,8 +26,8 @@ export {
   modelRefSchema,
   redisUrlSchema,
   switchSchema,
-} from './schemas';
-export { signalExitCode } from './signals';
+} from './schemas.ts';
+export { signalExitCode } from './signals.ts';
 export {
   defineSettings,
   describeSetting,
@@ -38,4 +38,4 @@ export {
   type SettingsSources,
   type SettingsTable,
   type SettingsValues,
-} from './table';
+} from './table.ts';

@@ -1,5 +1,5 @@
-import { deviceSchema, modelRefSchema } from './schemas';
-import { defineSettings } from './table';
+import { deviceSchema, modelRefSchema } from './schemas.ts';
+import { defineSettings } from './table.ts';
 
 /**
  * The settings that name a model and where it runs, shared by every app that loads one (the `metaclip` CLI's model

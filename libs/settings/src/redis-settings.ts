@@ -1,5 +1,5 @@
-import { keyPrefixSchema, redisUrlSchema, switchSchema } from './schemas';
-import { defineSettings } from './table';
+import { keyPrefixSchema, redisUrlSchema, switchSchema } from './schemas.ts';
+import { defineSettings } from './table.ts';
 
 /**
  * The Redis connection settings of the apps that take them as flags (worker, dashboard), declared once so each app's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPrefixSchema, switchSchema } from './schemas';
+import { keyPrefixSchema, switchSchema } from './schemas.ts';
 
 describe('shared schemas', () => {
   it('accepts key prefixes with at most one Redis Cluster hash tag', () => {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { addSettingOptions, ConfigError, defineSettings, envOnlyHelp, resolveSettings } from './index';
+import { addSettingOptions, ConfigError, defineSettings, envOnlyHelp, resolveSettings } from './index.ts';
 
 const TABLE = defineSettings({
   maxBatch: {

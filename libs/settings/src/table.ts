@@ -5,7 +5,7 @@
 import { redactSecrets } from '@metaclip-batch/telemetry';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { ConfigError } from './config-error';
+import { ConfigError } from './config-error.ts';
 
 /** One setting of an app. */
 export interface Setting<S extends z.ZodType = z.ZodType> {

@@ -5,16 +5,16 @@ export {
   RetriesExhaustedError,
   RetryableStorageError,
   StorageError,
-} from './errors';
-export { type Inventory, listFolders, openInventory } from './inventory';
+} from './errors.ts';
+export { type Inventory, listFolders, openInventory } from './inventory.ts';
 export {
   type InventoryFile,
   type InventoryFormat,
   type InventoryManifest,
   isInventoryManifestName,
   parseInventoryManifest,
-} from './inventory-manifest';
-export { LocalStorage } from './local';
+} from './inventory-manifest.ts';
+export { LocalStorage } from './local.ts';
 export {
   decodeNpy,
   encodeNpy,
@@ -25,12 +25,12 @@ export {
   type NpyHeader,
   npyFloat32,
   readNpyHeader,
-} from './npy';
-export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet';
-export { type BackoffOptions, backoffDelay, DEFAULT_REQUEST_BUDGET, type RetryOptions, withRetry } from './retry';
-export { type Env, type S3ListPage, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
-export { classifyS3Error, type S3FailureKind } from './s3-errors';
-export { discoverPartitions, type FanOutOptions, listFannedOut } from './s3-fanout';
-export { closeStorage, type StorageOptions, storageFor } from './storage';
-export type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
-export { contentTypeFor, formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri';
+} from './npy.ts';
+export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet.ts';
+export { type BackoffOptions, backoffDelay, DEFAULT_REQUEST_BUDGET, type RetryOptions, withRetry } from './retry.ts';
+export { type Env, type S3ListPage, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3.ts';
+export { classifyS3Error, type S3FailureKind } from './s3-errors.ts';
+export { discoverPartitions, type FanOutOptions, listFannedOut } from './s3-fanout.ts';
+export { closeStorage, type StorageOptions, storageFor } from './storage.ts';
+export type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types.ts';
+export { contentTypeFor, formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri.ts';

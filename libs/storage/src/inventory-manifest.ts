@@ -1,4 +1,4 @@
-import { FormatError } from './errors';
+import { FormatError } from './errors.ts';
 
 /** The formats S3 Inventory writes its data files in. */
 export type InventoryFormat = 'CSV' | 'ORC' | 'Parquet';

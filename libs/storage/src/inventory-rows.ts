@@ -1,6 +1,6 @@
-import { FormatError } from './errors';
-import { normalizeColumn } from './inventory-manifest';
-import type { ObjectInfo } from './types';
+import { FormatError } from './errors.ts';
+import { normalizeColumn } from './inventory-manifest.ts';
+import type { ObjectInfo } from './types.ts';
 
 /** One inventory row, by normalized column name (see `normalizeColumn`); cells as the format decoded them. */
 export type InventoryRow = Record<string, unknown>;

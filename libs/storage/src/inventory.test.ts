@@ -5,10 +5,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from './errors';
-import { openInventory } from './inventory';
-import { isInventoryManifestName, parseInventoryManifest } from './inventory-manifest';
-import { csvRow, decodeCsvKey, parseCsvLine, rowObject } from './inventory-rows';
+import { FormatError } from './errors.ts';
+import { openInventory } from './inventory.ts';
+import { isInventoryManifestName, parseInventoryManifest } from './inventory-manifest.ts';
+import { csvRow, decodeCsvKey, parseCsvLine, rowObject } from './inventory-rows.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'inventory-unit-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { FormatError } from './errors';
-import { badInventory, type InventoryManifest, normalizeColumn, parseInventoryManifest } from './inventory-manifest';
-import { csvRow, type InventoryRow, rowObject } from './inventory-rows';
-import type { S3Storage } from './s3';
-import { type StorageOptions, storageFor } from './storage';
-import type { ObjectInfo } from './types';
-import { parseUri } from './uri';
+import { FormatError } from './errors.ts';
+import { badInventory, type InventoryManifest, normalizeColumn, parseInventoryManifest } from './inventory-manifest.ts';
+import { csvRow, type InventoryRow, rowObject } from './inventory-rows.ts';
+import type { S3Storage } from './s3.ts';
+import { type StorageOptions, storageFor } from './storage.ts';
+import type { ObjectInfo } from './types.ts';
+import { parseUri } from './uri.ts';
 
 /** An S3 Inventory report opened by {@link openInventory}. */
 export interface Inventory {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError, PermanentStorageError } from './errors';
-import { LocalStorage } from './local';
-import type { ObjectInfo } from './types';
+import { NotFoundError, PermanentStorageError } from './errors.ts';
+import { LocalStorage } from './local.ts';
+import type { ObjectInfo } from './types.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'local-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, PermanentStorageError, RetryableStorageError, StorageError } from './errors';
-import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
-import { parseUri } from './uri';
+import { NotFoundError, PermanentStorageError, RetryableStorageError, StorageError } from './errors.ts';
+import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types.ts';
+import { parseUri } from './uri.ts';
 
 // Errors a busy or flaky file system (or an NFS mount) gives that may clear up; everything else is permanent.
 const RETRYABLE_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ENOSPC', 'ETIMEDOUT', 'ESTALE', 'EIO']);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from './errors';
-import { decodeNpy, encodeNpy, float16ToFloat32, float32ToFloat16 } from './npy';
+import { FormatError } from './errors.ts';
+import { decodeNpy, encodeNpy, float16ToFloat32, float32ToFloat16 } from './npy.ts';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
 const dir = mkdtempSync(path.join(tmpdir(), 'npy-test-'));

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { float16ToFloat32, float32ToFloat16 } from '@metaclip-batch/float16';
-import { FormatError } from './errors';
+import { FormatError } from './errors.ts';
 
 export { float16ToFloat32, float32ToFloat16 };
 

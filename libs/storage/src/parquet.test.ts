@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from './errors';
-import { encodeParquet, type ParquetColumn, readParquet } from './parquet';
+import { FormatError } from './errors.ts';
+import { encodeParquet, type ParquetColumn, readParquet } from './parquet.ts';
 
 // The shape of a shard's metadata file: what the output writers store per image.
 const metadata: ParquetColumn[] = [

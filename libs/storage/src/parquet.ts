@@ -1,6 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
 import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
-import { FormatError } from './errors';
+import { FormatError } from './errors.ts';
 
 type Cells<T> = readonly (T | null)[];
 

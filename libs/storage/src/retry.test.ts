@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, PermanentStorageError, RetriesExhaustedError, RetryableStorageError } from './errors';
-import { backoffDelay, withRetry } from './retry';
+import { NotFoundError, PermanentStorageError, RetriesExhaustedError, RetryableStorageError } from './errors.ts';
+import { backoffDelay, withRetry } from './retry.ts';
 
 const flaky = (code = 'ECONNREFUSED') =>
   new RetryableStorageError(`get s3://b/k failed (${code})`, { code, uri: 's3://b/k' });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RetriesExhaustedError, RetryableStorageError } from './errors';
+import { RetriesExhaustedError, RetryableStorageError } from './errors.ts';
 
 /** Exponential backoff parameters. */
 export interface BackoffOptions {

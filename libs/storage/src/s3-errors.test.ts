@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, PermanentStorageError, RetryableStorageError } from './errors';
-import { classifyS3Error, mapS3Error } from './s3-errors';
+import { NotFoundError, PermanentStorageError, RetryableStorageError } from './errors.ts';
+import { classifyS3Error, mapS3Error } from './s3-errors.ts';
 
 // The shapes the SDK gives: a named ServiceException with $metadata, or a Node network error with a code.
 const service = (name: string, status: number, message = 'm') =>

@@ -1,4 +1,4 @@
-import { NotFoundError, PermanentStorageError, RetryableStorageError, StorageError } from './errors';
+import { NotFoundError, PermanentStorageError, RetryableStorageError, StorageError } from './errors.ts';
 
 /** How to treat a failed S3 call. */
 export type S3FailureKind = 'not-found' | 'permanent' | 'retryable';

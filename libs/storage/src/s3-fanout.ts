@@ -5,8 +5,8 @@
  * the partitions in parallel (bounded) and hand them on in key order. The result is the single stream's: the same
  * objects in the same order, so a shard plan built from it is the same one and a re-run enqueues nothing new.
  */
-import type { S3Storage } from './s3';
-import type { ListOptions, ObjectInfo } from './types';
+import type { S3Storage } from './s3.ts';
+import type { ListOptions, ObjectInfo } from './types.ts';
 
 /** Options of {@link listFannedOut}. */
 export interface FanOutOptions extends Pick<ListOptions, 'pageSize' | 'signal'> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { s3ClientConfig } from './s3';
+import { s3ClientConfig } from './s3.ts';
 
 describe('s3ClientConfig', () => {
   it('leaves region and credentials to the standard AWS chain when the env names none', () => {

@@ -8,12 +8,12 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NotFoundError, PermanentStorageError } from './errors';
-import { type RetryOptions, withRetry } from './retry';
-import { mapS3Error } from './s3-errors';
-import { listFannedOut } from './s3-fanout';
-import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types';
-import { contentTypeFor, parseUri } from './uri';
+import { NotFoundError, PermanentStorageError } from './errors.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
+import { mapS3Error } from './s3-errors.ts';
+import { listFannedOut } from './s3-fanout.ts';
+import type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types.ts';
+import { contentTypeFor, parseUri } from './uri.ts';
 
 /** One ListObjectsV2 page, see {@link S3Storage.listPage}. */
 export interface S3ListPage {

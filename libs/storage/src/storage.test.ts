@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStorage } from './local';
-import { S3Storage } from './s3';
-import { closeStorage, storageFor } from './storage';
+import { LocalStorage } from './local.ts';
+import { S3Storage } from './s3.ts';
+import { closeStorage, storageFor } from './storage.ts';
 
 afterEach(() => closeStorage());
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { LocalStorage } from './local';
-import { S3Storage, type S3StorageOptions, s3ClientConfig } from './s3';
-import type { Storage } from './types';
-import { parseUri } from './uri';
+import { LocalStorage } from './local.ts';
+import { S3Storage, type S3StorageOptions, s3ClientConfig } from './s3.ts';
+import type { Storage } from './types.ts';
+import { parseUri } from './uri.ts';
 
 /** Options of {@link storageFor}; only S3 has any. */
 export type StorageOptions = S3StorageOptions;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentStorageError } from './errors';
-import { contentTypeFor, formatUri, isImageKey, joinUri, parseUri } from './uri';
+import { PermanentStorageError } from './errors.ts';
+import { contentTypeFor, formatUri, isImageKey, joinUri, parseUri } from './uri.ts';
 
 describe('parseUri', () => {
   it('splits s3 URIs into bucket and verbatim key', () => {

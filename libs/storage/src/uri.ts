@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PermanentStorageError } from './errors';
+import { PermanentStorageError } from './errors.ts';
 
 /** A parsed storage location: an S3 object (or key prefix) or an absolute local path. */
 export type ParsedUri = { scheme: 's3'; bucket: string; key: string } | { scheme: 'file'; path: string };

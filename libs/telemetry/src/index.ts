@@ -1,5 +1,5 @@
-export { createLogger, errorLine, type Logger, type LoggerOptions } from './logger';
-export { createMetrics, type Metrics, type MetricsOptions, type Stage } from './metrics';
-export { createQueueMetrics, pendingJobs, type QueueCounts, type QueueMetrics } from './queue-metrics';
-export { REDACTED, redactSecrets, SECRET_KEYS } from './redact';
-export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './server';
+export { createLogger, errorLine, type Logger, type LoggerOptions } from './logger.ts';
+export { createMetrics, type Metrics, type MetricsOptions, type Stage } from './metrics.ts';
+export { createQueueMetrics, pendingJobs, type QueueCounts, type QueueMetrics } from './queue-metrics.ts';
+export { REDACTED, redactSecrets, SECRET_KEYS } from './redact.ts';
+export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './server.ts';

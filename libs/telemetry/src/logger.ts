@@ -1,5 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from 'pino';
-import { REDACTED, redactObject, redactSecrets, SECRET_PATHS } from './redact';
+import { REDACTED, redactObject, redactSecrets, SECRET_PATHS } from './redact.ts';
 
 export type { Logger } from 'pino';
 

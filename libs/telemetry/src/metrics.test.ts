@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from './metrics';
-import { startMetricsServer } from './server';
+import { createMetrics } from './metrics.ts';
+import { startMetricsServer } from './server.ts';
 
 describe('createMetrics', () => {
   it('registers metaclip_ metrics with app and device labels', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createQueueMetrics, pendingJobs } from './queue-metrics';
+import { createQueueMetrics, pendingJobs } from './queue-metrics.ts';
 
 describe('queue metrics', () => {
   it('counts waiting and delayed work as pending, none while paused', () => {

@@ -1,6 +1,6 @@
 import { parseShardJobId } from '@metaclip-batch/jobs';
 import type { JobType } from 'bullmq';
-import type { Context } from '../context';
+import type { Context } from '../context.ts';
 
 /** Job states a cancel removes: everything not yet started. Active jobs finish; workers skip cancelled runs. */
 const NOT_STARTED: JobType[] = ['waiting', 'prioritized', 'paused', 'delayed'];

@@ -14,10 +14,10 @@ import {
 } from '@metaclip-batch/jobs';
 import { type StorageOptions, storageFor } from '@metaclip-batch/storage';
 import type { Metrics } from '@metaclip-batch/telemetry';
-import type { EnqueueOptions } from '../config';
-import type { Context } from '../context';
-import type { ProgressView } from '../progress';
-import { openSource } from '../sources';
+import type { EnqueueOptions } from '../config.ts';
+import type { Context } from '../context.ts';
+import type { ProgressView } from '../progress.ts';
+import { openSource } from '../sources.ts';
 
 /** Options of {@link runEnqueue} beyond the validated flags. */
 export interface EnqueueDeps {

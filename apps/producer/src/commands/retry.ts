@@ -1,5 +1,5 @@
 import { JobsError, SHARD_JOB_NAME, type ShardJob, shardJobId } from '@metaclip-batch/jobs';
-import type { Context } from '../context';
+import type { Context } from '../context.ts';
 
 /** What `retry` did, shard numbers per outcome. */
 export interface RetryOutcome {

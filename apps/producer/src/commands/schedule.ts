@@ -5,9 +5,9 @@ import { type Job, type JobSchedulerJson, type Queue, Worker } from 'bullmq';
 // CommonJS without named ESM exports: Node only offers its default export.
 import cronParser from 'cron-parser';
 import { z } from 'zod';
-import { ConfigError, type EnqueueOptions, EnqueueOptionsSchema } from '../config';
-import type { Context } from '../context';
-import { runEnqueue } from './enqueue';
+import { ConfigError, type EnqueueOptions, EnqueueOptionsSchema } from '../config.ts';
+import type { Context } from '../context.ts';
+import { runEnqueue } from './enqueue.ts';
 
 /** BullMQ job name of a scheduled enqueue. */
 export const SCHEDULED_JOB_NAME = 'enqueue';

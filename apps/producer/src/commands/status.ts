@@ -1,5 +1,5 @@
 import { progress, type RunState } from '@metaclip-batch/jobs';
-import type { Context } from '../context';
+import type { Context } from '../context.ts';
 
 /** The `status --json` document: the run state, its progress, failed shards and a few error samples. */
 export async function statusDocument(ctx: Context, runId: string, now = Date.now()) {

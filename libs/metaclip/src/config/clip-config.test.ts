@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelLoadError } from '../errors';
-import { SHARED, TINY_CLIP } from '../model/golden.fixture';
-import { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './clip-config';
-import { CLIP_PRESETS } from './presets';
+import { ModelLoadError } from '../errors.ts';
+import { SHARED, TINY_CLIP } from '../model/golden.fixture.ts';
+import { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './clip-config.ts';
+import { CLIP_PRESETS } from './presets.ts';
 
 function error(fn: () => unknown): ModelLoadError {
   try {

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /**
  * The architectures we run: `clip` (MetaCLIP 1, `CLIPModel`) and `metaclip_2` (`MetaClip2Model`: the same graph,

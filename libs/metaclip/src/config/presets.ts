@@ -7,7 +7,7 @@
  * `model_configs/ViT-*-worldwide.json` and transformers' `convert_metaclip_2_to_hf.py`. Vision heads follow
  * open_clip's head width of 64 (80 for H, 104 for bigG: 16 heads); MLPs are 4x wide except bigG's 8,192.
  */
-import type { ClipConfig, ClipTextConfig, ClipVisionConfig, HiddenAct, ModelType } from './clip-config';
+import type { ClipConfig, ClipTextConfig, ClipVisionConfig, HiddenAct, ModelType } from './clip-config.ts';
 
 interface Tower {
   width: number;

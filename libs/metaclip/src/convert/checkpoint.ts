@@ -4,10 +4,10 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError } from '../errors';
-import { PyTorchFile } from './pytorch/pytorch-file';
-import { SafetensorsReader } from './safetensors-reader';
-import { ShardedTensors, shardFiles, type TensorSource } from './tensor-source';
+import { ModelLoadError } from '../errors.ts';
+import { PyTorchFile } from './pytorch/pytorch-file.ts';
+import { SafetensorsReader } from './safetensors-reader.ts';
+import { ShardedTensors, shardFiles, type TensorSource } from './tensor-source.ts';
 
 /** The weight layouts we read. */
 export type CheckpointFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch' | 'pytorch-sharded';

@@ -11,9 +11,9 @@
  * Both fold the attention scale 1/sqrt(head_dim) into the Q weights (exact for head_dim 64, a power of two) and
  * both take the final norm, so a fused graph can merge the last residual add into it.
  */
-import type { ClipEncoderConfig } from '../config/clip-config';
-import type { GraphBuilder } from './graph-builder';
-import { concatLinear, type LinearWeights, scaleLinear, type WeightReader } from './weights';
+import type { ClipEncoderConfig } from '../config/clip-config.ts';
+import type { GraphBuilder } from './graph-builder.ts';
+import { concatLinear, type LinearWeights, scaleLinear, type WeightReader } from './weights.ts';
 
 const MS = 'com.microsoft';
 

@@ -8,11 +8,11 @@
  *
  * Inputs and outputs are float32 whatever the compute dtype; fp16 graphs cast at the edges.
  */
-import type { ClipConfig } from '../config/clip-config';
-import { emitEncoder, layerNorm, layerNormWeights } from './clip-encoder';
-import type { GraphBuilder } from './graph-builder';
-import type { ValueInfo } from './onnx-proto';
-import type { WeightReader } from './weights';
+import type { ClipConfig } from '../config/clip-config.ts';
+import { emitEncoder, layerNorm, layerNormWeights } from './clip-encoder.ts';
+import type { GraphBuilder } from './graph-builder.ts';
+import type { ValueInfo } from './onnx-proto.ts';
+import type { WeightReader } from './weights.ts';
 
 /** What the towers are emitted with. */
 export interface TowerOptions {

@@ -12,15 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { readClipConfig } from '../config/clip-config';
-import { ModelLoadError } from '../errors';
-import { parsePreprocessorConfig } from '../image/config';
-import { normalisationConstants } from '../image/preprocess';
-import { xdgCacheHome } from '../resolve/hub-env';
-import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files';
-import { findCheckpoint, WEIGHT_FILES } from './checkpoint';
-import { type ExportDtype, exportClipOnnx } from './export-onnx';
-import { FingerprintMemo, sha256, sha256File } from './fingerprint';
+import { readClipConfig } from '../config/clip-config.ts';
+import { ModelLoadError } from '../errors.ts';
+import { parsePreprocessorConfig } from '../image/config.ts';
+import { normalisationConstants } from '../image/preprocess.ts';
+import { xdgCacheHome } from '../resolve/hub-env.ts';
+import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from '../tokenizer/tokenizer-files.ts';
+import { findCheckpoint, WEIGHT_FILES } from './checkpoint.ts';
+import { type ExportDtype, exportClipOnnx } from './export-onnx.ts';
+import { FingerprintMemo, sha256, sha256File } from './fingerprint.ts';
 
 /**
  * Version of the folders this converter emits. Bump it whenever the emitted ONNX or the other files written change,

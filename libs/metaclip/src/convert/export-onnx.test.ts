@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readClipConfig } from '../config/clip-config';
-import { TINY_CLIP } from '../model/golden.fixture';
-import { exportClipOnnx } from './export-onnx';
-import { SafetensorsReader } from './safetensors-reader';
-import type { TensorChunks, TensorSource } from './tensor-source';
+import { readClipConfig } from '../config/clip-config.ts';
+import { TINY_CLIP } from '../model/golden.fixture.ts';
+import { exportClipOnnx } from './export-onnx.ts';
+import { SafetensorsReader } from './safetensors-reader.ts';
+import type { TensorChunks, TensorSource } from './tensor-source.ts';
 
 const TOKEN_TABLE = 'text_model.embeddings.token_embedding.weight';
 

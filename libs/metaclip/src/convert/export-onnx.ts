@@ -5,12 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClipConfig } from '../config/clip-config';
-import { emitLogits, emitNormalise, emitTextTower, emitVisionTower, IO } from './clip-graph';
-import { ExternalDataWriter, GraphBuilder } from './graph-builder';
-import { encodeModel, type ModelSpec, type NodeSpec, type TensorValue } from './onnx-proto';
-import type { TensorSource } from './tensor-source';
-import { WeightReader } from './weights';
+import type { ClipConfig } from '../config/clip-config.ts';
+import { emitLogits, emitNormalise, emitTextTower, emitVisionTower, IO } from './clip-graph.ts';
+import { ExternalDataWriter, GraphBuilder } from './graph-builder.ts';
+import { encodeModel, type ModelSpec, type NodeSpec, type TensorValue } from './onnx-proto.ts';
+import type { TensorSource } from './tensor-source.ts';
+import { WeightReader } from './weights.ts';
 
 /**
  * Compute precision of the exported graphs (inputs and outputs are float32 either way). `int8`: the vision tower's

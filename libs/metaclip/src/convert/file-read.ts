@@ -3,7 +3,7 @@
  * the `ModelLoadError` a user sees, and reads loop until done, since one read(2) moves at most ~2 GB.
  */
 import { openSync, readSync } from 'node:fs';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /** Bytes per read call. */
 const READ_STEP = 1 << 30;

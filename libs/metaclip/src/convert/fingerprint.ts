@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /** sha256 hex of bytes. */
 export function sha256(bytes: Uint8Array | string): string {

@@ -6,8 +6,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { float32ToFloat16 } from '@metaclip-batch/float16';
-import { quantizeColumns } from './int8';
-import type { AttributeValue, DataType, ExternalRef, NodeSpec, TensorValue } from './onnx-proto';
+import { quantizeColumns } from './int8.ts';
+import type { AttributeValue, DataType, ExternalRef, NodeSpec, TensorValue } from './onnx-proto.ts';
 
 /** Tensors at least this big go to external data; smaller ones stay in the protobuf. */
 const EXTERNAL_MIN_BYTES = 1024;

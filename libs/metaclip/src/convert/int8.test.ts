@@ -6,12 +6,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../model/load';
-import type { MetaClipModel } from '../model/metaclip-model';
-import { cosine, l2NormalizeRows } from '../similarity';
-import { buildLabelSet } from '../zero-shot';
-import { classify } from '../zero-shot-scoring';
-import { quantizeColumns } from './int8';
+import { loadModel } from '../model/load.ts';
+import type { MetaClipModel } from '../model/metaclip-model.ts';
+import { cosine, l2NormalizeRows } from '../similarity.ts';
+import { buildLabelSet } from '../zero-shot.ts';
+import { classify } from '../zero-shot-scoring.ts';
+import { quantizeColumns } from './int8.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../../../shared');
 const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');

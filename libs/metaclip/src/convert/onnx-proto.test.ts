@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ExternalDataWriter, GraphBuilder } from './graph-builder';
-import { encodeModel, ProtoWriter } from './onnx-proto';
+import { ExternalDataWriter, GraphBuilder } from './graph-builder.ts';
+import { encodeModel, ProtoWriter } from './onnx-proto.ts';
 
 const hex = (w: ProtoWriter) => Buffer.from(w.finish()).toString('hex');
 

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRandomModel } from './random-model';
-import { SafetensorsReader } from './safetensors-reader';
+import { writeRandomModel } from './random-model.ts';
+import { SafetensorsReader } from './safetensors-reader.ts';
 
 let dir: string;
 beforeAll(async () => {

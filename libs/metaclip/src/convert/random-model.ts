@@ -6,11 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Gaussian } from '@metaclip-batch/random';
-import { type ClipConfig, type ClipEncoderConfig, toHfConfigJson, visionTokens } from '../config/clip-config';
-import { CLIP_PRESETS, type ClipPreset } from '../config/presets';
-import { writeClipTokenizerFiles } from '../tokenizer/vocab-files';
-import { writeXlmrPlaceholderTokenizerFiles } from '../tokenizer/xlmr-placeholder';
-import { type Float32Tensor, writeSafetensors } from './safetensors';
+import { type ClipConfig, type ClipEncoderConfig, toHfConfigJson, visionTokens } from '../config/clip-config.ts';
+import { CLIP_PRESETS, type ClipPreset } from '../config/presets.ts';
+import { writeClipTokenizerFiles } from '../tokenizer/vocab-files.ts';
+import { writeXlmrPlaceholderTokenizerFiles } from '../tokenizer/xlmr-placeholder.ts';
+import { type Float32Tensor, writeSafetensors } from './safetensors.ts';
 
 /** Options of {@link writeRandomModel}. */
 export interface RandomModelOptions {

@@ -5,10 +5,10 @@
  * few hundred MB.
  */
 import { closeSync, fstatSync } from 'node:fs';
-import { ModelLoadError } from '../errors';
-import { openForReading, readFully } from './file-read';
-import { BYTES, decodeFloat32, MAX_HEADER, parseSafetensorsHeader, type TensorEntry } from './safetensors';
-import type { TensorChunks, TensorSource } from './tensor-source';
+import { ModelLoadError } from '../errors.ts';
+import { openForReading, readFully } from './file-read.ts';
+import { BYTES, decodeFloat32, MAX_HEADER, parseSafetensorsHeader, type TensorEntry } from './safetensors.ts';
+import type { TensorChunks, TensorSource } from './tensor-source.ts';
 
 /** A safetensors file open for reading tensors by name. */
 export class SafetensorsReader implements TensorSource {

@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /** Element types we can read. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';

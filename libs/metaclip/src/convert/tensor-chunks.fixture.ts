@@ -1,5 +1,5 @@
 /** Test helper: a {@link TensorSource}'s chunks joined back into one array (each copied, as readers reuse buffers). */
-import type { TensorSource } from './tensor-source';
+import type { TensorSource } from './tensor-source.ts';
 
 export function joinedChunks(source: TensorSource, name: string, chunkValues: number): Float32Array {
   const parts: Float32Array[] = [];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /**
  * A tensor's shape and its float32 values in row-major order, in consecutive chunks. A chunk is valid only until the

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer, CLIPModel, env, pipeline, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, SHARED, TINY_CLIP } from '../model/golden.fixture';
-import { cosine } from '../similarity';
-import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
-import { convertModel } from './convert';
-import { writeRandomModel } from './random-model';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, SHARED, TINY_CLIP } from '../model/golden.fixture.ts';
+import { cosine } from '../similarity.ts';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
+import { convertModel } from './convert.ts';
+import { writeRandomModel } from './random-model.ts';
 
 const golden = readGolden();
 const vec = (values: number[] | undefined) => Float32Array.from(values ?? []);

@@ -3,8 +3,8 @@
  * stores `[out, in]` while `MatMul(x, W)` wants `[in, out]`, and Q/K/V are packed side by side into one matrix so a
  * layer does one GEMM instead of three.
  */
-import { ModelLoadError } from '../errors';
-import type { TensorSource } from './tensor-source';
+import { ModelLoadError } from '../errors.ts';
+import type { TensorSource } from './tensor-source.ts';
 
 /** A linear layer ready for `MatMul`: weight `[in, out]` row-major, bias `[out]`. */
 export interface LinearWeights {

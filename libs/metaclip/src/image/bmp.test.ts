@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import decodeBmp from 'decode-bmp';
 import { describe, expect, it } from 'vitest';
-import { ImageInputError } from '../errors';
-import { decodeBmpToRgb, readBmpHeader } from './bmp';
+import { ImageInputError } from '../errors.ts';
+import { decodeBmpToRgb, readBmpHeader } from './bmp.ts';
 
 /** A 24-bit uncompressed BMP of `rgb` (rows top to bottom), stored bottom-up or top-down. */
 function encodeBmp(rgb: number[], width: number, height: number, topDown = false): Buffer {

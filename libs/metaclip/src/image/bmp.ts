@@ -4,7 +4,7 @@
  * decodes the palette layouts, and the pixels leave as packed RGB for sharp.
  */
 import decodeBmp from 'decode-bmp';
-import { ImageInputError } from '../errors';
+import { ImageInputError } from '../errors.ts';
 
 /** What the BMP header declares. */
 export interface BmpHeader {

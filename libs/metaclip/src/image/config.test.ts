@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelLoadError } from '../errors';
-import { parsePreprocessorConfig } from './config';
+import { ModelLoadError } from '../errors.ts';
+import { parsePreprocessorConfig } from './config.ts';
 
 describe('parsePreprocessorConfig', () => {
   it('reads a MetaCLIP preprocessor_config.json', () => {

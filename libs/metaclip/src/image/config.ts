@@ -3,8 +3,8 @@
  * take transformers' CLIPImageProcessor defaults; older checkpoints write `size` and `crop_size` as plain numbers.
  */
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
-import { parseJsonWith } from '../tokenizer/read-json';
+import { ModelLoadError } from '../errors.ts';
+import { parseJsonWith } from '../tokenizer/read-json.ts';
 
 /** sharp kernels standing in for PIL's resampling filters. */
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';

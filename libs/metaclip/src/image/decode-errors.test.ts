@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ImageInputError } from '../errors';
-import { decodeImage } from './decode';
-import { DEFAULT_IMAGE_LIMITS } from './limits';
+import { ImageInputError } from '../errors.ts';
+import { decodeImage } from './decode.ts';
+import { DEFAULT_IMAGE_LIMITS } from './limits.ts';
 
-vi.mock('./pil-resample', () => ({
+vi.mock('./pil-resample.ts', () => ({
   pilResize: () => {
     throw new TypeError('a bug in the resampler');
   },

@@ -6,10 +6,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../model/load';
-import type { MetaClipModel } from '../model/metaclip-model';
-import { cosine } from '../similarity';
-import { ImageProcessor } from './processor';
+import { loadModel } from '../model/load.ts';
+import type { MetaClipModel } from '../model/metaclip-model.ts';
+import { cosine } from '../similarity.ts';
+import { ImageProcessor } from './processor.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../../../shared');
 const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');

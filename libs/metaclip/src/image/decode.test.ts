@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pilFilterFor } from './decode';
+import { pilFilterFor } from './decode.ts';
 
 describe('pilFilterFor', () => {
   it("resamples enlargements with PIL's filter, along either axis", () => {

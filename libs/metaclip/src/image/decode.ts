@@ -5,13 +5,13 @@
  * libvips and PIL part ways, are resampled by {@link pilResize}.
  */
 import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
-import { ImageInputError } from '../errors';
-import { decodeBmpToRgb } from './bmp';
-import { classifyDecoderError, explainReason } from './image-input-error';
-import type { ImageLimits } from './limits';
-import { type PilFilter, pilResize } from './pil-resample';
-import { cropRegion, type Dimensions, type Region } from './preprocess';
-import { type ImageFormat, looksTruncated, sniffImageFormat } from './sniff';
+import { ImageInputError } from '../errors.ts';
+import { decodeBmpToRgb } from './bmp.ts';
+import { classifyDecoderError, explainReason } from './image-input-error.ts';
+import type { ImageLimits } from './limits.ts';
+import { type PilFilter, pilResize } from './pil-resample.ts';
+import { cropRegion, type Dimensions, type Region } from './preprocess.ts';
+import { type ImageFormat, looksTruncated, sniffImageFormat } from './sniff.ts';
 
 /** A decoded image: its original (oriented) size and the packed RGB of (part of) its resized version. */
 export interface DecodedImage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './limits';
+import { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './limits.ts';
 
 describe('resolveImageLimits', () => {
   it('fills unset limits with the defaults', () => {

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parsePreprocessorConfig } from './config';
-import { axisCoefficients, pilResize } from './pil-resample';
-import { cropRegion, normalisationTables, resizeTarget, writeChw } from './preprocess';
+import { parsePreprocessorConfig } from './config.ts';
+import { axisCoefficients, pilResize } from './pil-resample.ts';
+import { cropRegion, normalisationTables, resizeTarget, writeChw } from './preprocess.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../..', '../shared');
 

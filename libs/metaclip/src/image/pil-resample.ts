@@ -13,7 +13,7 @@
  * antialiased resize (both derived from Pillow) compute it. Upstream Pillow keeps 22 bits in 32-bit weights instead;
  * with those 0.3-0.9% of the golden pixels came out one level off, with these none do.
  */
-import type { Dimensions, Region } from './preprocess';
+import type { Dimensions, Region } from './preprocess.ts';
 
 /** PIL's convolution filters that CLIP preprocessors use (`Image.BILINEAR`, `Image.BICUBIC`, `Image.LANCZOS`). */
 export type PilFilter = 'bilinear' | 'bicubic' | 'lanczos';

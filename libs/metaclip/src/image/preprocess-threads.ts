@@ -3,11 +3,11 @@
  * written into slots of a shared pixel arena. On a GPU the model outruns one JavaScript thread's worth of
  * preprocessing (resampling and normalising some 150,000 values per image), so the worker spreads it over cores.
  */
-import { ThreadPool } from '../threads/thread-pool';
-import type { DecodeMode } from './decode';
-import type { ImageLimits } from './limits';
-import type { Dimensions } from './preprocess';
-import type { PreprocessResult, PreprocessTask, PreprocessThreadData } from './preprocess.thread';
+import { siblingModule, ThreadPool } from '../threads/thread-pool.ts';
+import type { DecodeMode } from './decode.ts';
+import type { ImageLimits } from './limits.ts';
+import type { PreprocessResult, PreprocessTask, PreprocessThreadData } from './preprocess.thread.ts';
+import type { Dimensions } from './preprocess.ts';
 
 /** Options of {@link PreprocessThreads.start}. */
 export interface PreprocessThreadsOptions {
@@ -44,7 +44,7 @@ export class PreprocessThreads {
       arena: options.arena,
     };
     const pool = await ThreadPool.start<PreprocessTask, PreprocessResult, PreprocessThreadData>({
-      module: new URL('./preprocess.thread.ts', import.meta.url),
+      module: siblingModule('./preprocess.thread', import.meta.url),
       size: options.threads,
       data,
       name: 'preprocess',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess';
+import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess.ts';
 
 describe('resizeTarget', () => {
   it('sets the short side and truncates the long side like transformers', () => {

@@ -2,10 +2,10 @@
  * A preprocessing thread (started by {@link PreprocessThreads}): decodes images and writes their normalised pixels
  * straight into the worker's shared pixel arena, so neither the pixels nor the decoding touch the main thread.
  */
-import { serveTasks } from '../threads/serve';
-import type { DecodeMode } from './decode';
-import type { ImageLimits } from './limits';
-import { ImageProcessor } from './processor';
+import { serveTasks } from '../threads/serve.ts';
+import type { DecodeMode } from './decode.ts';
+import type { ImageLimits } from './limits.ts';
+import { ImageProcessor } from './processor.ts';
 
 /** What every thread is set up with. */
 export interface PreprocessThreadData {

@@ -2,7 +2,7 @@
  * The arithmetic of CLIPImageProcessor, as pure functions: transformers' output size of a shortest-edge resize,
  * its centre crop (zero padding included), rescale and normalise into a CHW float32 slot.
  */
-import type { PreprocessSpec, ResizeRule } from './config';
+import type { PreprocessSpec, ResizeRule } from './config.ts';
 
 /** A width and a height in pixels. */
 export interface Dimensions {

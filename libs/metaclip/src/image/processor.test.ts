@@ -5,11 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageInputError, ModelLoadError } from '../errors';
-import type { ImageDecodeReason } from './image-input-error';
-import { pilResize } from './pil-resample';
-import { normalisationTables, resizeTarget, writeChw } from './preprocess';
-import { ImageProcessor } from './processor';
+import { ImageInputError, ModelLoadError } from '../errors.ts';
+import type { ImageDecodeReason } from './image-input-error.ts';
+import { pilResize } from './pil-resample.ts';
+import { normalisationTables, resizeTarget, writeChw } from './preprocess.ts';
+import { ImageProcessor } from './processor.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 const SHARED = path.resolve(ROOT, '../shared');

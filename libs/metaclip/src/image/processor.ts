@@ -4,13 +4,13 @@
  * as CHW float32 straight into a batch tensor.
  */
 import path from 'node:path';
-import { ImageInputError } from '../errors';
-import { readJsonFile } from '../tokenizer/read-json';
-import { type PreprocessSpec, parsePreprocessorConfig } from './config';
-import { type DecodeMode, decodeImage } from './decode';
-import { type ImageLimits, resolveImageLimits } from './limits';
-import { type Dimensions, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess';
-import { type ImageInput, readImageSource } from './source';
+import { ImageInputError } from '../errors.ts';
+import { readJsonFile } from '../tokenizer/read-json.ts';
+import { type PreprocessSpec, parsePreprocessorConfig } from './config.ts';
+import { type DecodeMode, decodeImage } from './decode.ts';
+import { type ImageLimits, resolveImageLimits } from './limits.ts';
+import { type Dimensions, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess.ts';
+import { type ImageInput, readImageSource } from './source.ts';
 
 /** What a batch slot holds after {@link ImageProcessor.preprocessBatch}: the original size, or why it failed. */
 export type SlotResult = Dimensions | ImageInputError;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDecoderError } from './image-input-error';
-import { looksTruncated, sniffImageFormat } from './sniff';
+import { classifyDecoderError } from './image-input-error.ts';
+import { looksTruncated, sniffImageFormat } from './sniff.ts';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));

@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ImageInputError } from '../errors';
+import { ImageInputError } from '../errors.ts';
 
 /** An image to decode: its bytes, or a file path (a `file://` URL works too). */
 export type ImageInput = Buffer | string;

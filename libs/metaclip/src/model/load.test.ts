@@ -6,11 +6,11 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageInputError, ModelLoadError, ProviderUnavailableError } from '../errors';
-import { cosine } from '../similarity';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, TINY_CLIP } from './golden.fixture';
-import { loadModel } from './load';
-import type { MetaClipModel } from './metaclip-model';
+import { ImageInputError, ModelLoadError, ProviderUnavailableError } from '../errors.ts';
+import { cosine } from '../similarity.ts';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, TINY_CLIP } from './golden.fixture.ts';
+import { loadModel } from './load.ts';
+import type { MetaClipModel } from './metaclip-model.ts';
 
 const golden = readGolden();
 const vec = (values: number[] | undefined) => Float32Array.from(values ?? []);

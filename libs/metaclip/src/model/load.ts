@@ -9,21 +9,21 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
-import { readClipConfig } from '../config/clip-config';
-import { findCheckpoint } from '../convert/checkpoint';
-import { convertModel, readManifest } from '../convert/convert';
-import { EXPORT_DTYPES, type ExportDtype, ONNX_FILES } from '../convert/export-onnx';
-import { ModelLoadError } from '../errors';
-import type { DecodeMode } from '../image/decode';
-import { ImageProcessor } from '../image/processor';
-import { type ModelDtype, onnxSuffix } from '../resolve/onnx-variants';
-import { resolveModelDir } from '../resolve/resolve';
-import { formatDevice, parseDevice } from '../runtime/device';
-import { createSession } from '../runtime/session';
-import { cosine } from '../similarity';
-import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
-import { MetaClipModel } from './metaclip-model';
-import { CombinedTowers, SeparateTowers, type Towers } from './towers';
+import { readClipConfig } from '../config/clip-config.ts';
+import { findCheckpoint } from '../convert/checkpoint.ts';
+import { convertModel, readManifest } from '../convert/convert.ts';
+import { EXPORT_DTYPES, type ExportDtype, ONNX_FILES } from '../convert/export-onnx.ts';
+import { ModelLoadError } from '../errors.ts';
+import type { DecodeMode } from '../image/decode.ts';
+import { ImageProcessor } from '../image/processor.ts';
+import { type ModelDtype, onnxSuffix } from '../resolve/onnx-variants.ts';
+import { resolveModelDir } from '../resolve/resolve.ts';
+import { formatDevice, parseDevice } from '../runtime/device.ts';
+import { createSession } from '../runtime/session.ts';
+import { cosine } from '../similarity.ts';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
+import { MetaClipModel } from './metaclip-model.ts';
+import { CombinedTowers, SeparateTowers, type Towers } from './towers.ts';
 
 /** Options of {@link loadModel}. */
 export interface LoadOptions {

@@ -8,11 +8,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
-import { ImageInputError } from '../errors';
-import type { ImageProcessor } from '../image/processor';
-import type { ClipTokenizer } from '../tokenizer/clip-tokenizer';
-import { attentionMask, trimPadding } from './text-batch';
-import type { Towers } from './towers';
+import { ImageInputError } from '../errors.ts';
+import type { ImageProcessor } from '../image/processor.ts';
+import type { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
+import { attentionMask, trimPadding } from './text-batch.ts';
+import type { Towers } from './towers.ts';
 
 /** Texts per text-tower run: bounds memory when embedding e.g. 1000 classes x 80 templates. */
 const TEXT_BATCH = 128;

@@ -8,11 +8,11 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONNX_FILES } from '../convert/export-onnx';
-import { cosine } from '../similarity';
-import { IMAGES, readGolden, TINY_CLIP } from './golden.fixture';
-import { loadModel } from './load';
-import type { MetaClipModel } from './metaclip-model';
+import { ONNX_FILES } from '../convert/export-onnx.ts';
+import { cosine } from '../similarity.ts';
+import { IMAGES, readGolden, TINY_CLIP } from './golden.fixture.ts';
+import { loadModel } from './load.ts';
+import type { MetaClipModel } from './metaclip-model.ts';
 
 const golden = readGolden();
 const names = Object.keys(golden.images);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionMask, endPositions, type TokenBatch, trimPadding } from './text-batch';
+import { attentionMask, endPositions, type TokenBatch, trimPadding } from './text-batch.ts';
 
 const EOS = 9;
 // Rows: "1 2 EOS" padded, "1 EOS" padded, "1 2 3 4 EOS" padded; length 7, pad = EOS as CLIP pads.

@@ -3,8 +3,8 @@
  * to the least busy thread. With two threads on one GPU, one batch is gathered and launched while the other runs,
  * and the main thread never blocks in `session.run`.
  */
-import { ThreadPool } from '../threads/thread-pool';
-import type { VisionTask, VisionThreadData } from './vision.thread';
+import { siblingModule, ThreadPool } from '../threads/thread-pool.ts';
+import type { VisionTask, VisionThreadData } from './vision.thread.ts';
 
 /**
  * Options of {@link VisionThreads.start}: what each thread is set up with (the ONNX folder of the loaded model,
@@ -40,7 +40,7 @@ export class VisionThreads {
   static async start(options: VisionThreadsOptions): Promise<VisionThreads> {
     const { threads, embedDim, imageSize, onReplace, ...data } = options;
     const pool = await ThreadPool.start<VisionTask, Float32Array, VisionThreadData>({
-      module: new URL('./vision.thread.ts', import.meta.url),
+      module: siblingModule('./vision.thread', import.meta.url),
       size: threads,
       data,
       name: 'vision',

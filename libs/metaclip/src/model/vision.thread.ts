@@ -4,10 +4,10 @@
  * batching and writing. Pixels come from the shared pixel arena by slot offset: onnxruntime-node does not accept
  * tensors over shared memory, so the batch is gathered into this thread's own buffer (one copy, off the main thread).
  */
-import type { ModelDtype } from '../resolve/onnx-variants';
-import { serveTasks } from '../threads/serve';
-import { gatherSlots } from './gather-slots';
-import { loadModel } from './load';
+import type { ModelDtype } from '../resolve/onnx-variants.ts';
+import { serveTasks } from '../threads/serve.ts';
+import { gatherSlots } from './gather-slots.ts';
+import { loadModel } from './load.ts';
 
 /** What every thread is set up with. */
 export interface VisionThreadData {

@@ -13,9 +13,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProjectError } from '@metaclip-batch/errors';
 import type { Logger } from 'pino';
-import { blobLinkTarget, type RepoCache } from './cache-layout';
-import type { HubClient, HubFileMetadata } from './hub-client';
-import { withFileLock } from './lock';
+import { blobLinkTarget, type RepoCache } from './cache-layout.ts';
+import type { HubClient, HubFileMetadata } from './hub-client.ts';
+import { withFileLock } from './lock.ts';
 
 /** The downloaded bytes do not match what the hub announced; the partial file has been discarded. */
 export class BlobIntegrityError extends ProjectError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blobLinkTarget, normalizeEtag, repoCache } from './cache-layout';
+import { blobLinkTarget, normalizeEtag, repoCache } from './cache-layout.ts';
 
 describe('repo paths', () => {
   it('lays a repo out as models--org--name/{blobs,snapshots,refs}', () => {

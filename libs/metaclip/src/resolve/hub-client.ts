@@ -13,8 +13,8 @@
  */
 import { ProjectError } from '@metaclip-batch/errors';
 import { z } from 'zod';
-import { normalizeEtag } from './cache-layout';
-import { DEFAULT_HUB_TIMEOUT_S, type HubTimeouts } from './hub-env';
+import { normalizeEtag } from './cache-layout.ts';
+import { DEFAULT_HUB_TIMEOUT_S, type HubTimeouts } from './hub-env.ts';
 
 /** The hub answered with a status retrying will not fix (401, 403, 404, ...). */
 export class HubHttpError extends ProjectError {

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir } from '../convert/convert';
-import { ModelLoadError } from '../errors';
-import { hubCacheDir, hubEndpoint, hubTimeouts, hubTokenSource, isOfflineEnv } from './hub-env';
+import { defaultCacheDir } from '../convert/convert.ts';
+import { ModelLoadError } from '../errors.ts';
+import { hubCacheDir, hubEndpoint, hubTimeouts, hubTokenSource, isOfflineEnv } from './hub-env.ts';
 
 describe('hubCacheDir', () => {
   it('follows huggingface_hub precedence: HF_HUB_CACHE, HF_HOME/hub, XDG, ~/.cache', () => {

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /** Environment variables this module reads (a subset of `process.env`). */
 export type HubEnv = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCommitHash, looksLikePath, parseHubRef } from './hub-ref';
+import { isCommitHash, looksLikePath, parseHubRef } from './hub-ref.ts';
 
 describe('parseHubRef', () => {
   it('parses org/name with and without a revision', () => {

@@ -1,6 +1,6 @@
 /** Model references: local folders and Hugging Face hub ids with the shared hub cache. */
-export { repoFolderName } from './cache-layout';
-export { hubCacheDir } from './hub-env';
-export { type HubRef, isCommitHash, parseHubRef } from './hub-ref';
-export { type ModelFilePlan, planModelFiles, type RepoLayout } from './model-files';
-export { type ResolveOptions, resolveModelDir } from './resolve';
+export { repoFolderName } from './cache-layout.ts';
+export { hubCacheDir } from './hub-env.ts';
+export { type HubRef, isCommitHash, parseHubRef } from './hub-ref.ts';
+export { type ModelFilePlan, planModelFiles, type RepoLayout } from './model-files.ts';
+export { type ResolveOptions, resolveModelDir } from './resolve.ts';

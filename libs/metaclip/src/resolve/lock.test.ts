@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { FileLockError, withFileLock } from './lock';
+import { FileLockError, withFileLock } from './lock.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planModelFiles } from './model-files';
+import { planModelFiles } from './model-files.ts';
 
 const META = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 

@@ -20,7 +20,7 @@ export interface ModelFilePlan {
 /** Outcome of planning: a plan, or what is missing (for a message that says what to do). */
 export type PlanResult = { ok: true; plan: ModelFilePlan } | { ok: false; missing: string[] };
 
-import { externalDataFiles, type ModelDtype, onnxSuffix } from './onnx-variants';
+import { externalDataFiles, type ModelDtype, onnxSuffix } from './onnx-variants.ts';
 
 /** Fetched whenever the repository has them; the tokenizer falls back to the vendored CLIP vocabulary. */
 const METADATA_FILES = [

@@ -7,10 +7,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ModelLoadError } from '../errors';
-import { fetchBlob, linkIntoSnapshot, listSnapshotFiles, readRef, writeFileAtomic } from './blob-store';
-import { type RepoCache, repoCache } from './cache-layout';
-import { HubClient, HubHttpError, HubNetworkError } from './hub-client';
+import { ModelLoadError } from '../errors.ts';
+import { fetchBlob, linkIntoSnapshot, listSnapshotFiles, readRef, writeFileAtomic } from './blob-store.ts';
+import { type RepoCache, repoCache } from './cache-layout.ts';
+import { HubClient, HubHttpError, HubNetworkError } from './hub-client.ts';
 import {
   cleanToken,
   type HubEnv,
@@ -19,10 +19,10 @@ import {
   hubTimeouts,
   hubTokenSource,
   isOfflineEnv,
-} from './hub-env';
-import { DEFAULT_REVISION, type HubRef, isCommitHash, looksLikePath, parseHubRef } from './hub-ref';
-import { planModelFiles } from './model-files';
-import type { ModelDtype } from './onnx-variants';
+} from './hub-env.ts';
+import { DEFAULT_REVISION, type HubRef, isCommitHash, looksLikePath, parseHubRef } from './hub-ref.ts';
+import { planModelFiles } from './model-files.ts';
+import type { ModelDtype } from './onnx-variants.ts';
 
 /** Options of {@link resolveModelDir}; every one defaults from the environment as huggingface_hub's do. */
 export interface ResolveOptions {

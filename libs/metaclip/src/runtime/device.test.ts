@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderUnavailableError } from '../errors';
-import { executionProviders, formatDevice, parseDevice } from './device';
+import { ProviderUnavailableError } from '../errors.ts';
+import { executionProviders, formatDevice, parseDevice } from './device.ts';
 
 describe('parseDevice', () => {
   it('parses the accepted forms', () => {

@@ -1,7 +1,7 @@
 /**
  * Device strings (`cpu`, `cuda`, `cuda:N`, `webgpu`) and the onnxruntime execution providers they select.
  */
-import { ProviderUnavailableError } from '../errors';
+import { ProviderUnavailableError } from '../errors.ts';
 
 /** A parsed device. */
 export type Device = { kind: 'cpu' } | { kind: 'cuda'; index: number } | { kind: 'webgpu' };

@@ -3,14 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError, ProviderUnavailableError } from '../errors';
+import { ModelLoadError, ProviderUnavailableError } from '../errors.ts';
 import {
   createSession,
   looksLikeProviderFailure,
   missingProviderLibs,
   onnxruntimeBinDir,
   ortSessionOptions,
-} from './session';
+} from './session.ts';
 
 let dir: string;
 beforeAll(async () => {

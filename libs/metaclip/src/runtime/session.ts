@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
-import { ModelLoadError, ProviderUnavailableError } from '../errors';
-import { type Device, executionProviders, formatDevice } from './device';
+import { ModelLoadError, ProviderUnavailableError } from '../errors.ts';
+import { type Device, executionProviders, formatDevice } from './device.ts';
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {

@@ -4,7 +4,7 @@
  */
 import { parentPort, type TransferListItem, workerData } from 'node:worker_threads';
 import { toWire } from '@metaclip-batch/errors';
-import type { TaskMessage, ThreadMessage } from './thread-pool';
+import type { TaskMessage, ThreadMessage } from './thread-pool.ts';
 
 /** A task's answer, and the buffers to move (not copy) back to the caller. */
 export interface TaskReply<R> {

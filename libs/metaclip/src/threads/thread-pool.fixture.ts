@@ -2,8 +2,8 @@
  * A thread module for thread-pool.test.ts: echoes, throws typed errors, or dies, as each task asks. Its set-up fails
  * when told to, like a thread whose GPU is missing.
  */
-import { ImageInputError } from '../errors';
-import { serveTasks } from './serve';
+import { ImageInputError } from '../errors.ts';
+import { serveTasks } from './serve.ts';
 
 /** What a test task asks the thread to do. */
 export type FixtureTask = { op: 'echo'; value: number } | { op: 'bad-image' } | { op: 'exit' } | { op: 'thread-id' };

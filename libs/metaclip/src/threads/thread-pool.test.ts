@@ -1,8 +1,8 @@
 import { fromWire, toWire } from '@metaclip-batch/errors';
 import { describe, expect, it } from 'vitest';
-import { ImageInputError } from '../errors';
-import { ThreadExitedError, ThreadPool } from './thread-pool';
-import type { FixtureTask } from './thread-pool.fixture';
+import { ImageInputError } from '../errors.ts';
+import type { FixtureTask } from './thread-pool.fixture.ts';
+import { ThreadExitedError, ThreadPool } from './thread-pool.ts';
 
 const module = new URL('./thread-pool.fixture.ts', import.meta.url);
 const start = (size: number, failSetup = false, onReplace?: (e: Error) => void) =>

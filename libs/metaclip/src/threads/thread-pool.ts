@@ -6,6 +6,10 @@
  * Tasks go to the thread with the fewest unanswered ones. A thread that dies after its set-up fails only its own
  * tasks (with the retryable {@link ThreadExitedError}) and is replaced; a set-up that fails fails the pool's start.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type TransferListItem, Worker } from 'node:worker_threads';
 import { fromWire, ProjectError, registerWireErrors, type WireError } from '@metaclip-batch/errors';
 
@@ -34,9 +38,39 @@ export class ThreadExitedError extends ProjectError {
 
 registerWireErrors(ThreadExitedError);
 
+/**
+ * The thread module `name` (no extension) beside the module at `of` (its `import.meta.url`), in the same language:
+ * `.js` in the compiled packages, `.ts` when the sources run (tests, the bench).
+ */
+export function siblingModule(name: string, of: string): URL {
+  return new URL(`${name}${of.endsWith('.ts') ? '.ts' : '.js'}`, of);
+}
+
+/**
+ * The first code of a thread whose module is TypeScript, which happens only when the sources run: Node 20 gives a
+ * worker thread none of its parent's loader hooks (and vitest's transforms never reach threads), so the module goes
+ * through tsx's API, a dev dependency present exactly then. Compiled threads start on their module directly.
+ */
+const TYPESCRIPT_THREAD = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.module, workerData.module));
+`;
+
+/**
+ * The URL of tsx's ES module API, read from its package.json: require.resolve would give the CommonJS build, whose
+ * tsImport cannot load a module inside a thread.
+ */
+function tsxEsmApi(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    exports: { './esm/api': { import: { default: string } } };
+  };
+  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api'].import.default)).href;
+}
+
 /** Options of {@link ThreadPool.start}. */
 export interface ThreadPoolOptions<D> {
-  /** The thread module (`.ts` or `.js`); it must call `serveTasks`. */
+  /** The thread module (`.js`, or `.ts` from the sources: see {@link siblingModule}); it must call `serveTasks`. */
   module: URL;
   /** Threads to run (at least 1). */
   size: number;
@@ -161,11 +195,14 @@ export class ThreadPool<T, R> {
 
   #spawn(index: number): Slot<R> {
     const { module, name, data } = this.#options;
-    const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), {
+    const typescript = module.pathname.endsWith('.ts');
+    const worker = new Worker(typescript ? TYPESCRIPT_THREAD : module, {
+      eval: typescript,
       name: `${name}-${index}`,
-      workerData: { module: module.href, data },
-      // The parent's loader flags (tsx's) would make Node 20 try, and fail, to load the .ts module itself.
-      execArgv: [],
+      workerData: { module: module.href, tsx: typescript ? tsxEsmApi() : undefined, data },
+      // Not the parent's loader flags (tsx's would make Node 20 try, and fail, to load a .ts module itself); the
+      // sources' threads import the other workspaces' sources too.
+      execArgv: typescript ? ['--conditions=source'] : [],
     });
     return new Slot<R>(worker, name, (dead, error, wasReady) => {
       // Replace a thread that died while working; one that never came up would only die again.

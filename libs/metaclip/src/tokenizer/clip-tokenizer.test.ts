@@ -2,9 +2,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError } from '../errors';
-import { ClipTokenizer, resolveContextLength } from './clip-tokenizer';
-import { writeClipTokenizerFiles } from './vocab-files';
+import { ModelLoadError } from '../errors.ts';
+import { ClipTokenizer, resolveContextLength } from './clip-tokenizer.ts';
+import { writeClipTokenizerFiles } from './vocab-files.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 const SHARED = path.resolve(ROOT, '../shared');

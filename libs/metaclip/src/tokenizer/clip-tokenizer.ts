@@ -11,11 +11,11 @@
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
-import type { ClipSpecialTokens } from './clip-tokenizer-json';
-import { parseJsonWith, readJsonFile } from './read-json';
-import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from './tokenizer-files';
-import { CLIP_CONTEXT_LENGTH } from './vocab-files';
+import { ModelLoadError } from '../errors.ts';
+import type { ClipSpecialTokens } from './clip-tokenizer-json.ts';
+import { parseJsonWith, readJsonFile } from './read-json.ts';
+import { clipTokenizerJsonFromVocabFiles, readTokenizerConfig } from './tokenizer-files.ts';
+import { CLIP_CONTEXT_LENGTH } from './vocab-files.ts';
 
 /** Token ids of a batch, padded to the context length: `inputIds` is `[batch, length]` row-major. */
 export interface EncodedBatch {

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError } from '../errors.ts';
 
 /**
  * Reads and parses `file`. A missing file gives `undefined` when `optional`, a {@link ModelLoadError} otherwise;

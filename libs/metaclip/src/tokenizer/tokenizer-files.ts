@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelLoadError } from '../errors';
-import { type ClipSpecialTokens, clipTokenizerJson, parseMerges } from './clip-tokenizer-json';
-import { parseJsonWith, readJsonFile } from './read-json';
-import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN } from './vocab-files';
+import { ModelLoadError } from '../errors.ts';
+import { type ClipSpecialTokens, clipTokenizerJson, parseMerges } from './clip-tokenizer-json.ts';
+import { parseJsonWith, readJsonFile } from './read-json.ts';
+import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN } from './vocab-files.ts';
 
 /** A special token in tokenizer_config.json: a string, or an AddedToken object with `content`. */
 const specialToken = z

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesToUnicode, loadVendoredClipVocabulary, writeClipTokenizerFiles } from './vocab-files';
+import { bytesToUnicode, loadVendoredClipVocabulary, writeClipTokenizerFiles } from './vocab-files.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 const SHARED = path.resolve(ROOT, '../shared');

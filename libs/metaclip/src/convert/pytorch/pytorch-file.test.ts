@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelLoadError } from '../../errors';
-import { REPO_ROOT, SHARED, TINY_CLIP } from '../../model/golden.fixture';
-import { findCheckpoint } from '../checkpoint';
-import { SafetensorsReader } from '../safetensors-reader';
-import { joinedChunks } from '../tensor-chunks.fixture';
-import { PyTorchFile } from './pytorch-file';
-import { PickleRefusedError } from './unpickler';
+import { ModelLoadError } from '../../errors.ts';
+import { REPO_ROOT, SHARED, TINY_CLIP } from '../../model/golden.fixture.ts';
+import { findCheckpoint } from '../checkpoint.ts';
+import { SafetensorsReader } from '../safetensors-reader.ts';
+import { joinedChunks } from '../tensor-chunks.fixture.ts';
+import { PyTorchFile } from './pytorch-file.ts';
+import { PickleRefusedError } from './unpickler.ts';
 
 /** Made by torch 2.13 (see tests/fixtures/pytorch/README.md). */
 const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/pytorch');

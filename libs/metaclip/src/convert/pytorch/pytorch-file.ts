@@ -5,11 +5,11 @@
  */
 import { closeSync, readSync } from 'node:fs';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
-import { ModelLoadError } from '../../errors';
-import { openForReading } from '../file-read';
-import type { TensorChunks, TensorSource } from '../tensor-source';
-import { type TensorRef, unpickle } from './unpickler';
-import { ZipIndex } from './zip-index';
+import { ModelLoadError } from '../../errors.ts';
+import { openForReading } from '../file-read.ts';
+import type { TensorChunks, TensorSource } from '../tensor-source.ts';
+import { type TensorRef, unpickle } from './unpickler.ts';
+import { ZipIndex } from './zip-index.ts';
 
 /** The first bytes of torch.save's legacy (pre-1.6) format: pickle protocol 2, then a LONG1 magic number. */
 const LEGACY_MAGIC = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8]);

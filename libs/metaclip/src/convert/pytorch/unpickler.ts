@@ -5,7 +5,7 @@
  * a model class — is refused the moment the pickle names it, before anything could call it; nothing in a pickle is
  * ever executed, since there is no Python here to execute it. `PickleRefusedError` says what was named.
  */
-import { ModelLoadError } from '../../errors';
+import { ModelLoadError } from '../../errors.ts';
 
 /** Element types of torch's typed storages, by their pickled class name. */
 export const STORAGE_DTYPES = {

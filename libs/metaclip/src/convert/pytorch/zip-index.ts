@@ -4,8 +4,8 @@
  * and a compressed entry is refused rather than inflated.
  */
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { ModelLoadError } from '../../errors';
-import { openForReading, readFully } from '../file-read';
+import { ModelLoadError } from '../../errors.ts';
+import { openForReading, readFully } from '../file-read.ts';
 
 /** Where one stored entry's bytes are in the file. */
 export interface ZipEntry {

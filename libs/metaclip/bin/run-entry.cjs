@@ -1,5 +1,5 @@
-// Start-up shared by the commands that decode images (`metaclip`, `metaclip-worker`): size libuv's pool, then run a
-// TypeScript entry through tsx (the project is never compiled).
+// Start-up shared by the commands that decode images (`metaclip`, `metaclip-worker`): size libuv's pool, then import
+// the command's compiled ES module entry.
 //
 // sharp decodes (and fs reads) on libuv's thread pool, 4 threads unless UV_THREADPOOL_SIZE says otherwise; a
 // command that decodes many images at once should use every core. libuv reads the variable once, when the pool
@@ -13,15 +13,10 @@ const { pathToFileURL } = require('node:url');
 const IO_THREADS = 4;
 process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + IO_THREADS);
 
-/** Registers tsx's loader and imports `file` (an absolute path to a `.ts` module); a start-up failure exits 1. */
-module.exports = function runTypeScript(file) {
-  import('tsx/esm/api')
-    .then(({ register }) => {
-      register();
-      return import(pathToFileURL(file).href);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+/** Imports `file` (an absolute path to an ES module); a start-up failure exits 1. */
+module.exports = function runEntry(file) {
+  import(pathToFileURL(file).href).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 };
