@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ImageProcessor, tuneSharpForThroughput } from '@metaclip-batch/metaclip';
+import { ImageProcessor, tuneSharpForThroughput } from '@metaclip-batch/metaclip/image';
 import sharp from 'sharp';
 import { rate, summarize } from './lib/stats';
 import { cycle, FIXTURE_IMAGES, fixtureImages, REPO_ROOT } from './lib/workload';

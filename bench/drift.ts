@@ -16,7 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { cosine, ImageProcessor, loadModel } from '@metaclip-batch/metaclip';
+import { cosine, loadModel } from '@metaclip-batch/metaclip';
+import { ImageProcessor } from '@metaclip-batch/metaclip/image';
 import { BENCH_TEMPLATE, benchLabels, fixtureImages } from './lib/workload';
 
 const { values } = parseArgs({

@@ -28,7 +28,7 @@ import {
   spawnWorker,
   type WorkerProcess,
   waitForRun,
-} from '../tests/helpers/worker-harness';
+} from '../scripts/lib/local-run';
 import { rate } from './lib/stats';
 import { benchLabels, cycle, FIXTURE_IMAGES, fixtureImages } from './lib/workload';
 

@@ -17,7 +17,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { convertModel, cosine, loadModel, type MetaClipModel, writeRandomModel } from '@metaclip-batch/metaclip';
+import { cosine, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import { convertModel, writeRandomModel } from '@metaclip-batch/metaclip/convert';
 
 const { values } = parseArgs({
   options: {

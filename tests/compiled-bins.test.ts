@@ -121,7 +121,8 @@ describe('the compiled bins, without TypeScript or tsx', () => {
   it('runs the compiled thread modules: preprocessing on a thread matches the main thread', async () => {
     const script = `
       import { readFile } from 'node:fs/promises';
-      import { DEFAULT_IMAGE_LIMITS, ImageProcessor, PreprocessThreads } from '@metaclip-batch/metaclip';
+      import { DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@metaclip-batch/metaclip/image';
+      import { PreprocessThreads } from '@metaclip-batch/metaclip/threads';
       const bytes = await readFile(${JSON.stringify(astronaut)});
       const floats = 3 * 1024 * 1024;
       const arena = new SharedArrayBuffer(floats * 4);

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLIP_PRESETS, type ClipConfig, cosine, loadModel, writeRandomModel } from '@metaclip-batch/metaclip';
+import { cosine, loadModel } from '@metaclip-batch/metaclip';
+import { CLIP_PRESETS, type ClipConfig } from '@metaclip-batch/metaclip/config';
+import { writeRandomModel } from '@metaclip-batch/metaclip/convert';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PYTHON = process.env.METACLIP_TEST_PYTHON ?? 'python3';

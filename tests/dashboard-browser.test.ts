@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardFixture, imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
 import {
   cleanupRedis,
   enqueueSource,
@@ -12,7 +11,8 @@ import {
   spawnWorker,
   tinyModelDir,
   type WorkerProcess,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { DashboardFixture, imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
 
 /**
  * A real headless Chromium on the runs page. Two runs advance step by step through the run store and a real BullMQ

@@ -13,7 +13,6 @@ import { clusterRun, dedupRun, indexRun } from '@metaclip-batch/search';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
 import {
   cleanupRedis,
   enqueueSource,
@@ -24,7 +23,8 @@ import {
   until,
   type WorkerProcess,
   waitForRun,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'artifacts');

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readRunOutput, repoRoot, spawnWorker, tinyModelDir, writtenUris } from '../scripts/lib/local-run';
 import { useLocalRun } from './helpers/local-run-fixture';
-import { readRunOutput, repoRoot, spawnWorker, tinyModelDir, writtenUris } from './helpers/worker-harness';
 
 const id = `e2e-local-cli-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

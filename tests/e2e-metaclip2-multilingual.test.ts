@@ -20,7 +20,7 @@ import {
   sharedDir,
   spawnWorker,
   type WorkerProcess,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
 
 const id = `e2e-mc2-zh-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

@@ -11,8 +11,6 @@ import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { cosine, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
-import { type S3Server, startS3Server } from './helpers/s3-server';
 import {
   cleanupRedis,
   enqueueSource,
@@ -24,7 +22,9 @@ import {
   until,
   type WorkerProcess,
   waitForRun,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
+import { type S3Server, startS3Server } from './helpers/s3-server';
 
 const id = `e2e-s3-${process.pid}-${Date.now()}`;
 const SOURCE = 's3://data/images/';

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot } from '../scripts/lib/local-run';
 import { METACLIP_BIN } from './helpers/cli-process';
 import { type FakeHub, filesFrom, sha256, startFakeHub } from './helpers/hub-server';
-import { repoRoot } from './helpers/worker-harness';
 
 const tiny = path.resolve(import.meta.dirname, '../../shared/fixtures/tiny-clip');
 const MODEL_FILES = ['config.json', 'model.safetensors', 'preprocessor_config.json', 'tokenizer.json'];

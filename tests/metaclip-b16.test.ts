@@ -5,9 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { convertModel, loadModel, type MetaClipModel, readManifest, writeRandomModel } from '@metaclip-batch/metaclip';
+import { cosine, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import { convertModel, readManifest, writeRandomModel } from '@metaclip-batch/metaclip/convert';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosine } from '../libs/metaclip/src/similarity';
 
 const IMAGES = path.resolve(import.meta.dirname, '../../shared/fixtures/images');
 let work: string;

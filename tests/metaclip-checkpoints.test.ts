@@ -11,13 +11,13 @@ import path from 'node:path';
 import {
   buildLabelSet,
   classify,
-  convertModel,
   cosine,
   DEFAULT_TEMPLATE,
   loadModel,
   type MetaClipModel,
-  resolveModelDir,
 } from '@metaclip-batch/metaclip';
+import { convertModel } from '@metaclip-batch/metaclip/convert';
+import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesFrom, startFakeHub } from './helpers/hub-server';
 

@@ -2,7 +2,8 @@ import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { ModelLoadError, resolveModelDir } from '@metaclip-batch/metaclip';
+import { ModelLoadError } from '@metaclip-batch/metaclip';
+import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeHub, filesFrom, sha256, startFakeHub } from './helpers/hub-server';

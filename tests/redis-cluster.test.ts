@@ -13,8 +13,6 @@ import { connectRedis, createQueue, type RedisClient, RunStore, runKey } from '@
 import { createLogger } from '@metaclip-batch/telemetry';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
-import { CLUSTER_SOURCE, startTestCluster, type TestCluster } from './helpers/redis-cluster';
 import {
   killAll,
   readRunOutput,
@@ -23,7 +21,9 @@ import {
   tinyModelDir,
   type WorkerProcess,
   writtenUris,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
+import { CLUSTER_SOURCE, startTestCluster, type TestCluster } from './helpers/redis-cluster';
 
 const id = `cluster-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

@@ -11,9 +11,6 @@ import { readParquet, storageFor } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METACLIP_BIN, PRODUCER_BIN, runBin } from './helpers/cli-process';
-import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
-import { type S3Server, startS3Server } from './helpers/s3-server';
 import {
   cleanupRedis,
   killAll,
@@ -22,7 +19,10 @@ import {
   spawnWorker,
   tinyModelDir,
   type WorkerProcess,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { METACLIP_BIN, PRODUCER_BIN, runBin } from './helpers/cli-process';
+import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
+import { type S3Server, startS3Server } from './helpers/s3-server';
 
 const id = `search-cli-${process.pid}-${Date.now()}`;
 const LABELS = ['an astronaut', 'a coin', 'a clock'];

@@ -20,7 +20,7 @@ import {
   tinyModelDir,
   until,
   type WorkerProcess,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
 
 const id = `worker-jobs-${process.pid}-${Date.now()}`;
 const cancelledRun = `${id}-cancelled`;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tinyModelDir } from './helpers/worker-harness';
+import { repoRoot, tinyModelDir } from '../scripts/lib/local-run';
 
 const BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.cjs');
 

@@ -12,7 +12,6 @@ import path from 'node:path';
 import { RunStore } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 import {
   enqueueSource,
   killAll,
@@ -23,7 +22,8 @@ import {
   type WorkerProcess,
   waitForRun,
   writtenUris,
-} from './helpers/worker-harness';
+} from '../scripts/lib/local-run';
+import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 
 const id = `worker-redis-restart-${process.pid}-${Date.now()}`;
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { shardOutputUris } from '@metaclip-batch/pipeline';
 import { describe, expect, it } from 'vitest';
+import { enqueueSource, spawnWorker, tinyModelDir, until } from '../scripts/lib/local-run';
 import { useLocalRun } from './helpers/local-run-fixture';
 import { startSilentServer } from './helpers/silent-server';
-import { enqueueSource, spawnWorker, tinyModelDir, until } from './helpers/worker-harness';
 
 const id = `worker-sigterm-${process.pid}-${Date.now()}`;
 

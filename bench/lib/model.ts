@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { convertModel, type ExportDtype, readManifest, writeRandomModel } from '@metaclip-batch/metaclip';
+import { convertModel, type ExportDtype, readManifest, writeRandomModel } from '@metaclip-batch/metaclip/convert';
 
 /** A ready bench model. */
 export interface BenchModel {

@@ -9,7 +9,8 @@
  *        [--device cpu|cuda|webgpu] [--dtype fp32|fp16|int8] [--min-ms 1500]
  */
 import { parseArgs } from 'node:util';
-import { type ExportDtype, loadModel } from '@metaclip-batch/metaclip';
+import { loadModel } from '@metaclip-batch/metaclip';
+import type { ExportDtype } from '@metaclip-batch/metaclip/convert';
 import { rate } from './stats';
 import { cycle, fixtureImages } from './workload';
 

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zeroShotBenchmark } from '@metaclip-batch/metaclip';
+import { zeroShotBenchmark } from '@metaclip-batch/metaclip/zero-shot';
 
 /** The repository root (bench/lib/ is two levels down). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

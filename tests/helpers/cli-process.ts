@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { repoRoot } from './worker-harness';
+import { repoRoot } from '../../scripts/lib/local-run';
 
 /** The `metaclip` and `metaclip-producer` bins, run as a user runs them. */
 export const METACLIP_BIN = path.join(repoRoot, 'apps/cli/bin/metaclip.cjs');

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { sharedDir } from './worker-harness';
+import { sharedDir } from '../../scripts/lib/local-run';
 
 /** Files written by {@link makeImageCorpus}, as absolute paths. */
 export interface ImageCorpus {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import { cleanupRedis, killAll, REDIS_URL, type WorkerProcess } from '../../scripts/lib/local-run';
 import { type ImageCorpus, makeImageCorpus } from './image-corpus';
-import { cleanupRedis, killAll, REDIS_URL, type WorkerProcess } from './worker-harness';
 
 /** What a suite over a local image folder works with; filled in by the suite's `beforeAll`. */
 export interface LocalRun {

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './worker-harness';
+import { repoRoot } from '../../scripts/lib/local-run';
 
 const run = promisify(execFile);
 const SCRIPT = path.join(repoRoot, 'scripts/redis-cluster.sh');

@@ -1,13 +1,8 @@
 /** `metaclip classify`: zero-shot labels of images, with Hugging Face pipeline semantics. */
 import { readFile } from 'node:fs/promises';
-import {
-  buildLabelSet,
-  classify,
-  DEFAULT_TEMPLATE,
-  ImageInputError,
-  validatePrompts,
-  zeroShotBenchmark,
-} from '@metaclip-batch/metaclip';
+import { buildLabelSet, classify, DEFAULT_TEMPLATE, ImageInputError } from '@metaclip-batch/metaclip';
+import { zeroShotBenchmark } from '@metaclip-batch/metaclip/zero-shot';
+import { validatePrompts } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { type Command, Option } from 'commander';
 import type { CliContext } from './context.ts';
 import {

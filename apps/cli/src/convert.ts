@@ -1,15 +1,14 @@
 /** `metaclip convert`: a checkpoint -> ONNX folder, or a random checkpoint for tests and benchmarks. */
 import path from 'node:path';
+import { CLIP_PRESETS, type ClipPreset } from '@metaclip-batch/metaclip/config';
 import {
-  CLIP_PRESETS,
-  type ClipPreset,
   convertModel,
   EXPORT_DTYPES,
   type ExportDtype,
   findCheckpoint,
-  resolveModelDir,
   writeRandomModel,
-} from '@metaclip-batch/metaclip';
+} from '@metaclip-batch/metaclip/convert';
+import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from './context.ts';
 import { examples, UsageError } from './options.ts';

@@ -1,6 +1,7 @@
 /** `metaclip tokenize`: CLIP token ids of texts, as the model's tokenizer produces them. */
 
-import { ClipTokenizer, resolveModelDir } from '@metaclip-batch/metaclip';
+import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
+import { ClipTokenizer } from '@metaclip-batch/metaclip/tokenizer';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { addModelOptions, examples, type ModelFlags, modelSettings } from './options.ts';

@@ -1,4 +1,5 @@
-import { type MetaClipModel, PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip';
+import type { MetaClipModel } from '@metaclip-batch/metaclip';
+import { PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip/threads';
 import { type ImagePreprocessor, inProcessSlotModel, type PixelArena, type SlotModel } from '@metaclip-batch/pipeline';
 import type { Logger } from '@metaclip-batch/telemetry';
 import { type RuntimePlan, SESSION_SPINNING, type WorkerConfig } from './config.ts';

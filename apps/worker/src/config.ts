@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { defaultQueueName, modelKey } from '@metaclip-batch/jobs';
-import { DECODE_MODES, MODEL_DTYPES } from '@metaclip-batch/metaclip';
+import { MODEL_DTYPES } from '@metaclip-batch/metaclip';
+import { DECODE_MODES } from '@metaclip-batch/metaclip/image';
 import {
   defineSettings,
   MODEL_REF_SETTINGS,

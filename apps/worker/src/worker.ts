@@ -1,12 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { bullPrefix, clusterModeProblem, connectRedis, RunStore } from '@metaclip-batch/jobs';
-import {
-  buildLabelSet,
-  ImageInputError,
-  loadModel,
-  type MetaClipModel,
-  tuneSharpForThroughput,
-} from '@metaclip-batch/metaclip';
+import { buildLabelSet, ImageInputError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
+import { tuneSharpForThroughput } from '@metaclip-batch/metaclip/image';
 import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch/pipeline';
 import { ConfigError, describeSetting } from '@metaclip-batch/settings';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';

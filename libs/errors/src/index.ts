@@ -10,6 +10,8 @@
  * registerWireErrors(QuotaError);
  * fromWire(toWire(new QuotaError('x'))) instanceof QuotaError; // => true
  * ```
+ *
+ * @module @metaclip-batch/errors
  */
 export { type ErrorProtocol, isPermanent, isProjectError, ProjectError } from './project-error.ts';
 export { fromWire, registerWireErrors, toWire, type WireError } from './wire.ts';

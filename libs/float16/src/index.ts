@@ -8,6 +8,8 @@
  * float16ToFloat32(Uint16Array.of(0x3c00));        // => Float32Array [1]
  * bfloat16ToFloat32(Uint16Array.of(0x3f80));       // => Float32Array [1]
  * ```
+ *
+ * @module @metaclip-batch/float16
  */
 
 /**

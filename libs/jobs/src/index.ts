@@ -1,11 +1,5 @@
 export { formatDuration } from './duration.ts';
-export {
-  type EnqueueProgress,
-  type EnqueueResult,
-  type EnqueueRunOptions,
-  enqueueRun,
-  specConflicts,
-} from './enqueue.ts';
+export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun } from './enqueue.ts';
 export {
   InvalidRunIdError,
   JobsError,
@@ -19,11 +13,9 @@ export {
   defaultRunId,
   modelKey,
   parseShardJobId,
-  shardDigest,
   shardJobId,
   shardName,
   shortHash,
-  stableStringify,
   validateRunId,
 } from './naming.ts';
 export { createQueue, DEFAULT_JOB_OPTIONS, queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue.ts';
@@ -46,7 +38,6 @@ export {
   type RunProgress,
   type RunState,
   type RunStatus,
-  runStateFromHash,
 } from './run-state.ts';
 export { ERROR_SAMPLES_CAP, type FailedShard, RunStore, runKey, type ShardDoneReport } from './run-store.ts';
 export {
@@ -62,6 +53,6 @@ export {
   type ShardJob,
   ShardJobSchema,
 } from './schemas.ts';
-export { modifiedSince, mtimeMs, objectFingerprint, type SourceObject, sourceSeries } from './select.ts';
-export { chunk, DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan.ts';
+export { modifiedSince, type SourceObject, sourceSeries } from './select.ts';
+export { DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan.ts';
 export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest.ts';

@@ -1,100 +1,43 @@
-export type {
-  ClipConfig,
-  ClipEncoderConfig,
-  ClipTextConfig,
-  ClipVisionConfig,
-  HiddenAct,
-  ModelType,
-  TextPooling,
-} from './config/clip-config.ts';
-export { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './config/clip-config.ts';
-export { CLIP_PRESETS, type ClipPreset } from './config/presets.ts';
-export { type Checkpoint, type CheckpointFormat, findCheckpoint } from './convert/checkpoint.ts';
-export type { ConversionManifest, ConvertOptions } from './convert/convert.ts';
-export {
-  CONVERTER_VERSION,
-  conversionKey,
-  convertModel,
-  DEFAULT_FUSED,
-  defaultCacheDir,
-  readManifest,
-} from './convert/convert.ts';
-export type { ExportDtype, ExportOptions } from './convert/export-onnx.ts';
-export { EXPORT_DTYPES, exportClipOnnx, ONNX_FILES } from './convert/export-onnx.ts';
-export { PickleRefusedError } from './convert/pytorch/unpickler.ts';
-export type { RandomModelOptions } from './convert/random-model.ts';
-export { clipPreprocessorConfig, writeRandomModel } from './convert/random-model.ts';
-export type { Float32Tensor, SafetensorsDtype, TensorEntry } from './convert/safetensors.ts';
-export { parseSafetensorsHeader, writeSafetensors } from './convert/safetensors.ts';
-export { SafetensorsReader } from './convert/safetensors-reader.ts';
-export type { TensorChunks, TensorSource } from './convert/tensor-source.ts';
+/**
+ * MetaCLIP on onnxruntime-node: load a model (a Hugging Face folder, converted to ONNX on first use and cached; an
+ * ONNX folder in transformers.js layout; or a hub id), embed images and texts, and label images zero-shot.
+ *
+ * The root holds what a user of the library calls. The parts beneath are subpath exports:
+ * `@metaclip-batch/metaclip/convert` (checkpoints to ONNX, random models, safetensors), `/tokenizer`, `/image`
+ * (decoding and preprocessing), `/runtime` (devices, sessions), `/threads` (preprocessing and the vision tower on
+ * worker threads), `/resolve` (model references and the hub cache), `/config`, `/similarity`, `/zero-shot` and
+ * `/zero-shot-scoring` (the pure scoring, without onnxruntime).
+ *
+ * @example Label an image (run from the repository root, on the tiny test model)
+ * ```ts
+ * import { buildLabelSet, classify, loadModel } from '@metaclip-batch/metaclip';
+ *
+ * const model = await loadModel('../shared/fixtures/tiny-clip', { device: 'cpu' });
+ * const [image] = await model.embedImages(['../shared/fixtures/images/astronaut.jpg']);
+ * const labels = await buildLabelSet(model, ['a scientist', 'a teacher', 'a cat'], ['a photo of {}.']);
+ * console.log(classify(image as Float32Array, 1, labels, { topK: 2 }));
+ * // [
+ * //   [
+ * //     { label: 'a scientist', score: 0.3937742021051348 },
+ * //     { label: 'a cat', score: 0.33186163206180275 }
+ * //   ]
+ * // ]
+ * ```
+ *
+ * @module @metaclip-batch/metaclip
+ */
 export type { MetaClipErrorCode } from './errors.ts';
 export { ImageInputError, MetaClipError, ModelLoadError, ProviderUnavailableError } from './errors.ts';
-export type { RgbImage } from './image/bmp.ts';
-export { decodeBmpToRgb } from './image/bmp.ts';
-export type { PreprocessSpec, ResizeKernel, ResizeRule } from './image/config.ts';
-export { parsePreprocessorConfig } from './image/config.ts';
-export type { DecodeMode } from './image/decode.ts';
-export { DECODE_MODES } from './image/decode.ts';
 export type { ImageDecodeReason } from './image/image-input-error.ts';
-export type { ImageLimits } from './image/limits.ts';
-export { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from './image/limits.ts';
 export type { Dimensions } from './image/preprocess.ts';
-export type { PreprocessThreadsOptions } from './image/preprocess-threads.ts';
-export { PreprocessThreads } from './image/preprocess-threads.ts';
-export type { BatchOptions, PreprocessedBatch, ProcessorOptions, SlotResult } from './image/processor.ts';
-export { ImageProcessor } from './image/processor.ts';
 export type { ImageInput } from './image/source.ts';
-export { tuneSharpForThroughput } from './image/throughput.ts';
-export { gatherSlots } from './model/gather-slots.ts';
 export type { LoadOptions } from './model/load.ts';
 export { loadModel } from './model/load.ts';
-export type { MetaClipModelParts } from './model/metaclip-model.ts';
 export { MetaClipModel } from './model/metaclip-model.ts';
-export type { VisionThreadsOptions } from './model/vision-threads.ts';
-export { VisionThreads } from './model/vision-threads.ts';
-export type { HubRef, ModelFilePlan, RepoLayout, ResolveOptions } from './resolve/index.ts';
-export {
-  hubCacheDir,
-  isCommitHash,
-  parseHubRef,
-  planModelFiles,
-  repoFolderName,
-  resolveModelDir,
-} from './resolve/index.ts';
-export { MODEL_DTYPES, type ModelDtype, ONNX_VARIANT_SUFFIX } from './resolve/onnx-variants.ts';
-export type { Device, ExecutionProvider } from './runtime/device.ts';
-export { executionProviders, formatDevice, parseDevice } from './runtime/device.ts';
-export type { SessionOptions } from './runtime/session.ts';
-export { createSession, missingProviderLibs, onnxruntimeBinDir } from './runtime/session.ts';
+export { MODEL_DTYPES, type ModelDtype } from './resolve/onnx-variants.ts';
+export type { Device } from './runtime/device.ts';
 export type { EmbeddingModel, SimilarityInput } from './similarity.ts';
-export { cosine, cosineMatrix, dot, embedForSimilarity, l2Norm, l2Normalize, l2NormalizeRows } from './similarity.ts';
-export type { ThreadPoolOptions } from './threads/thread-pool.ts';
-export { ThreadExitedError, ThreadPool } from './threads/thread-pool.ts';
-export type { ClipTokenizerOptions, ContextLengthSources, EncodedBatch } from './tokenizer/clip-tokenizer.ts';
-export { ClipTokenizer, resolveContextLength } from './tokenizer/clip-tokenizer.ts';
-export type { ClipSpecialTokens } from './tokenizer/clip-tokenizer-json.ts';
-export { clipTokenizerJson, parseMerges } from './tokenizer/clip-tokenizer-json.ts';
-export type { ClipVocabulary } from './tokenizer/vocab-files.ts';
-export {
-  buildClipVocabulary,
-  CLIP_BOS_ID,
-  CLIP_BOS_TOKEN,
-  CLIP_CONTEXT_LENGTH,
-  CLIP_EOS_ID,
-  CLIP_EOS_TOKEN,
-  loadVendoredClipVocabulary,
-  writeClipTokenizerFiles,
-} from './tokenizer/vocab-files.ts';
-export type { TextEmbeddingModel, ZeroShotBenchmark } from './zero-shot.ts';
-export { buildLabelSet, zeroShotBenchmark } from './zero-shot.ts';
+export { cosine, embedForSimilarity, l2Normalize } from './similarity.ts';
+export { buildLabelSet } from './zero-shot.ts';
 export type { ClassifyOptions, LabelScore, LabelSet } from './zero-shot-scoring.ts';
-export {
-  buildPrompts,
-  classify,
-  DEFAULT_TEMPLATE,
-  ensembleLabelEmbeddings,
-  fillTemplate,
-  softmax,
-  validatePrompts,
-} from './zero-shot-scoring.ts';
+export { classify, DEFAULT_TEMPLATE } from './zero-shot-scoring.ts';

@@ -4,6 +4,8 @@
  * Image and text embeddings live in one joint space, so the same cosine answers image-image, image-text and
  * text-text questions. Pure functions over flat row-major `Float32Array`s (the layout the ONNX towers return);
  * {@link embedForSimilarity} is the only part that touches the model.
+ *
+ * @module @metaclip-batch/metaclip/similarity
  */
 import type { ImageInputError } from './errors.ts';
 
@@ -73,6 +75,19 @@ export function cosineMatrix(a: Float32Array, na: number, b: Float32Array, nb: n
 /**
  * Embeds a mix of images and texts with one model call per kind (so images form one batch), returning raw
  * embeddings in input order, or the image's decode error in its place.
+ *
+ * @example (from the repository root, on the tiny test model)
+ * ```ts
+ * import { cosine, embedForSimilarity, loadModel } from '@metaclip-batch/metaclip';
+ *
+ * const model = await loadModel('../shared/fixtures/tiny-clip', { device: 'cpu' });
+ * const [image, text] = await embedForSimilarity(model, [
+ *   { image: '../shared/fixtures/images/astronaut.jpg' },
+ *   { text: 'a photo of an astronaut' },
+ * ]);
+ * console.log(cosine(image as Float32Array, text as Float32Array));
+ * // -0.13522407580877358
+ * ```
  */
 export async function embedForSimilarity(
   model: EmbeddingModel,

@@ -5,6 +5,8 @@
  * Semantics follow Hugging Face's `zero-shot-image-classification` pipeline (template filled with each label,
  * softmax over `logitScale * cosine`, best first) and, for several templates, CLIP/MetaCLIP evaluation's prompt
  * ensembling: normalise each prompt embedding, average per label, renormalise.
+ *
+ * @module @metaclip-batch/metaclip/zero-shot-scoring
  */
 import { dot, l2Normalize } from './similarity.ts';
 
@@ -112,6 +114,22 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
  *
  * Scores are relative to the candidate labels: with a single label the softmax is over one item and the score
  * is 1.0 by construction, whatever the image. That measures nothing; use `cosine` for similarity.
+ *
+ * @example (from the repository root, on the tiny test model)
+ * ```ts
+ * import { buildLabelSet, classify, loadModel } from '@metaclip-batch/metaclip';
+ *
+ * const model = await loadModel('../shared/fixtures/tiny-clip', { device: 'cpu' });
+ * const [image] = await model.embedImages(['../shared/fixtures/images/astronaut.jpg']);
+ * const labels = await buildLabelSet(model, ['a scientist', 'a teacher', 'a cat'], ['a photo of {}.']);
+ * console.log(classify(image as Float32Array, 1, labels, { topK: 2 }));
+ * // [
+ * //   [
+ * //     { label: 'a scientist', score: 0.3937742021051348 },
+ * //     { label: 'a cat', score: 0.33186163206180275 }
+ * //   ]
+ * // ]
+ * ```
  */
 export function classify(
   imageEmbeds: Float32Array,

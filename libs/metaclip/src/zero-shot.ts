@@ -2,6 +2,8 @@
  * Zero-shot classification with a loaded model: label sets (template-averaged, normalised label embeddings, built
  * once and cached per model, labels and templates) and the standard benchmark label lists vendored in `assets/`.
  * Scoring itself is the pure {@link classify} of `zero-shot-scoring.ts`.
+ *
+ * @module @metaclip-batch/metaclip/zero-shot
  */
 import { readFile } from 'node:fs/promises';
 import { buildPrompts, DEFAULT_TEMPLATE, ensembleLabelEmbeddings, type LabelSet } from './zero-shot-scoring.ts';
@@ -23,7 +25,8 @@ const cache = new WeakMap<TextEmbeddingModel, Map<string, Promise<LabelSet>>>();
 /**
  * The label set of `labels` under `templates` (default: the pipeline's `This is a photo of {}.`): every label
  * filled into every template, embedded, and ensembled (normalise, average per label, renormalise). Cached per
- * (model, labels, templates), so concurrent callers share one computation; a failed build is not cached.
+ * (model, labels, templates), so concurrent callers share one computation; a failed build is not cached. See
+ * {@link classify} for an example.
  *
  * @throws RangeError for an empty label or template list, or a template without `{}`.
  */

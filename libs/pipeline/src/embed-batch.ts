@@ -1,4 +1,4 @@
-import { l2NormalizeRows } from '@metaclip-batch/metaclip';
+import { l2NormalizeRows } from '@metaclip-batch/metaclip/similarity';
 import type { BatchPolicy, DelayBounds } from './batch-policy.ts';
 import { type BatchStats, DynamicBatcher } from './dynamic-batcher.ts';
 import type { SlotModel } from './pixel-arena.ts';

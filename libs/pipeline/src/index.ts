@@ -1,13 +1,16 @@
+/**
+ * The dynamic batcher and bounded stages (pure decisions), the shard runner and the output writers.
+ *
+ * @module @metaclip-batch/pipeline
+ */
 export {
-  adaptBatchDelay,
   type BatchDecision,
   type BatchPolicy,
   type BatchState,
   type DelayBounds,
-  decideBatch,
   validateBatchPolicy,
 } from './batch-policy.ts';
-export { mapBounded, Pool, Semaphore } from './bounded.ts';
+export { Pool, Semaphore } from './bounded.ts';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.ts';
 export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch.ts';
 export { BatcherClosedError, BatchResultError, PipelineError } from './errors.ts';
@@ -15,12 +18,10 @@ export { buildManifest, type RunManifest, writeManifest } from './manifest.ts';
 export { manifestUri, runRoot, type ShardOutputUris, shardOutputUris } from './output-layout.ts';
 export {
   type ArenaDemand,
-  arenaSlots,
   createPixelArena,
   inProcessSlotModel,
   type PixelArena,
   type PixelModel,
-  pixelsPerImage,
   type SlotModel,
 } from './pixel-arena.ts';
 export { type FinishRunDeps, type FinishRunOutcome, finishRun } from './run-finisher.ts';
@@ -28,10 +29,9 @@ export {
   type EmbedSubmitter,
   type ImagePreprocessor,
   type ImageRow,
-  imageErrorMessage,
   runShard,
   type ShardInput,
   type ShardResult,
   type ShardRunnerDeps,
 } from './shard-runner.ts';
-export { type ShardWriteOptions, type ShardWriteReport, shardTables, writeShard } from './shard-writer.ts';
+export { type ShardWriteOptions, type ShardWriteReport, writeShard } from './shard-writer.ts';

@@ -3,7 +3,7 @@
  * gathered from them. Every image in flight between its fetch and its result holds one slot, so the arena is what
  * bounds the worker's pixel memory however many shards run; threads write and read the same slots without copies.
  */
-import { gatherSlots } from '@metaclip-batch/metaclip';
+import { gatherSlots } from '@metaclip-batch/metaclip/threads';
 import { Pool } from './bounded.ts';
 
 /** Bytes in one preprocessed image of side `imageSize`: its packed 8-bit RGB crop (normalised by the graph). */

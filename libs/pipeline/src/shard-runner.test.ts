@@ -9,9 +9,8 @@ import {
   type LabelSet,
   loadModel,
   type MetaClipModel,
-  PreprocessThreads,
-  VisionThreads,
 } from '@metaclip-batch/metaclip';
+import { PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip/threads';
 import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Semaphore } from './bounded.ts';

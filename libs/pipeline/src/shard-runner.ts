@@ -1,10 +1,5 @@
-import {
-  classify,
-  DEFAULT_IMAGE_LIMITS,
-  ImageInputError,
-  type LabelScore,
-  type LabelSet,
-} from '@metaclip-batch/metaclip';
+import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
+import { DEFAULT_IMAGE_LIMITS } from '@metaclip-batch/metaclip/image';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
 import { mapBounded, type Pool, type Semaphore } from './bounded.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultCacheDir } from '@metaclip-batch/metaclip';
+import { defaultCacheDir } from '@metaclip-batch/metaclip/convert';
 import { NotFoundError, parseUri, type StorageOptions, storageFor } from '@metaclip-batch/storage';
 import type { HnswParams } from './ann.ts';
 import { SearchError } from './errors.ts';

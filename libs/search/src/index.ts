@@ -1,3 +1,8 @@
+/**
+ * A run's embeddings put to use: the HNSW index, search, near-duplicates and k-means clusters.
+ *
+ * @module @metaclip-batch/search
+ */
 export { AnnIndex, type AnnMatch, DEFAULT_HNSW, exactNearest, type HnswParams } from './ann.ts';
 export { type ClusterInfo, type ClusterRunOptions, type ClusterSummary, clusterRun } from './cluster.ts';
 export { clusteredVectors } from './clustered-vectors.ts';

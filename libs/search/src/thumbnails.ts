@@ -1,4 +1,4 @@
-import { decodeBmpToRgb } from '@metaclip-batch/metaclip';
+import { decodeBmpToRgb } from '@metaclip-batch/metaclip/image';
 import { parseUri, type Storage } from '@metaclip-batch/storage';
 import sharp, { type Sharp } from 'sharp';
 import { SearchError } from './errors.ts';

@@ -14,6 +14,8 @@
  * // throws ConfigError: invalid configuration:
  * //   --max-batch (METACLIP_MAX_BATCH): Too small: expected number to be >=1 (got "0")
  * ```
+ *
+ * @module @metaclip-batch/settings
  */
 export { addSettingOptions, envOnlyHelp, settingHelp } from './commander.ts';
 export { ConfigError, EXIT_CONFIG } from './config-error.ts';

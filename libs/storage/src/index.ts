@@ -27,10 +27,9 @@ export {
   readNpyHeader,
 } from './npy.ts';
 export { encodeParquet, type ParquetColumn, type ParquetRow, readParquet } from './parquet.ts';
-export { type BackoffOptions, backoffDelay, DEFAULT_REQUEST_BUDGET, type RetryOptions, withRetry } from './retry.ts';
-export { type Env, type S3ListPage, S3Storage, type S3StorageOptions, s3ClientConfig } from './s3.ts';
-export { classifyS3Error, type S3FailureKind } from './s3-errors.ts';
+export { type BackoffOptions, DEFAULT_REQUEST_BUDGET, type RetryOptions, withRetry } from './retry.ts';
+export { type Env, S3Storage, type S3StorageOptions } from './s3.ts';
 export { discoverPartitions, type FanOutOptions, listFannedOut } from './s3-fanout.ts';
 export { closeStorage, type StorageOptions, storageFor } from './storage.ts';
 export type { Body, GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './types.ts';
-export { contentTypeFor, formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri.ts';
+export { formatUri, isImageKey, joinUri, type ParsedUri, parseUri } from './uri.ts';

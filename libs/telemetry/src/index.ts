@@ -1,3 +1,8 @@
+/**
+ * The pino logger, the prom-client metrics and the `/metrics` `/healthz` `/readyz` server.
+ *
+ * @module @metaclip-batch/telemetry
+ */
 export { createLogger, errorLine, type Logger, type LoggerOptions } from './logger.ts';
 export { createMetrics, type Metrics, type MetricsOptions, type Stage } from './metrics.ts';
 export { createQueueMetrics, pendingJobs, type QueueCounts, type QueueMetrics } from './queue-metrics.ts';

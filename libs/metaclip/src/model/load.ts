@@ -63,6 +63,17 @@ export interface LoadOptions {
 
 /**
  * Load a MetaCLIP model.
+ *
+ * @example Embed an image and a text (from the repository root, on the tiny test model)
+ * ```ts
+ * import { loadModel } from '@metaclip-batch/metaclip';
+ *
+ * const model = await loadModel('../shared/fixtures/tiny-clip', { device: 'cpu' });
+ * const [image] = await model.embedImages(['../shared/fixtures/images/astronaut.jpg']);
+ * const [text] = await model.embedTexts(['a photo of an astronaut']);
+ * console.log(model.embedDim, model.imageSize, model.device, image?.length, text?.length);
+ * // 24 224 cpu 24 24
+ * ```
  * @throws ModelLoadError when the folder is neither a Hugging Face CLIP checkpoint nor an ONNX folder, or its files
  *   are missing or corrupt.
  * @throws ProviderUnavailableError for an unknown device or one whose provider cannot load.

@@ -1,6 +1,6 @@
 /**
- * Test harness for the worker suites: spawn real `metaclip-worker` processes, enqueue runs with the jobs library,
- * wait for the run store to say a run finished, and read its output back.
+ * Local runs for the integration suites and the end-to-end bench: spawn real `metaclip-worker` processes, enqueue
+ * runs with the jobs library, wait for the run store to say a run finished, and read its output back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
