@@ -124,16 +124,16 @@ describe('the compiled bins, without TypeScript or tsx', () => {
       import { DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@metaclip-batch/metaclip/image';
       import { PreprocessThreads } from '@metaclip-batch/metaclip/threads';
       const bytes = await readFile(${JSON.stringify(astronaut)});
-      const floats = 3 * 1024 * 1024;
-      const arena = new SharedArrayBuffer(floats * 4);
+      const bytesPerImage = 3 * 1024 * 1024;
+      const arena = new SharedArrayBuffer(bytesPerImage);
       const threads = await PreprocessThreads.start({ modelDir: ${JSON.stringify(tiny)}, limits: DEFAULT_IMAGE_LIMITS, arena, threads: 1 });
-      const onThread = await threads.preprocess(bytes, new Float32Array(arena), 0);
+      const onThread = await threads.preprocessRgb(bytes, new Uint8Array(arena), 0);
       await threads.close();
-      const here = new Float32Array(floats);
+      const here = new Uint8Array(bytesPerImage);
       const processor = await ImageProcessor.fromDir(${JSON.stringify(tiny)});
       // The thread took the first buffer.
-      const onMain = await processor.preprocess(await readFile(${JSON.stringify(astronaut)}), here, 0);
-      const same = new Float32Array(arena).every((v, i) => v === here[i]);
+      const onMain = await processor.preprocessRgb(await readFile(${JSON.stringify(astronaut)}), here, 0);
+      const same = new Uint8Array(arena).every((v, i) => v === here[i]);
       console.log(JSON.stringify({ onThread, onMain, same, nonzero: here.some((v) => v !== 0) }));
     `;
     const run = await node(['--input-type=module', '-e', script]);
