@@ -10,11 +10,10 @@
  * latency-bound (~30 ms per 1,000-key page): each measurement runs twice, straight to s3rver and through a proxy
  * that adds `rttMs` to every request, the case fan-out is for.
  */
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createQueue, enqueueRun, RunStore } from '@metaclip-batch/jobs';
 import { openInventory, S3Storage } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
+import { startFaultProxy } from '../tests/helpers/fault-proxy';
 import { writeInventory } from '../tests/helpers/s3-inventory';
 import { startS3Server } from '../tests/helpers/s3-server';
 
@@ -23,24 +22,6 @@ const parallelism = Number(process.argv[3] ?? 16);
 const rttMs = Number(process.argv[4] ?? 30);
 const inventoryRows = Number(process.argv[5] ?? 200_000);
 
-/** An HTTP proxy to `target` that holds every request for `delayMs` first: a far-away S3 endpoint. */
-async function latencyProxy(target: string, delayMs: number) {
-  const to = new URL(target);
-  const server = createServer((req, res) => {
-    setTimeout(() => {
-      const up = request(
-        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
-    }, delayMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
 const PER_PREFIX = 500;
 
 async function timed(what: string, list: AsyncIterable<unknown>): Promise<number> {
@@ -64,7 +45,7 @@ try {
     seed.push([`photos/${dir}/${String(i).padStart(8, '0')}.jpg`, `image ${i}`]);
   }
   await s3.seedObjects('bench', seed);
-  const proxy = await latencyProxy(s3.endpoint, rttMs);
+  const proxy = await startFaultProxy(s3.endpoint, { delayMs: rttMs });
   const direct = new S3Storage({ env: s3.env });
   const far = new S3Storage({
     env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_ENDPOINT_URL: proxy.endpoint },
@@ -129,7 +110,7 @@ try {
   );
   direct.close();
   far.close();
-  proxy.close();
+  await proxy.close();
 } finally {
   await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();

@@ -1,11 +1,14 @@
 /**
  * Fanned-out S3 listing against the test S3 server: the same objects in the same order as one ListObjectsV2 stream
  * (so the same shards), over nested prefixes, objects between sub-prefixes, a level too full to split, and a resumed
- * listing (startAfter, one stream).
+ * listing (startAfter, one stream). Why it is faster against AWS S3 (a latency-bound server) is shown by what it
+ * keeps under way: through a proxy that adds a round trip to every request, one stream has one request in flight at
+ * a time and the fan-out many. The speed itself is measured, not asserted: scripts/measure-s3-listing.ts.
  */
 import { planShards } from '@metaclip-batch/jobs';
 import { discoverPartitions, type ObjectInfo, S3Storage } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from './helpers/fault-proxy';
 import { type S3Server, startS3Server } from './helpers/s3-server';
 
 let s3: S3Server;
@@ -102,5 +105,25 @@ describe('fanned-out S3 listing', () => {
     expect(first).toEqual(single.slice(0, 100));
     const rest = uris(await all(storage.list('s3://big/set/', { parallelism: 8, startAfter: first[99] })));
     expect(rest).toEqual(single.slice(100));
+  });
+
+  it('keeps many listing requests under way where one stream keeps one', async () => {
+    const proxy = await startFaultProxy(s3.endpoint, { delayMs: 25 });
+    const far = new S3Storage({
+      env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_ENDPOINT_URL: proxy.endpoint },
+    });
+    try {
+      const single = await all(far.list('s3://big/set/', { pageSize: 50 }));
+      expect(proxy.peakInFlight).toBe(1);
+      proxy.resetPeak();
+      const fanned = await all(far.list('s3://big/set/', { pageSize: 50, parallelism: 8 }));
+      expect(uris(fanned)).toEqual(uris(single));
+      // 12 month folders per year list at once (each a few 50-key pages), besides the discovery's delimiter listings.
+      expect(proxy.peakInFlight).toBeGreaterThanOrEqual(4);
+      expect(proxy.peakInFlight).toBeLessThanOrEqual(8);
+    } finally {
+      far.close();
+      await proxy.close();
+    }
   });
 });
