@@ -2,7 +2,7 @@ import { parseShardJob, type RunState, type RunStore, type ShardJob, ShardNotInP
 import type { LabelSet } from '@metaclip-batch/metaclip';
 import { finishRun, runShard, type ShardResult, type ShardRunnerDeps, writeShard } from '@metaclip-batch/pipeline';
 import type { Storage } from '@metaclip-batch/storage';
-import type { Logger, Metrics } from '@metaclip-batch/telemetry';
+import { type Logger, type Metrics, timeStage } from '@metaclip-batch/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { isFinalAttempt, toJobError } from './job-errors.ts';
 
@@ -19,7 +19,10 @@ export interface ShardHandlerDeps {
   store: RunStore;
   /** The run's label embeddings; computed once per label list and templates, then cached. */
   labelSetFor: (labels: readonly string[], templates: readonly string[]) => Promise<LabelSet>;
-  /** The shared parts of the shard runner (batcher, pools, storage); the run's labels are added per job. */
+  /**
+   * The shared parts of the shard runner (batcher, pools, storage, the stage observer, which also times the shard's
+   * write); the run's labels are added per job.
+   */
   runner: Omit<ShardRunnerDeps, 'labelSet' | 'topK'>;
   storageFor: (uri: string) => Storage;
   /** How long a job for another model waits before any worker sees it again. */
@@ -96,7 +99,7 @@ async function processShard(job: ShardJob, deps: ShardHandlerDeps, log: Logger):
   if (!(await deps.store.inPlan(job.runId, job.shard, job.uris))) throw new ShardNotInPlanError(job.runId, job.shard);
   const labelSet = await deps.labelSetFor(run.labels, run.templates);
   const result = await runShard(job, { ...deps.runner, labelSet, topK: run.topK });
-  const written = await timed(deps.metrics, () =>
+  const written = await timeStage(deps.runner.onStage, 'write', () =>
     writeShard(result, {
       output: run.output,
       embedDim: deps.embedDim,
@@ -150,13 +153,4 @@ async function finishRunIfComplete(state: RunState, deps: ShardHandlerDeps, log:
 
 function errorSamples(result: ShardResult) {
   return result.rows.flatMap((r) => (r.ok ? [] : [{ image_path: r.uri, error: r.error }]));
-}
-
-async function timed<R>(metrics: Metrics | undefined, fn: () => Promise<R>): Promise<R> {
-  const end = metrics?.stageSeconds.startTimer({ stage: 'write' });
-  try {
-    return await fn();
-  } finally {
-    end?.();
-  }
 }

@@ -5,7 +5,13 @@ import { tuneSharpForThroughput } from '@metaclip-batch/metaclip/image';
 import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch/pipeline';
 import { ConfigError, describeSetting } from '@metaclip-batch/settings';
 import { closeStorage, storageFor } from '@metaclip-batch/storage';
-import { createMetrics, type Logger, type MetricsServer, startMetricsServer } from '@metaclip-batch/telemetry';
+import {
+  createMetrics,
+  type Logger,
+  type MetricsServer,
+  observeStages,
+  startMetricsServer,
+} from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
 import { startCompute } from './compute.ts';
 import { planRuntime, SESSION_SPINNING, WORKER_SETTINGS, type WorkerConfig } from './config.ts';
@@ -51,6 +57,7 @@ export interface RunningWorker {
  */
 export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorker> {
   const metrics = createMetrics({ app: 'worker', device: config.device });
+  const observeStage = observeStages(metrics);
   let ready = false;
   const server: MetricsServer | undefined =
     config.metricsPort >= 0
@@ -86,8 +93,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     inflight: plan.inflight,
     onBatch: (stats) => {
       metrics.batchSize.observe(stats.size);
-      metrics.stageSeconds.observe({ stage: 'batch_wait' }, stats.queueMs / 1000);
-      metrics.stageSeconds.observe({ stage: 'inference' }, stats.runMs / 1000);
+      observeStage('batch_wait', stats.queueMs / 1000);
+      observeStage('inference', stats.runMs / 1000);
       if (stats.error !== undefined) log.error({ err: stats.error, size: stats.size }, 'model batch failed');
     },
   });
@@ -126,7 +133,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
         metrics.imagesFailed.inc({ reason: error instanceof ImageInputError ? 'decode' : 'fetch' });
         log.warn({ uri, err: error.message }, 'image skipped');
       },
-      onStage: (stage, seconds) => metrics.stageSeconds.observe({ stage }, seconds),
+      onStage: observeStage,
     },
     storageFor: (uri) => storageFor(uri),
     foreignModelDelayMs: config.foreignModelDelayMs,

@@ -1,6 +1,7 @@
 import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
 import { DEFAULT_IMAGE_LIMITS } from '@metaclip-batch/metaclip/image';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
+import { type StageObserver, timeStage } from '@metaclip-batch/telemetry';
 import { mapBounded, type Pool, type Semaphore } from './bounded.ts';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
@@ -64,11 +65,8 @@ export interface ShardRunnerDeps {
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
   onImageError?: (uri: string, error: Error) => void;
-  /**
-   * Told how long each image's fetch (retries included) and decode took, and the shard's label scoring, in seconds
-   * (for metrics).
-   */
-  onStage?: (stage: 'fetch' | 'decode' | 'score', seconds: number) => void;
+  /** Told how long each image's fetch (retries included) and decode took, and the shard's label scoring (metrics). */
+  onStage?: StageObserver;
 }
 
 /**
@@ -97,20 +95,18 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   const processImage = async (uri: string): Promise<Embedded> => {
     const pixels = await deps.pixels.acquire();
     try {
-      let t = performance.now();
-      const bytes = await deps.fetchLimiter
-        .use(() => withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry))
-        .catch((error: unknown) => {
-          // Too large is a property of the image, whoever noticed it: the same error as a decoder's size limit.
-          if (!(error instanceof PermanentStorageError && error.code === 'TOO_LARGE')) throw error;
-          throw new ImageInputError('TOO_MANY_BYTES', error.message, { source: uri, cause: error });
-        });
-      deps.onStage?.('fetch', (performance.now() - t) / 1000);
-      t = performance.now();
-      const { width, height } = await (deps.decodeLimiter
-        ? deps.decodeLimiter.use(() => decode(bytes, pixels))
-        : decode(bytes, pixels));
-      deps.onStage?.('decode', (performance.now() - t) / 1000);
+      const bytes = await timeStage(deps.onStage, 'fetch', () =>
+        deps.fetchLimiter
+          .use(() => withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry))
+          .catch((error: unknown) => {
+            // Too large is a property of the image, whoever noticed it: the same error as a decoder's size limit.
+            if (!(error instanceof PermanentStorageError && error.code === 'TOO_LARGE')) throw error;
+            throw new ImageInputError('TOO_MANY_BYTES', error.message, { source: uri, cause: error });
+          }),
+      );
+      const { width, height } = await timeStage(deps.onStage, 'decode', () =>
+        deps.decodeLimiter ? deps.decodeLimiter.use(() => decode(bytes, pixels)) : decode(bytes, pixels),
+      );
       return { uri, ok: true, width, height, embedding: await deps.batcher.submit(pixels) };
     } catch (error) {
       const message = imageErrorMessage(error);
@@ -124,9 +120,7 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
 
   // One shard may fill the whole pixel pool when it is alone; with several in flight the pool's FIFO shares it.
   const embedded = await mapBounded(job.uris, deps.pixels.size, processImage);
-  const t = performance.now();
-  const rows = scoreRows(embedded, deps.labelSet, deps.topK);
-  deps.onStage?.('score', (performance.now() - t) / 1000);
+  const rows = await timeStage(deps.onStage, 'score', () => scoreRows(embedded, deps.labelSet, deps.topK));
   return { runId: job.runId, shard: job.shard, rows, ms: Date.now() - started };
 }
 

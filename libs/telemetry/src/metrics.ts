@@ -11,12 +11,6 @@ export interface MetricsOptions {
 }
 
 /**
- * Pipeline stages timed by {@link Metrics.stageSeconds}. `batch_wait` is how long a batch's oldest image waited for
- * the batch to form: high with small batches means the model is starved, not slow.
- */
-export type Stage = 'fetch' | 'decode' | 'batch_wait' | 'inference' | 'score' | 'write';
-
-/**
  * The project's metrics, `metaclip_`-prefixed with the unit as suffix (`_images`, `_seconds`, counters `_total`), as
  * Prometheus names them, registered in `registry`. Queue gauges are the dashboard's (`createQueueMetrics`).
  */
@@ -30,7 +24,7 @@ export interface Metrics {
   shardsProcessed: Counter<'status'>;
   /** Images per model batch, as the dynamic batcher formed them (worker). */
   batchSize: Histogram;
-  /** Seconds per stage call: fetch and decode per image, inference per batch, score and write per shard (worker). */
+  /** Seconds per stage call, by `stage` (the `Stage`s of stages.ts, fed through `observeStages`) (worker). */
   stageSeconds: Histogram<'stage'>;
   /** Image URIs listed from sources (producer). */
   urisListed: Counter;
