@@ -26,7 +26,10 @@ export interface EnqueueRunOptions {
   queue: ShardQueue;
   store: RunStore;
   spec: RunSpec;
-  /** The source's objects in a stable order (the shard plan depends on it); already filtered to images. */
+  /**
+   * The source's objects in a stable order (the shard plan depends on it); already filtered to images, each with its
+   * caption sidecar when it has one (`pairSidecars`).
+   */
   objects: AsyncIterable<SourceObject>;
   /** Pause listing while the queue holds at least this many jobs not yet started. */
   highWater: number;
@@ -155,14 +158,14 @@ async function listAndEnqueue(
     track(store.recordSourceObjects(spec.runId, pending), 0);
     pending = [];
   };
-  async function* selected(): AsyncGenerator<string> {
+  async function* selected(): AsyncGenerator<SourceObject> {
     for await (const obj of opts.objects) {
       counts.listed++;
       pending.push(obj);
       if (pending.length >= MANIFEST_CHUNK) flushManifest();
       if (modifiedSince(obj, spec.since) && (!base || base.isNewOrChanged(obj))) {
         counts.selected++;
-        yield obj.uri;
+        yield obj;
       }
     }
     flushManifest();
@@ -177,13 +180,13 @@ async function listAndEnqueue(
       counts.shards += shards.length;
       const planned = store.recordPlan(
         spec.runId,
-        shards.map((s) => ({ shard: s.shard, uris: s.items })),
+        shards.map((s) => ({ shard: s.shard, uris: s.items.map((o) => o.uri) })),
       );
       const jobs = shards
         .filter((s) => !done.has(s.shard))
         .map((s) => ({
           name: SHARD_JOB_NAME,
-          data: { runId: spec.runId, shard: s.shard, model: spec.model, uris: s.items } satisfies ShardJob,
+          data: shardJob(spec, s.shard, s.items),
           opts: { jobId: shardJobId(spec.runId, s.shard) },
         }));
       const fresh = existing ? await withoutExisting(queue, jobs) : jobs;
@@ -217,6 +220,13 @@ async function listAndEnqueue(
   const state = await store.setListed(spec.runId, { shards: counts.shards, images: counts.selected });
   opts.onProgress?.({ ...counts });
   return { runId: spec.runId, mode: created ? 'created' : 'resumed', cancelled: false, state, ...counts };
+}
+
+/** Pure: the job of one planned shard; `sidecars` only when one of its images has one (small jobs without captions). */
+export function shardJob(spec: RunSpec, shard: number, items: readonly SourceObject[]): ShardJob {
+  const job: ShardJob = { runId: spec.runId, shard, model: spec.model, uris: items.map((o) => o.uri) };
+  if (items.some((o) => o.sidecar)) job.sidecars = items.map((o) => o.sidecar?.ext ?? null);
+  return job;
 }
 
 function zero(): EnqueueProgress {

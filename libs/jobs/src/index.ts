@@ -53,6 +53,14 @@ export {
   type ShardJob,
   ShardJobSchema,
 } from './schemas.ts';
-export { modifiedSince, type SourceObject, sourceSeries } from './select.ts';
+export { modifiedSince, type SourceObject, type SourceSidecar, sourceSeries } from './select.ts';
 export { DEFAULT_SHARD_SIZE, type PlannedShard, planShards } from './shard-plan.ts';
+export {
+  DEFAULT_PAIRING_WINDOW,
+  type PairingOptions,
+  pairSidecars,
+  SIDECAR_EXTENSIONS,
+  type SidecarExt,
+  sidecarUri,
+} from './sidecars.ts';
 export { SOURCE_MANIFEST_TTL_SECONDS, SourceManifest } from './source-manifest.ts';

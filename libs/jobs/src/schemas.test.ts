@@ -8,7 +8,14 @@ describe('parseShardJob', () => {
     expect(job).toEqual({ runId: 'run-1', shard: 3, model: 'm', uris: ['s3://b/a.jpg'] });
   });
 
+  it('keeps a sidecar per URI when the shard has captions', () => {
+    const data = { runId: 'r', shard: 0, model: 'm', uris: ['a.jpg', 'b.jpg'], sidecars: ['txt', null] };
+    expect(parseShardJob(data).sidecars).toEqual(['txt', null]);
+  });
+
   it.each([
+    ['sidecars of another length than the URIs', { runId: 'r', shard: 0, model: 'm', uris: ['a'], sidecars: [] }],
+    ['a sidecar that is not .txt or .json', { runId: 'r', shard: 0, model: 'm', uris: ['a'], sidecars: ['csv'] }],
     ['null', null],
     ['a string', 'hello'],
     ['a negative shard', { runId: 'r', shard: -1, model: 'm', uris: ['a'] }],

@@ -1,6 +1,7 @@
 import { DEFAULT_TEMPLATE } from '@metaclip-batch/metaclip/zero-shot-scoring';
 import { z } from 'zod';
 import { MalformedJobError } from './errors.ts';
+import { SIDECAR_EXTENSIONS } from './sidecars.ts';
 
 /**
  * Run ids name Redis keys, BullMQ job ids and output folders, so they are restricted to a portable alphabet: a
@@ -64,13 +65,23 @@ export const RunSpecSchema = z
 /** A validated run specification. */
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
-/** The payload of one BullMQ job: one shard of a run. Labels and templates live in the run's {@link RunSpec}. */
-export const ShardJobSchema = z.object({
-  runId: RunIdSchema,
-  shard: z.number().int().nonnegative(),
-  model: z.string().min(1),
-  uris: z.array(z.string().min(1)).min(1),
-});
+/**
+ * The payload of one BullMQ job: one shard of a run. Labels and templates live in the run's {@link RunSpec}.
+ * `sidecars[i]` names the caption sidecar of `uris[i]` by its extension (`sidecarUri` gives its URI), `null` for
+ * none; a shard without any sidecar has no `sidecars`, so sources without captions pay nothing for them.
+ */
+export const ShardJobSchema = z
+  .object({
+    runId: RunIdSchema,
+    shard: z.number().int().nonnegative(),
+    model: z.string().min(1),
+    uris: z.array(z.string().min(1)).min(1),
+    sidecars: z.array(z.enum(SIDECAR_EXTENSIONS).nullable()).optional(),
+  })
+  .refine((j) => j.sidecars === undefined || j.sidecars.length === j.uris.length, {
+    message: 'sidecars must have one entry per URI',
+    path: ['sidecars'],
+  });
 /** A validated shard job. */
 export type ShardJob = z.infer<typeof ShardJobSchema>;
 
