@@ -12,6 +12,7 @@ import {
   enqueueRun,
   isTerminal,
   modelKey,
+  pairSidecars,
   type RunSpec,
   type RunState,
   RunStore,
@@ -104,15 +105,15 @@ export interface EnqueueOptions {
   model?: string;
 }
 
-/** Lists `source` (images only) and enqueues it as a run, as the producer does. */
+/** Lists `source` (images, with their caption sidecars) and enqueues it as a run, as the producer does. */
 export async function enqueueSource(opts: EnqueueOptions): Promise<RunState> {
   const store = new RunStore(opts.redis);
   const queue = createQueue(opts.queue, opts.redis);
   try {
-    const storage = storageFor(opts.source, opts.storage);
-    async function* objects() {
-      for await (const obj of storage.list(opts.source)) if (isImageKey(obj.uri)) yield obj;
-    }
+    const objects = pairSidecars(storageFor(opts.source, opts.storage).list(opts.source), {
+      isImage: isImageKey,
+      ordered: true,
+    });
     const spec: RunSpec = {
       runId: opts.runId,
       queue: opts.queue,
@@ -126,7 +127,7 @@ export async function enqueueSource(opts: EnqueueOptions): Promise<RunState> {
       shardSize: opts.shardSize,
       createdAt: Date.now(),
     };
-    const result = await enqueueRun({ queue, store, spec, objects: objects(), highWater: 10_000 });
+    const result = await enqueueRun({ queue, store, spec, objects, highWater: 10_000 });
     return result.state;
   } finally {
     await queue.close();
@@ -157,6 +158,7 @@ export async function until(predicate: () => Promise<boolean> | boolean, what: s
 /** One embedded image as the output files hold it. */
 export interface OutputRow {
   image_path: string;
+  caption: string | null;
   label: string;
   labels: string[];
   scores: number[];

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { type SourceObject, sourceSeries } from '@metaclip-batch/jobs';
+import { pairSidecars, type SourceObject, sourceSeries } from '@metaclip-batch/jobs';
 import {
   isImageKey,
   isInventoryManifestName,
@@ -51,6 +51,10 @@ export interface OpenedSource {
  * newest report, what a schedule wants) yields the current objects it lists, in report order, and
  * keeps images by extension, as a listing does (see `openInventory`; a malformed manifest fails here).
  *
+ * Listings and inventory reports pair each image with its caption sidecar (`a/0001.txt` or `a/0001.json` beside
+ * `a/0001.jpg`, see `pairSidecars`); a sidecar is then part of its image, not a skipped non-image. Manifest entries
+ * are taken as they are: a manifest names images, and looking for a sidecar beside each would cost a request each.
+ *
  * A folder entry that cannot be read (a looping or dangling symlink, no permission, removed while listed) is passed
  * over and reported to `list.onSkip`; `list.signal` stops the listing.
  *
@@ -63,17 +67,20 @@ export async function openSource(
 ): Promise<OpenedSource> {
   const parsed = parseUri(source);
   let skipped = 0;
-  const imagesOnly = async function* (listing: AsyncIterable<SourceObject>): AsyncGenerator<SourceObject> {
-    for await (const obj of listing) {
-      if (isImageKey(obj.uri)) yield obj;
-      else skipped++;
-    }
-  };
+  // Images by extension, each with its caption sidecar; a sorted listing releases an image once it passed its stem.
+  const imagesOnly = (listing: AsyncIterable<SourceObject>, ordered = true): AsyncIterable<SourceObject> =>
+    pairSidecars(listing, {
+      isImage: isImageKey,
+      ordered,
+      onSkip: () => {
+        skipped++;
+      },
+    });
   const inventory = async (): Promise<OpenedSource> => {
     const report = source.endsWith(NEWEST_REPORT) ? await newestReport(source, storage) : source;
     return {
       kind: 'inventory',
-      objects: imagesOnly((await openInventory(report, storage)).objects),
+      objects: imagesOnly((await openInventory(report, storage)).objects, false),
       skipped: () => skipped,
     };
   };
