@@ -133,6 +133,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
         metrics.imagesFailed.inc({ reason: error instanceof ImageInputError ? 'decode' : 'fetch' });
         log.warn({ uri, err: error.message }, 'image skipped');
       },
+      onCaptionError: (uri, error) => log.warn({ uri, err: error.message }, 'caption sidecar unreadable: null caption'),
       onStage: observeStage,
     },
     storageFor: (uri) => storageFor(uri),

@@ -11,6 +11,7 @@ export {
   validateBatchPolicy,
 } from './batch-policy.ts';
 export { Pool, Semaphore } from './bounded.ts';
+export { CaptionError, MAX_SIDECAR_BYTES, parseCaption } from './captions.ts';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.ts';
 export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch.ts';
 export { BatcherClosedError, BatchResultError, PipelineError } from './errors.ts';

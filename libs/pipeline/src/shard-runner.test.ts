@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,44 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
       expect(row.width).toBeGreaterThan(0);
     });
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(4);
+    expect(deps.pixels.available).toBe(deps.pixels.size);
+  });
+
+  it('reads each image its caption from its sidecar; a sidecar that gives none is a null caption, never a lost image', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'captions-'));
+    const jpeg = await readFile(photo('astronaut.jpg'));
+    const files: Record<string, string | Buffer> = {
+      'a.jpg': jpeg,
+      'a.txt': 'an astronaut in a suit\n',
+      'b.jpg': jpeg,
+      'b.json': JSON.stringify({ key: 'b', caption: 'the same astronaut', status: 'success' }),
+      'c.jpg': jpeg,
+      'c.json': '{"caption": "cut off',
+      'd.jpg': jpeg,
+      'e.jpg': jpeg,
+      'f.jpg': 'not an image',
+      'f.txt': 'a caption of no image',
+    };
+    for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(dir, name), bytes);
+    const uris = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => path.join(dir, `${n}.jpg`));
+    const captionErrors: [string, string][] = [];
+    const result = await runShard(
+      // d's sidecar is named but gone (deleted since listing); e has none.
+      { runId: 'r', shard: 3, uris, sidecars: ['txt', 'json', 'json', 'txt', null, 'txt'] },
+      { ...deps, onCaptionError: (uri, error) => captionErrors.push([path.basename(uri), error.code]) },
+    );
+    expect(result.rows.map((r) => (r.ok ? r.caption : r.error.split(':')[0]))).toEqual([
+      'an astronaut in a suit',
+      'the same astronaut',
+      null,
+      null,
+      null,
+      'ImageInputError',
+    ]);
+    expect(captionErrors.sort()).toEqual([
+      ['c.jpg', 'CAPTION_BAD_JSON'],
+      ['d.jpg', 'CAPTION_MISSING'],
+    ]);
     expect(deps.pixels.available).toBe(deps.pixels.size);
   });
 

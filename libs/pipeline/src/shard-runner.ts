@@ -1,8 +1,10 @@
+import type { SidecarExt } from '@metaclip-batch/jobs';
 import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
 import { DEFAULT_IMAGE_LIMITS } from '@metaclip-batch/metaclip/image';
 import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
 import { type StageObserver, timeStage } from '@metaclip-batch/telemetry';
 import { mapBounded, type Pool, type Semaphore } from './bounded.ts';
+import { CaptionError, readCaption } from './captions.ts';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {
@@ -26,11 +28,22 @@ export interface ShardInput {
   runId: string;
   shard: number;
   uris: readonly string[];
+  /** `sidecars[i]`: the caption sidecar of `uris[i]` (see the shard job), null or absent for none. */
+  sidecars?: readonly (SidecarExt | null)[] | undefined;
 }
 
 /** One image's outcome, at the index of its URI in the shard. */
 export type ImageRow =
-  | { uri: string; ok: true; width: number; height: number; embedding: Float32Array; labels: LabelScore[] }
+  | {
+      uri: string;
+      ok: true;
+      width: number;
+      height: number;
+      embedding: Float32Array;
+      labels: LabelScore[];
+      /** From the image's caption sidecar; null without one, or when it gave none. */
+      caption: string | null;
+    }
   | { uri: string; ok: false; error: string };
 
 /** What a shard produced: one row per URI, in the shard's order. */
@@ -65,6 +78,8 @@ export interface ShardRunnerDeps {
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
   onImageError?: (uri: string, error: Error) => void;
+  /** Told about every image embedded with a null caption because its sidecar gave none (for logs). */
+  onCaptionError?: (uri: string, error: CaptionError) => void;
   /** Told how long each image's fetch (retries included) and decode took, and the shard's label scoring (metrics). */
   onStage?: StageObserver;
 }
@@ -92,7 +107,7 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
   const maxBytes = deps.maxImageBytes ?? DEFAULT_IMAGE_LIMITS.maxBytes;
 
   const decode = (bytes: Buffer, pixels: Uint8Array) => deps.processor.preprocessRgb(bytes, pixels, 0);
-  const processImage = async (uri: string): Promise<Embedded> => {
+  const embedImage = async (uri: string): Promise<Embedded> => {
     const pixels = await deps.pixels.acquire();
     try {
       const bytes = await timeStage(deps.onStage, 'fetch', () =>
@@ -107,7 +122,7 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
       const { width, height } = await timeStage(deps.onStage, 'decode', () =>
         deps.decodeLimiter ? deps.decodeLimiter.use(() => decode(bytes, pixels)) : decode(bytes, pixels),
       );
-      return { uri, ok: true, width, height, embedding: await deps.batcher.submit(pixels) };
+      return { uri, ok: true, width, height, embedding: await deps.batcher.submit(pixels), caption: null };
     } catch (error) {
       const message = imageErrorMessage(error);
       if (message === null) throw error;
@@ -116,6 +131,24 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
     } finally {
       deps.pixels.release(pixels);
     }
+  };
+
+  const caption = async (uri: string, ext: SidecarExt | null | undefined): Promise<string | null> => {
+    if (!ext) return null;
+    try {
+      return await readCaption(uri, ext, deps);
+    } catch (error) {
+      if (!(error instanceof CaptionError)) throw error;
+      deps.onCaptionError?.(uri, error);
+      return null;
+    }
+  };
+  // The caption is read beside the image; both settle before the slot's lane moves on, whichever fails.
+  const processImage = async (uri: string, i: number): Promise<Embedded> => {
+    const [image, text] = await Promise.allSettled([embedImage(uri), caption(uri, job.sidecars?.[i])]);
+    if (image.status === 'rejected') throw image.reason;
+    if (text.status === 'rejected') throw text.reason;
+    return image.value.ok ? { ...image.value, caption: text.value } : image.value;
   };
 
   // One shard may fill the whole pixel pool when it is alone; with several in flight the pool's FIFO shares it.

@@ -21,6 +21,7 @@ const rows: ImageRow[] = [
     width: 640,
     height: 480,
     embedding: unit(1, 2, 2),
+    caption: 'a cat on a sofa',
     labels: [
       { label: 'cat', score: 0.75 },
       { label: 'dog', score: 0.25 },
@@ -33,6 +34,7 @@ const rows: ImageRow[] = [
     width: 10,
     height: 20,
     embedding: unit(0, 3, 4),
+    caption: null,
     labels: [{ label: 'dog', score: 1 }],
   },
 ];
@@ -55,6 +57,9 @@ describe('shardTables', () => {
     expect(Array.from(t.embeddings)).toEqual([...unit(1, 2, 2), ...unit(0, 3, 4)]);
     const col = (name: string) => t.metadata.find((c) => c.name === name)?.data;
     expect(col('image_path')).toEqual(['s3://b/a.jpg', 's3://b/c.png']);
+    // clip-retrieval's order: image_path, caption, then the rest; null where an image has no caption.
+    expect(t.metadata.slice(0, 2).map((c) => c.name)).toEqual(['image_path', 'caption']);
+    expect(col('caption')).toEqual(['a cat on a sofa', null]);
     expect(col('label')).toEqual(['cat', 'dog']);
     expect(col('labels')).toEqual([['cat', 'dog'], ['dog']]);
     expect(col('width')).toEqual([640, 10]);
@@ -89,9 +94,9 @@ describe('writeShard and writeManifest on local disk', () => {
     expect(Array.from(values, (v) => Math.round(v * 1000) / 1000)).toEqual([0.333, 0.667, 0.667, 0, 0.6, 0.8]);
 
     const meta = await readParquet(await readFile(report.uris.metadata));
-    expect(meta.map((r) => [r.image_path, r.label, r.width, r.height])).toEqual([
-      ['s3://b/a.jpg', 'cat', 640, 480],
-      ['s3://b/c.png', 'dog', 10, 20],
+    expect(meta.map((r) => [r.image_path, r.caption, r.label, r.width, r.height])).toEqual([
+      ['s3://b/a.jpg', 'a cat on a sofa', 'cat', 640, 480],
+      ['s3://b/c.png', null, 'dog', 10, 20],
     ]);
     expect(meta[0]?.scores).toEqual([0.75, 0.25]);
     const errors = await readParquet(await readFile(report.uris.errors));

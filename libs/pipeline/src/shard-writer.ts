@@ -41,6 +41,8 @@ export function shardTables(rows: readonly ImageRow[], embedDim: number) {
   });
   const metadata: ParquetColumn[] = [
     { name: 'image_path', type: 'string', nullable: false, data: ok.map((r) => r.uri) },
+    // Second, where clip-retrieval puts it; in every file, so all shards of all runs share one schema.
+    { name: 'caption', type: 'string', data: ok.map((r) => r.caption) },
     { name: 'label', type: 'string', data: ok.map((r) => r.labels[0]?.label ?? null) },
     { name: 'score', type: 'float32', data: ok.map((r) => r.labels[0]?.score ?? null) },
     { name: 'labels', type: 'list<string>', data: ok.map((r) => r.labels.map((l) => l.label)) },
