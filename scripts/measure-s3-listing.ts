@@ -2,6 +2,7 @@
  * Listing and enqueue rates on the test S3 server (s3rver), for docs/deploy.md: one ListObjectsV2 stream vs the
  * fanned-out listing, enqueuing (plan shards + BullMQ addBulk + source manifest) from the fanned-out listing, and
  * reading an S3 Inventory report of `inventoryRows` objects (CSV.gz and Parquet, 8 data files) from the server.
+ * The objects go in through PutObject, as on any S3 server.
  *
  *   REDIS_URL=redis://127.0.0.1:6379/5 npx tsx scripts/measure-s3-listing.ts [objects=20000] [parallelism=16] \
  *     [rttMs=30] [inventoryRows=200000]
@@ -50,11 +51,11 @@ try {
   const far = new S3Storage({
     env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_ENDPOINT_URL: proxy.endpoint },
   });
-  // Warm s3rver's file cache so the first measurement is not penalised.
+  // Warm the server's caches (s3rver's: the file system's) so the first measurement is not penalised.
   await timed('warm-up', direct.list('s3://bench/photos/'));
   for (const [name, storage] of [
-    ['s3rver', direct],
-    [`s3rver + ${rttMs} ms per request`, far],
+    [s3.backend, direct],
+    [`${s3.backend} + ${rttMs} ms per request`, far],
   ] as const) {
     const single = await timed(`${name}, single stream`, storage.list('s3://bench/photos/'));
     const fanned = await timed(
@@ -78,7 +79,7 @@ try {
       storage: { env: s3.env },
     });
     const inventory = await openInventory(manifest, { env: s3.env });
-    await timed(`S3 Inventory report (${format}, 8 files) read from s3rver`, inventory.objects);
+    await timed(`S3 Inventory report (${format}, 8 files) read from ${s3.backend}`, inventory.objects);
   }
   const storage = far;
 

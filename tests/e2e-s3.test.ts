@@ -1,8 +1,8 @@
 /**
- * End to end over S3: 212 images (208 variations of the fixture photographs plus 4 files that are not images) in an
- * s3rver bucket, enqueued as 27 shards, processed by 3 real worker processes, one of them SIGKILLed while it holds a
- * shard. The run still completes with every image written exactly once, embeddings equal to the library's, an error
- * row for every bad file, and a manifest whose counts add up.
+ * End to end over S3: 212 images (208 variations of the fixture photographs plus 4 files that are not images) in a
+ * bucket on the test S3 server (MinIO or s3rver), enqueued as 27 shards, processed by 3 real worker processes, one
+ * of them SIGKILLed while it holds a shard. The run still completes with every image written exactly once,
+ * embeddings equal to the library's, an error row for every bad file, and a manifest whose counts add up.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

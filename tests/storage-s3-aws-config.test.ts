@@ -9,8 +9,8 @@ import { type S3Server, startS3Server } from './helpers/s3-server';
 import { cleanup, enqueueArgs, isolation, redisUrl, spawnCli } from './producer-harness';
 
 /**
- * The AWS conventions against a real S3-API server (s3rver checks the access key: a wrong one is refused with
- * InvalidAccessKeyId), through the real `metaclip-producer` process, whose SDK reads `process.env` and the shared
+ * The AWS conventions against a real S3-API server (s3rver and MinIO check the access key: a wrong one is refused
+ * with InvalidAccessKeyId), through the real `metaclip-producer` process, whose SDK reads `process.env` and the shared
  * config files as the AWS CLI's users expect.
  */
 const iso = isolation();
@@ -49,12 +49,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  await writeFile(
-    credentials,
-    ['[local]', 'aws_access_key_id = S3RVER', 'aws_secret_access_key = S3RVER', '', '[via-services]']
-      .concat(['aws_access_key_id = S3RVER', 'aws_secret_access_key = S3RVER', ''])
-      .join('\n'),
-  );
+  const keys = [
+    `aws_access_key_id = ${s3.env.AWS_ACCESS_KEY_ID}`,
+    `aws_secret_access_key = ${s3.env.AWS_SECRET_ACCESS_KEY}`,
+  ];
+  await writeFile(credentials, ['[local]', ...keys, '', '[via-services]', ...keys, ''].join('\n'));
   // Only the files: no endpoint, region or keys in the environment unless a test adds them.
   awsFiles = { HOME: home, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
 });
@@ -105,7 +104,7 @@ describe('AWS configuration as the SDK reads it', () => {
   });
 
   it('AWS_ENDPOINT_URL_S3 wins over the profile’s endpoint_url', async () => {
-    // The profile says s3rver; the environment says the proxy in front of it, which counts what it sees.
+    // The profile says the server; the environment says the proxy in front of it, which counts what it sees.
     proxy.requests.clear();
     const r = await listWith('aws-env-endpoint', { AWS_PROFILE: 'local', AWS_ENDPOINT_URL_S3: proxy.endpoint });
     expect(r.code, r.stderr).toBe(0);

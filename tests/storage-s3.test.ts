@@ -16,21 +16,26 @@ import {
   withRetry,
 } from '@metaclip-batch/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, type ProxiedRequest, startFaultProxy } from './helpers/fault-proxy';
 import { type S3Server, startS3Server } from './helpers/s3-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const images = path.resolve(repoRoot, '../shared/fixtures/images');
 
 let server: S3Server;
+// In front of the server: it sees every request (how writes are counted) and can go away and come back.
+let proxy: FaultProxy;
 let s3: Storage;
 
 beforeAll(async () => {
   server = await startS3Server({ buckets: ['data', 'out'] });
-  s3 = storageFor('s3://data/', { env: server.env });
+  proxy = await startFaultProxy(server.endpoint);
+  s3 = storageFor('s3://data/', { env: { ...server.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
 });
 
 afterAll(async () => {
   closeStorage();
+  await proxy?.close();
   await server?.stop();
 });
 
@@ -40,7 +45,15 @@ async function collect(items: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> 
   return out;
 }
 
-describe('S3 storage against s3rver', () => {
+/** A write as S3 sees it: a single PUT, or a multipart upload's create, part and complete requests. */
+function writeKind(r: ProxiedRequest): string | undefined {
+  if (r.method === 'PUT') return r.params.has('partNumber') ? 'part' : 'put';
+  if (r.method === 'POST' && r.params.has('uploads')) return 'create';
+  if (r.method === 'POST' && r.params.has('uploadId')) return 'complete';
+  return undefined;
+}
+
+describe('S3 storage against the test S3 server', () => {
   it('round-trips put, get and head, with the content type from the extension', async () => {
     const uri = 's3://out/run-1/metadata/metadata_0001.parquet';
     await s3.put(uri, Buffer.from('PAR1...PAR1'));
@@ -104,16 +117,16 @@ describe('S3 storage against s3rver', () => {
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
     await s3.put('s3://out/run-1/img_emb/img_emb_0001.npy', big);
     expect((await s3.get('s3://out/run-1/img_emb/img_emb_0001.npy')).equals(big)).toBe(true);
-    const writes = server.events.filter((e) => e.key.startsWith('run-1/img_emb/') || e.key === 'big/blob.bin');
-    expect(writes.map((e) => [e.key, e.name])).toEqual([
-      ['big/blob.bin', 'ObjectCreated:Put'],
-      ['run-1/img_emb/img_emb_0001.npy', 'ObjectCreated:Post'],
-    ]);
+    const writesTo = (path: string) =>
+      proxy.log.filter((r) => r.path === path && writeKind(r) !== undefined).map(writeKind);
+    expect(writesTo('/data/big/blob.bin')).toEqual(['put']);
+    // 17 MiB in 8 MiB parts (the default): three parts, uploaded concurrently between create and complete.
+    expect(writesTo('/out/run-1/img_emb/img_emb_0001.npy')).toEqual(['create', 'part', 'part', 'part', 'complete']);
   });
 
   it('fails retryably while S3 is away, and withRetry succeeds once it is back', async () => {
     const uri = 's3://out/run-1/metadata/metadata_0001.parquet';
-    await server.stop({ keepData: true });
+    await proxy.takeDown();
     const down = await s3.get(uri).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(RetryableStorageError);
     expect((down as RetryableStorageError).code).toBe('ECONNREFUSED');
@@ -129,7 +142,7 @@ describe('S3 storage against s3rver', () => {
       baseMs: 50,
       onRetry: async ({ error, attempt }) => {
         retries.push(error.code);
-        if (attempt === 1) await server.restart();
+        if (attempt === 1) await proxy.bringBack();
       },
     });
     expect(body.toString()).toBe('PAR1...PAR1');

@@ -1,158 +1,116 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+/**
+ * The S3-API server of a test suite, whichever the run uses (decided once by `tests/setup/global.ts`, see
+ * `test-stack.ts`): the MinIO container the set-up handed over, shared by the suites one after another, or else an
+ * s3rver of the suite's own. Suites use only what every S3 server offers: objects go in through PutObject, buckets
+ * through CreateBucket, and a suite that counts requests or needs S3 to go away puts `fault-proxy.ts` in front.
+ */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { joinUri, storageFor } from '@metaclip-batch/storage';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { mapBounded } from '@metaclip-batch/pipeline';
+import { type Body, joinUri, S3Storage, storageFor } from '@metaclip-batch/storage';
+import { awsEnv, handedOver } from './s3-endpoint';
+import { type S3rver, startS3rver } from './s3rver';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const CHILD = path.join(here, 's3rver-process.ts');
-const START_TIMEOUT_MS = 60_000;
-
-/** An object created or removed on the server, in the order the server reported them. */
-export interface S3ServerEvent {
-  /** `ObjectCreated:Put` (single PUT), `ObjectCreated:Post` (multipart upload completed), `ObjectRemoved:Delete`... */
-  name: string;
-  bucket: string;
-  key: string;
-  size?: number;
-}
+/**
+ * Requests in flight while seeding or clearing a bucket: s3rver answers from one Node process, so more than this
+ * only queues there. Thousands of PUTs still take seconds on a loaded 2-core machine: seed what a test is about.
+ */
+const PUT_CONCURRENCY = 16;
 
 /** A running S3-API server for a test suite. */
 export interface S3Server {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://host:port`. */
   endpoint: string;
   /** The AWS variables that point a client (in this process via `storageFor(uri, { env })`, or a child) at it. */
   env: Record<string, string>;
-  /**
-   * Objects created or removed so far: count writes to prove exactly-once output, or tell PUT from multipart. They
-   * come over IPC, sent before the HTTP response but not ordered with it: after a write, poll rather than assume.
-   */
-  events: S3ServerEvent[];
-  /**
-   * Stops the server. By default its data is deleted too (call this in `afterAll`); with `keepData` the data and the
-   * port stay, so {@link S3Server.restart} brings the same server back: S3 going away for a while.
-   */
-  stop(opts?: { keepData?: boolean }): Promise<void>;
-  /** Stops the server if it runs, then starts it again on the same port with the same data. */
-  restart(): Promise<void>;
+  /** Which server this is, for messages: `s3rver`, or the image of the container. */
+  backend: string;
   /** Uploads every file under `localDir` to `s3Prefix` + its relative path; returns the URIs, sorted. */
   uploadDir(localDir: string, s3Prefix: string): Promise<string[]>;
+  /** Puts `objects` into `bucket` through the S3 API, {@link PUT_CONCURRENCY} at a time. */
+  seedObjects(bucket: string, objects: Iterable<[key: string, body: Body]>): Promise<void>;
   /**
-   * Writes objects straight into the server's store, bypassing the API: for suites that need thousands of objects
-   * (thousands of PUTs through s3rver take tens of seconds on a loaded 2-core machine). Uses s3rver's on-disk
-   * layout (`<bucket>/<key>._S3rver_object`; it computes ETags lazily), so test uploads through the API instead.
+   * Removes the suite's buckets, objects and all, from a shared server, or stops the suite's own s3rver (which
+   * deletes its data). Call it in `afterAll`.
    */
-  seedObjects(bucket: string, objects: Iterable<[key: string, body: string | Uint8Array]>): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
- * Starts s3rver on 127.0.0.1 (a free port) over a fresh temp directory, with `buckets` created, in a child process
- * (see `s3rver-process.ts` for why a child). s3rver also where Docker answers (see `test-stack.ts`): `events` and
- * `seedObjects` are s3rver's, and MinIO has no equivalent of either.
+ * Connects to the server `env` hands over (see `s3-endpoint.ts`), or starts an s3rver when it hands none, and
+ * creates `buckets` there, empty.
  */
-export async function startS3Server(opts: { buckets: string[] }): Promise<S3Server> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'metaclip-s3rver-'));
-  let port = 0;
-  let child: ChildProcess | undefined;
-  let dataRemoved = false;
-  const events: S3ServerEvent[] = [];
-
-  const launch = async (): Promise<void> => {
-    const proc = spawn(
-      process.execPath,
-      [
-        '--openssl-legacy-provider',
-        '--import',
-        'tsx',
-        CHILD,
-        JSON.stringify({ port, directory, buckets: opts.buckets }),
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    proc.on('message', (msg: { type: string; event?: S3ServerEvent }) => {
-      if (msg.type === 'event' && msg.event) events.push(msg.event);
-    });
-    const ready = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(new Error(`s3rver did not start within ${START_TIMEOUT_MS} ms`));
-      }, START_TIMEOUT_MS);
-      proc.on('message', (msg: { type: string; port?: number }) => {
-        if (msg.type === 'ready' && msg.port !== undefined) {
-          clearTimeout(timer);
-          resolve(msg.port);
-        }
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`s3rver exited before it was ready (code ${code}, signal ${signal}); port ${port || 'any'}`));
-      });
-    });
-    port = await ready;
-    child = proc;
+export async function startS3Server(
+  opts: { buckets: string[] },
+  env: Record<string, string | undefined> = process.env,
+): Promise<S3Server> {
+  const shared = handedOver(env);
+  const own = shared === undefined ? await startS3rver() : undefined;
+  const endpoint = shared ?? (own as S3rver).endpoint;
+  const aws = awsEnv(endpoint);
+  const storage = new S3Storage({ env: aws });
+  const release = async () => {
+    storage.close();
+    await own?.stop();
   };
-
-  const halt = async (): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = once(proc, 'exit');
-    proc.kill('SIGTERM');
-    await exited;
-  };
-
-  await launch();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const env = {
-    AWS_ENDPOINT_URL_S3: endpoint,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_S3_FORCE_PATH_STYLE: '1',
-  };
-
+  try {
+    for (const bucket of opts.buckets) await createEmptyBucket(storage, bucket);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return {
-    endpoint,
-    env,
-    events,
-    async stop({ keepData = false } = {}) {
-      await halt();
-      if (!keepData && !dataRemoved) {
-        dataRemoved = true;
-        await rm(directory, { recursive: true, force: true });
-      }
-    },
-    async restart() {
-      if (dataRemoved) throw new Error('cannot restart an S3 server whose data was removed: stop({ keepData: true })');
-      await halt();
-      await launch();
-    },
+    endpoint: endpoint.url,
+    env: aws,
+    backend: endpoint.backend,
     async uploadDir(localDir, s3Prefix) {
       const root = path.resolve(localDir);
       const disk = storageFor(root);
-      const s3 = storageFor(s3Prefix, { env });
-      const uris: string[] = [];
-      for await (const file of disk.list(`${root}/`)) {
+      const uris = await mapBounded(disk.list(`${root}/`), PUT_CONCURRENCY, async (file) => {
         const uri = joinUri(s3Prefix, path.relative(root, file.uri));
-        await s3.put(uri, await disk.get(file.uri));
-        uris.push(uri);
-      }
+        await storage.put(uri, await disk.get(file.uri));
+        return uri;
+      });
       return uris.sort();
     },
     async seedObjects(bucket, objects) {
-      const made = new Set<string>();
-      for (const [key, body] of objects) {
-        const file = path.join(directory, bucket, `${key}._S3rver_object`);
-        const dir = path.dirname(file);
-        if (!made.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          made.add(dir);
-        }
-        await writeFile(file, body);
+      await mapBounded(objects, PUT_CONCURRENCY, ([key, body]) => storage.put(`s3://${bucket}/${key}`, body));
+    },
+    async stop() {
+      try {
+        if (shared !== undefined) for (const bucket of opts.buckets) await removeBucket(storage, bucket);
+      } finally {
+        await release();
       }
     },
   };
+}
+
+/** Creates `bucket`, or empties it where an earlier suite left it behind (a shared server outlives suites). */
+async function createEmptyBucket(storage: S3Storage, bucket: string): Promise<void> {
+  try {
+    await storage.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+    await deleteObjects(storage, bucket);
+  }
+}
+
+async function removeBucket(storage: S3Storage, bucket: string): Promise<void> {
+  await deleteObjects(storage, bucket);
+  await storage.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/**
+ * Deletes every object in `bucket` one DeleteObject at a time: DeleteObjects would be fewer requests, but it needs
+ * a body checksum that S3-compatible servers accept in different forms.
+ */
+async function deleteObjects(storage: S3Storage, bucket: string): Promise<void> {
+  // Listed in full first: deleting keys a listing has yet to page through would be asking for trouble.
+  const keys: string[] = [];
+  for await (const o of storage.list(`s3://${bucket}/`)) keys.push(o.uri.slice(`s3://${bucket}/`.length));
+  await mapBounded(keys, PUT_CONCURRENCY, (key) =>
+    storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+  );
 }

@@ -10,7 +10,7 @@ export {
   type DelayBounds,
   validateBatchPolicy,
 } from './batch-policy.ts';
-export { Pool, Semaphore } from './bounded.ts';
+export { mapBounded, Pool, Semaphore } from './bounded.ts';
 export { CaptionError, MAX_SIDECAR_BYTES, parseCaption } from './captions.ts';
 export { type BatchStats, DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.ts';
 export { createEmbedBatcher, type EmbedBatcherOptions } from './embed-batch.ts';
