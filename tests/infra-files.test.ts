@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type RunningDashboard, resolveConfig, startDashboard } from '@metaclip-batch/dashboard';
+import { DASHBOARD_SETTINGS, type RunningDashboard, resolveConfig, startDashboard } from '@metaclip-batch/dashboard';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { MINIO_IMAGE } from './helpers/test-stack';
 import {
   type Doc,
   expectFlagsIn,
@@ -43,6 +44,10 @@ function find(kind: string, name: string): Doc {
 }
 
 const settings = find('ConfigMap', 'metaclip-settings').data as Record<string, string>;
+/** The variables whose credentials may act in Bull Board, as the dashboard's settings table names them. */
+const ADMIN_ENV = [DASHBOARD_SETTINGS.adminUser, DASHBOARD_SETTINGS.adminPassword, DASHBOARD_SETTINGS.adminToken].map(
+  (s) => s.env,
+);
 const worker = find('Deployment', 'metaclip-worker');
 const workerPod = worker.spec.template;
 const workerContainer = workerPod.spec.containers[0] as Doc;
@@ -78,6 +83,10 @@ describe('docker-compose.yml', () => {
     for (const name of ['producer', 'worker']) {
       expect(services[name]?.depends_on['minio-init'].condition).toBe('service_completed_successfully');
     }
+  });
+
+  it('runs the MinIO image the S3 test suites run where Docker answers', () => {
+    expect(services.minio?.image).toBe(MINIO_IMAGE);
   });
 
   it('gives S3 endpoint and credentials to every app service', () => {
@@ -129,6 +138,20 @@ describe('docker-compose.yml', () => {
     expectFlagsIn(await helpOf(WORKER_BIN), flagsOf(services.worker?.command));
     const launch = (services['worker-node'] as Doc).command as string[];
     expectFlagsIn(await helpOf(WORKER_BIN, 'launch'), flagsOf(launch));
+  });
+
+  it('passes Bull Board admin credentials through, unset by default, so Bull Board stays read-only', () => {
+    const env = (services.dashboard as Doc).environment as Record<string, string>;
+    for (const name of ADMIN_ENV) expect(env[name], name).toBe(`\${${name}:-}`);
+    // As the server in the container reads them: no admin grant unless one is set on the host.
+    const served = (host: Record<string, string>) =>
+      resolveConfig(
+        { host: '0.0.0.0', port: '3000' },
+        Object.fromEntries(Object.entries(env).map(([k, v]) => [k, host[k] ?? interpolate(v)])),
+      ).auth;
+    expect(served({}).admin).toBeUndefined();
+    const token = randomUUID();
+    expect(served({ METACLIP_DASHBOARD_ADMIN_TOKEN: token }).admin).toEqual({ token });
   });
 
   it('publishes the dashboard on loopback unless told otherwise, and says so to the server', () => {
@@ -240,19 +263,29 @@ describe('infra/k8s', () => {
     const fromSecret = (container.env as Doc[])
       .filter((e) => e.valueFrom?.secretKeyRef?.name === 'metaclip-secrets')
       .map((e) => e.name);
-    expect(fromSecret).toEqual(expect.arrayContaining(['METACLIP_DASHBOARD_USER', 'METACLIP_DASHBOARD_PASSWORD']));
+    expect(fromSecret).toEqual(
+      expect.arrayContaining(['METACLIP_DASHBOARD_USER', 'METACLIP_DASHBOARD_PASSWORD', ...ADMIN_ENV]),
+    );
+    // Bull Board's admin credentials are optional: without them the pod starts, and Bull Board is read-only.
+    const admin = (container.env as Doc[]).filter((e) => ADMIN_ENV.includes(e.name));
+    expect(admin.map((e) => e.valueFrom.secretKeyRef.optional)).toEqual([true, true, true]);
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
   });
 
-  it('resolves every ConfigMap and Secret reference', () => {
+  it('resolves every ConfigMap and required Secret reference, and leaves the admin credentials out', () => {
     const secret = find('Secret', 'metaclip-secrets');
+    // Placeholders for the admin keys would grant Bull Board's actions to whoever forgot to replace them.
+    for (const key of ['DASHBOARD_ADMIN_USER', 'DASHBOARD_ADMIN_PASSWORD', 'DASHBOARD_ADMIN_TOKEN']) {
+      expect(secret.stringData).not.toHaveProperty(key);
+    }
     for (const dep of [worker, find('Deployment', 'metaclip-dashboard')]) {
       for (const c of dep.spec.template.spec.containers as Doc[]) {
         for (const from of c.envFrom ?? []) find('ConfigMap', from.configMapRef.name);
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.secretKeyRef;
-          if (ref) expect(secret.stringData, `${c.name}: ${e.name}`).toHaveProperty(ref.key);
+          if (ref && !ADMIN_ENV.includes(e.name))
+            expect(secret.stringData, `${c.name}: ${e.name}`).toHaveProperty(ref.key);
         }
       }
     }
