@@ -105,7 +105,16 @@ describe('enqueue from a local folder', () => {
     expect((await cli(enqueueArgs(folder.dir, q.name, ['--run-id', 'conflict-1']), iso.env)).code).toBe(0);
     const r = await cli(enqueueArgs(folder.dir, q.name, ['--run-id', 'conflict-1', '--top-k', '1']), iso.env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/conflict-1 already exists with a different topK/);
+    expect(r.stderr).toMatch(/conflict-1 already exists with a different topK \(3 there, 1 here\)/);
+  });
+
+  it('says which flag to repeat when a float32 run is re-enqueued without --embed-dtype', async () => {
+    const q = queue(iso.queueName('conflict-dtype'));
+    const first = enqueueArgs(folder.dir, q.name, ['--run-id', 'conflict-2', '--embed-dtype', 'float32']);
+    expect((await cli(first, iso.env)).code).toBe(0);
+    const r = await cli(enqueueArgs(folder.dir, q.name, ['--run-id', 'conflict-2']), iso.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a different embedDtype \(float32 there, float16 here\); to resume it, enqueue with/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobsError, RunConflictError } from './errors.ts';
+import { JobsError, RunConflictError, type SpecConflict } from './errors.ts';
 import { shardJobId, stableStringify } from './naming.ts';
 import { queueDepth, SHARD_JOB_NAME, type ShardQueue } from './queue.ts';
 import type { RunState } from './run-state.ts';
@@ -70,9 +70,13 @@ const IDENTITY_FIELDS = [
   'shardSize',
 ] as const;
 
-/** Pure: the identity fields on which two specs of the same run id disagree. */
-export function specConflicts(a: RunSpec, b: RunSpec): string[] {
-  return IDENTITY_FIELDS.filter((f) => stableStringify(a[f]) !== stableStringify(b[f]));
+/** Pure: the identity fields on which the existing run's spec and a new spec of the same run id disagree. */
+export function specConflicts(existing: RunSpec, given: RunSpec): SpecConflict[] {
+  return IDENTITY_FIELDS.filter((f) => stableStringify(existing[f]) !== stableStringify(given[f])).map((field) => ({
+    field,
+    existing: existing[field],
+    given: given[field],
+  }));
 }
 
 /**

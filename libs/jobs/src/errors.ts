@@ -44,19 +44,39 @@ export class RunNotFoundError extends JobsError {
   }
 }
 
-/** A run with this id already exists but was created with different parameters. */
+/** One parameter on which a re-enqueue disagrees with the run it names: its value in the run and in the new spec. */
+export interface SpecConflict {
+  field: string;
+  existing: unknown;
+  given: unknown;
+}
+
+/** A value short enough for a one-line message (a label list can be thousands of names). */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A run with this id already exists but was created with different parameters. The message names each one with both
+ * values, so resuming an interrupted run (`--embed-dtype float32` left off, say) says exactly which flag to repeat.
+ */
 export class RunConflictError extends JobsError {
   readonly runId: string;
   readonly fields: string[];
+  readonly conflicts: SpecConflict[];
 
-  constructor(runId: string, fields: string[]) {
+  constructor(runId: string, conflicts: SpecConflict[]) {
+    const each = conflicts.map((c) => `${c.field} (${shown(c.existing)} there, ${shown(c.given)} here)`);
     super(
       'RUN_CONFLICT',
-      `run ${runId} already exists with a different ${fields.join(', ')}; choose another run id (--run-id)`,
+      `run ${runId} already exists with a different ${each.join(', ')}; to resume it, enqueue with the parameters ` +
+        'it was created with, or choose another run id (--run-id)',
     );
     this.name = 'RunConflictError';
     this.runId = runId;
-    this.fields = fields;
+    this.fields = conflicts.map((c) => c.field);
+    this.conflicts = conflicts;
   }
 }
 

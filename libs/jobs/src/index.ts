@@ -7,6 +7,7 @@ export {
   RunConflictError,
   RunNotFoundError,
   ShardNotInPlanError,
+  type SpecConflict,
 } from './errors.ts';
 export {
   defaultQueueName,
