@@ -9,23 +9,21 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildLabelSet, classify, cosine, loadModel } from '@metaclip-batch/metaclip';
-import {
-  GOLDEN_PIXEL_IMAGES,
-  goldenPixels,
-  IMAGES,
-  readGolden,
-  TINY_CLIP,
-} from '../libs/metaclip/src/model/golden.fixture';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden } from '../libs/metaclip/src/model/golden.fixture';
+import { REPO_ROOT } from './lib/workload';
+
+const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
+const GOLDEN_DIR = path.join(FIXTURES, 'golden');
 
 const { values } = parseArgs({
   options: { device: { type: 'string', default: 'cpu' }, dtype: { type: 'string', default: 'fp32' } },
 });
 const dtype = values.dtype === 'fp16' ? 'fp16' : 'fp32';
-const golden = readGolden();
-const model = await loadModel(TINY_CLIP, { device: values.device, dtype });
+const golden = readGolden(GOLDEN_DIR);
+const model = await loadModel(path.join(FIXTURES, 'tiny-clip'), { device: values.device, dtype });
 const dim = model.embedDim;
 
-const pixelEmbeds = await model.embedPixels(goldenPixels(), GOLDEN_PIXEL_IMAGES.length);
+const pixelEmbeds = await model.embedPixels(goldenPixels(GOLDEN_DIR), GOLDEN_PIXEL_IMAGES.length);
 const imageCos = GOLDEN_PIXEL_IMAGES.map((name, i) =>
   cosine(pixelEmbeds.subarray(i * dim, (i + 1) * dim), Float32Array.from(golden.images[name]?.image_embeds ?? [])),
 );
@@ -38,7 +36,7 @@ const textCos = texts.map((t, i) =>
 
 const labelSet = await buildLabelSet(model, golden.labels);
 const names = Object.keys(golden.pipeline);
-const embeds = await model.embedImages(names.map((n) => path.join(IMAGES, n)));
+const embeds = await model.embedImages(names.map((n) => path.join(FIXTURES, 'images', n)));
 let worstScore = 0;
 let topMismatches = 0;
 names.forEach((name, i) => {

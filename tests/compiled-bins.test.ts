@@ -9,14 +9,13 @@ import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '../shared');
-const tiny = path.join(shared, 'fixtures/tiny-clip');
-const astronaut = path.join(shared, 'fixtures/images/astronaut.jpg');
+const { tinyClip: tiny, images, golden: goldenDir } = inject('sharedFixtures');
+const astronaut = path.join(images, 'astronaut.jpg');
 type Scored = { label: string; score: number }[];
-const golden = JSON.parse(readFileSync(path.join(shared, 'fixtures/golden/tiny_clip.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(goldenDir, 'tiny_clip.json'), 'utf8')) as {
   labels: string[];
   pipeline: Record<string, Scored>;
 };

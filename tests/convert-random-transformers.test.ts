@@ -11,10 +11,10 @@ import path from 'node:path';
 import { cosine, loadModel } from '@metaclip-batch/metaclip';
 import { CLIP_PRESETS, type ClipConfig } from '@metaclip-batch/metaclip/config';
 import { writeRandomModel } from '@metaclip-batch/metaclip/convert';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const PYTHON = process.env.METACLIP_TEST_PYTHON ?? 'python3';
-const IMAGE = path.resolve(import.meta.dirname, '../../shared/fixtures/images/astronaut.jpg');
+const IMAGE = path.join(inject('sharedFixtures').images, 'astronaut.jpg');
 const TEXT = 'a photo of a cat';
 
 function transformersVersion(): string | undefined {

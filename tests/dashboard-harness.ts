@@ -17,11 +17,13 @@ import {
 } from '@metaclip-batch/jobs';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 
 /** Shared by the dashboard suites: a spawned `metaclip-dashboard`, and runs driven through the real queue and store. */
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const imagesDir = path.resolve(repoRoot, '../shared/fixtures/images');
+const fixtures = inject('sharedFixtures');
+export const imagesDir = fixtures.images;
 const bin = path.join(repoRoot, 'apps/dashboard/bin/metaclip-dashboard.js');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -134,7 +136,7 @@ export class DashboardFixture {
       queue: this.queueName,
       source: `file://${imagesDir}/`,
       output: `file:///tmp/${this.tag}/${runId}/`,
-      model: path.resolve(repoRoot, '../shared/fixtures/tiny-clip'),
+      model: fixtures.tinyClip,
       labels: opts.labels ?? ['astronaut', 'coins', 'camera', 'moon', 'chessboard', 'cell'],
       templates: ['a photo of a {}.'],
       topK: 3,

@@ -10,12 +10,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { repoRoot } from '../scripts/lib/local-run';
 import { METACLIP_BIN } from './helpers/cli-process';
 import { type FakeHub, filesFrom, sha256, startFakeHub } from './helpers/hub-server';
 
-const tiny = path.resolve(import.meta.dirname, '../../shared/fixtures/tiny-clip');
+const tiny = inject('sharedFixtures').tinyClip;
 const MODEL_FILES = ['config.json', 'model.safetensors', 'preprocessor_config.json', 'tokenizer.json'];
 const files = filesFrom(tiny, MODEL_FILES);
 const weightsSha = sha256(files['model.safetensors'] as Buffer);

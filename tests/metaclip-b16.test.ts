@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cosine, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
 import { convertModel, readManifest, writeRandomModel } from '@metaclip-batch/metaclip/convert';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-const IMAGES = path.resolve(import.meta.dirname, '../../shared/fixtures/images');
+const IMAGES = inject('sharedFixtures').images;
 let work: string;
 let hfDir: string;
 let model: MetaClipModel | undefined;

@@ -18,11 +18,10 @@ import {
 } from '@metaclip-batch/metaclip';
 import { convertModel } from '@metaclip-batch/metaclip/convert';
 import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { filesFrom, startFakeHub } from './helpers/hub-server';
 
-const shared = path.resolve(import.meta.dirname, '../../shared/fixtures');
-const images = path.join(shared, 'images');
+const { fixtures, tinyClip, images, golden: goldenDir } = inject('sharedFixtures');
 type Scored = { label: string; score: number }[];
 
 interface Metaclip2Golden {
@@ -39,7 +38,7 @@ interface ClipGolden {
   text: Record<string, { input_ids: number[]; text_embeds: number[] }>;
   pipeline: Record<string, Scored>;
 }
-const readJson = <T>(name: string): T => JSON.parse(readFileSync(path.join(shared, 'golden', name), 'utf8')) as T;
+const readJson = <T>(name: string): T => JSON.parse(readFileSync(path.join(goldenDir, name), 'utf8')) as T;
 
 /** Label sets of golden/tiny_metaclip2.json: labels are the prompts with the template's parts taken away. */
 const LABEL_SETS = {
@@ -105,7 +104,7 @@ describe.each(['tiny-metaclip2', 'tiny-metaclip2-sharded'])('MetaCLIP 2: %s', (f
   const golden = readJson<Metaclip2Golden>('tiny_metaclip2.json');
   let model: MetaClipModel;
   beforeAll(async () => {
-    model = await loadModel(path.join(shared, fixture), { cacheDir, intraOpThreads: 1 });
+    model = await loadModel(path.join(fixtures, fixture), { cacheDir, intraOpThreads: 1 });
   }, 120_000);
   afterAll(async () => {
     await model?.dispose();
@@ -152,7 +151,7 @@ describe('MetaCLIP 1 from pytorch_model.bin only: tiny-clip-bin', () => {
   const golden = readJson<ClipGolden>('tiny_clip.json');
   let model: MetaClipModel;
   beforeAll(async () => {
-    model = await loadModel(path.join(shared, 'tiny-clip-bin'), { cacheDir, intraOpThreads: 1 });
+    model = await loadModel(path.join(fixtures, 'tiny-clip-bin'), { cacheDir, intraOpThreads: 1 });
   }, 120_000);
   afterAll(async () => {
     await model?.dispose();
@@ -185,7 +184,7 @@ describe('hub ids with PyTorch-only and sharded checkpoints', () => {
   const COMMIT = 'c'.repeat(40);
   const repo = (fixture: string, extra: Record<string, Buffer> = {}) => ({
     refs: { main: COMMIT },
-    files: { ...filesFrom(path.join(shared, fixture), readdirSync(path.join(shared, fixture))), ...extra },
+    files: { ...filesFrom(path.join(fixtures, fixture), readdirSync(path.join(fixtures, fixture))), ...extra },
     lfs: [],
   });
 
@@ -207,10 +206,10 @@ describe('hub ids with PyTorch-only and sharded checkpoints', () => {
           .map((r) => r.url.split('/').pop())
           .sort();
       const binDir = await resolveModelDir('org/bin', { env });
-      expect(fetched()).toEqual(readdirSync(path.join(shared, 'tiny-clip-bin')).sort());
+      expect(fetched()).toEqual(readdirSync(path.join(fixtures, 'tiny-clip-bin')).sort());
       hub.requests.length = 0;
       const shardedDir = await resolveModelDir('org/sharded', { env });
-      expect(fetched()).toEqual(readdirSync(path.join(shared, 'tiny-metaclip2-sharded')).sort());
+      expect(fetched()).toEqual(readdirSync(path.join(fixtures, 'tiny-metaclip2-sharded')).sort());
       // What was fetched is a model: the sharded one embeds as the single-file golden says.
       const golden = readJson<Metaclip2Golden>('tiny_metaclip2.json');
       const model = await loadModel(shardedDir, { cacheDir, intraOpThreads: 1 });
@@ -232,7 +231,7 @@ describe('hub ids with PyTorch-only and sharded checkpoints', () => {
 
 describe('transformers.js ONNX variants chosen by dtype', () => {
   it('loads onnx/*_q4.onnx for dtype q4, says which files are missing otherwise, and refuses q4 for a checkpoint', async () => {
-    const converted = await convertModel(path.join(shared, 'tiny-clip'), { cacheDir, fused: false });
+    const converted = await convertModel(tinyClip, { cacheDir, fused: false });
     // A transformers.js-style folder holding only the q4 variant (our graphs renamed; their data files keep the
     // names the graphs refer to) and no metaclip.json, so file names alone decide.
     const dir = path.join(cacheDir, 'variants');
@@ -254,7 +253,7 @@ describe('transformers.js ONNX variants chosen by dtype', () => {
       await Promise.all([reference.dispose(), q4.dispose()]);
     }
     await expect(loadModel(dir, { cacheDir })).rejects.toThrow(/onnx\/vision_model\.onnx/);
-    await expect(loadModel(path.join(shared, 'tiny-clip'), { cacheDir, dtype: 'q4' })).rejects.toThrow(
+    await expect(loadModel(tinyClip, { cacheDir, dtype: 'q4' })).rejects.toThrow(
       /dtype q4 selects transformers.js ONNX files/,
     );
   });

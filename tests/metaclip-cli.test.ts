@@ -7,22 +7,21 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FakeHub, filesFrom, startFakeHub } from './helpers/hub-server';
 
 const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '../shared');
 const bin = path.join(root, 'apps/cli/bin/metaclip.cjs');
-const tiny = path.join(shared, 'fixtures/tiny-clip');
-const image = (name: string) => path.join(shared, 'fixtures/images', name);
+const { fixtures, tinyClip: tiny, images, golden: goldenDir } = inject('sharedFixtures');
+const image = (name: string) => path.join(images, name);
 type Scored = { label: string; score: number }[];
-const golden = JSON.parse(readFileSync(path.join(shared, 'fixtures/golden/tiny_clip.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(goldenDir, 'tiny_clip.json'), 'utf8')) as {
   labels: string[];
   pipeline: Record<string, Scored>;
   images: Record<string, { image_embeds: number[] }>;
   text: Record<string, { text_embeds: number[] }>;
 };
-const goldenIds = JSON.parse(readFileSync(path.join(shared, 'fixtures/golden/tokenizer.json'), 'utf8')) as {
+const goldenIds = JSON.parse(readFileSync(path.join(goldenDir, 'tokenizer.json'), 'utf8')) as {
   ids: Record<string, number[]>;
 };
 
@@ -117,10 +116,10 @@ describe('metaclip classify', () => {
   });
 
   it('classifies with MetaCLIP 2 and Chinese labels and template as the pipeline does', async () => {
-    const zh = JSON.parse(await readFile(path.join(shared, 'fixtures/golden/tiny_metaclip2.json'), 'utf8')) as {
+    const zh = JSON.parse(await readFile(path.join(goldenDir, 'tiny_metaclip2.json'), 'utf8')) as {
       pipeline: { zh_template: Record<string, Scored> };
     };
-    const model = path.join(shared, 'fixtures/tiny-metaclip2');
+    const model = path.join(fixtures, 'tiny-metaclip2');
     const args = ['--labels', '猫,狗,汽车,宇航员,硬币', '--template', '这是一张{}的照片。'];
     const run = await metaclip(['classify', '--model', model, ...args, image('astronaut.jpg')]);
     expect(run.code, run.stderr).toBe(0);

@@ -5,11 +5,10 @@ import { Writable } from 'node:stream';
 import { ModelLoadError } from '@metaclip-batch/metaclip';
 import { resolveModelDir } from '@metaclip-batch/metaclip/resolve';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type FakeHub, filesFrom, sha256, startFakeHub } from './helpers/hub-server';
 
-const shared = path.resolve(import.meta.dirname, '../../shared');
-const tiny = path.join(shared, 'fixtures/tiny-clip');
+const tiny = inject('sharedFixtures').tinyClip;
 const MODEL_FILES = [
   'config.json',
   'model.safetensors',

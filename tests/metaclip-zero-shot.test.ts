@@ -15,12 +15,11 @@ import {
   loadModel,
   type MetaClipModel,
 } from '@metaclip-batch/metaclip';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-const shared = path.resolve(import.meta.dirname, '../../shared');
-const images = path.join(shared, 'fixtures/images');
+const { images, tinyClip, golden: goldenDir } = inject('sharedFixtures');
 type Scored = { label: string; score: number }[];
-const golden = JSON.parse(readFileSync(path.join(shared, 'fixtures/golden/tiny_clip.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(goldenDir, 'tiny_clip.json'), 'utf8')) as {
   labels: string[];
   pipeline: Record<string, Scored>;
   pipeline_single_label: Record<string, Scored>;
@@ -33,7 +32,7 @@ let model: MetaClipModel;
 
 beforeAll(async () => {
   cacheDir = await mkdtemp(path.join(tmpdir(), 'metaclip-zero-shot-'));
-  model = await loadModel(path.join(shared, 'fixtures/tiny-clip'), { cacheDir, intraOpThreads: 1 });
+  model = await loadModel(tinyClip, { cacheDir, intraOpThreads: 1 });
 });
 afterAll(async () => {
   await model?.dispose();

@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { createQueue, DEFAULT_TEMPLATES, type RunSpec, type ShardQueue } from '@metaclip-batch/jobs';
 import { type CliIo, runCli } from '@metaclip-batch/producer';
 import type { Redis } from 'ioredis';
+import { inject } from 'vitest';
 
 /** Shared by the producer suites: isolated Redis names, the CLI in-process or as a process, image folders. */
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const imagesDir = path.resolve(repoRoot, '../shared/fixtures/images');
-export const tinyModel = path.resolve(repoRoot, '../shared/fixtures/tiny-clip');
+export const imagesDir = inject('sharedFixtures').images;
+export const tinyModel = inject('sharedFixtures').tinyClip;
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const bin = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
 

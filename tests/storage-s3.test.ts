@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import {
   closeStorage,
@@ -15,12 +14,11 @@ import {
   storageFor,
   withRetry,
 } from '@metaclip-batch/storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from './helpers/fault-proxy';
 import { type S3Server, startS3Server } from './helpers/s3-server';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const images = path.resolve(repoRoot, '../shared/fixtures/images');
+const images = inject('sharedFixtures').images;
 
 let server: S3Server;
 // In front of the server: it sees every request (how writes are counted) and can go away and come back.

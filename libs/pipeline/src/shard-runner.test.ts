@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   buildLabelSet,
   classify,
@@ -12,15 +11,14 @@ import {
 } from '@metaclip-batch/metaclip';
 import { PreprocessThreads, VisionThreads } from '@metaclip-batch/metaclip/threads';
 import { RetryableStorageError, storageFor } from '@metaclip-batch/storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Semaphore } from './bounded.ts';
 import type { DynamicBatcher } from './dynamic-batcher.ts';
 import { createEmbedBatcher } from './embed-batch.ts';
 import { arenaSlots, createPixelArena, inProcessSlotModel } from './pixel-arena.ts';
 import { type ImageRow, runShard, type ShardRunnerDeps } from './shard-runner.ts';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
-const images = path.join(shared, 'fixtures', 'images');
+const { images, tinyClip } = inject('sharedFixtures');
 const photo = (name: string) => path.join(images, name);
 
 // The same shards with the model and the decoding on this thread, and on worker threads (the worker's GPU set-up).
@@ -35,7 +33,7 @@ describe.each(['in process', 'on threads'])('runShard with the tiny model on rea
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'shard-runner-'));
-    model = await loadModel(path.join(shared, 'fixtures', 'tiny-clip'), { cacheDir: tmp, intraOpThreads: 1 });
+    model = await loadModel(tinyClip, { cacheDir: tmp, intraOpThreads: 1 });
     labelSet = await buildLabelSet(model, ['an astronaut', 'a coin', 'a clock']);
     // Fewer slots than a shard has images: the shard must recycle them.
     const demand = { maxQueue: 2, maxBatch: 2, inflight: 1, fetches: 2 };

@@ -2,12 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { FormatError } from './errors.ts';
 import { decodeNpy, encodeNpy, float16ToFloat32, float32ToFloat16 } from './npy.ts';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
 const dir = mkdtempSync(path.join(tmpdir(), 'npy-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -101,7 +99,7 @@ print(json.dumps(out))`);
   });
 
   it('reads what numpy writes: the golden pixel arrays', () => {
-    const buf = readFileSync(path.join(shared, 'fixtures/golden/pixels/astronaut.jpg.npy'));
+    const buf = readFileSync(path.join(inject('sharedFixtures').golden, 'pixels/astronaut.jpg.npy'));
     const arr = decodeNpy(buf);
     expect(arr.dtype).toBe('float32');
     expect(arr.shape).toEqual([3, 224, 224]);

@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ModelLoadError } from '../errors.ts';
-import { SHARED, TINY_CLIP } from '../model/golden.fixture.ts';
 import { parseClipConfig, readClipConfig, toHfConfigJson, visionTokens } from './clip-config.ts';
 import { CLIP_PRESETS } from './presets.ts';
+
+const { fixtures: FIXTURES, tinyClip: TINY_CLIP } = inject('sharedFixtures');
 
 function error(fn: () => unknown): ModelLoadError {
   try {
@@ -42,7 +43,7 @@ describe('parseClipConfig', () => {
   });
 
   it('reads MetaCLIP 2 (metaclip_2): its eos_token_id 2 is the real </s>, pooled at its first occurrence', async () => {
-    const config = await readClipConfig(path.join(SHARED, 'fixtures/tiny-metaclip2'));
+    const config = await readClipConfig(path.join(FIXTURES, 'tiny-metaclip2'));
     expect(config.modelType).toBe('metaclip_2');
     expect(config.text).toMatchObject({ vocabSize: 8002, eosTokenId: 2, pooling: 'first-eos', hiddenAct: 'gelu' });
     expect(config.vision).toMatchObject({ patchSize: 14, hiddenAct: 'gelu' });

@@ -7,9 +7,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ModelLoadError } from '../errors.ts';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden, TINY_CLIP } from '../model/golden.fixture.ts';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden } from '../model/golden.fixture.ts';
 import { createSession } from '../runtime/session.ts';
 import { cosine } from '../similarity.ts';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
@@ -18,7 +18,8 @@ import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN, loadVendoredClipVocabulary } from '../t
 import { COPIED_FILES, type ConvertOptions, convertModel, readManifest } from './convert.ts';
 import { writeRandomModel } from './random-model.ts';
 
-const golden = readGolden();
+const { tinyClip: TINY_CLIP, golden: GOLDEN_DIR } = inject('sharedFixtures');
+const golden = readGolden(GOLDEN_DIR);
 const TEXTS = Object.keys(golden.text);
 const D = 24;
 let cacheDir: string;
@@ -39,7 +40,7 @@ async function embed(hfDir: string, options: ConvertOptions) {
     createSession(path.join(dir, 'onnx/text_model.onnx'), cpu),
   ]);
   try {
-    const pixels = new ort.Tensor('float32', goldenPixels(), [GOLDEN_PIXEL_IMAGES.length, 3, 224, 224]);
+    const pixels = new ort.Tensor('float32', goldenPixels(GOLDEN_DIR), [GOLDEN_PIXEL_IMAGES.length, 3, 224, 224]);
     const images = (await vision.run({ pixel_values: pixels })).image_embeds?.data as Float32Array;
     // Padded with the end token, as CLIPTokenizer pads.
     const length = Math.max(...TEXTS.map((t) => golden.text[t]?.input_ids.length ?? 0));
@@ -135,7 +136,7 @@ describe('convertModel on fixtures/tiny-clip', () => {
     try {
       expect([...model.inputNames].sort()).toEqual(['input_ids', 'pixel_values']);
       expect(model.outputNames).toEqual(['logits_per_image', 'logits_per_text', 'text_embeds', 'image_embeds']);
-      const pixels = new ort.Tensor('float32', goldenPixels(), [4, 3, 224, 224]);
+      const pixels = new ort.Tensor('float32', goldenPixels(GOLDEN_DIR), [4, 3, 224, 224]);
       const ids = BigInt64Array.from((golden.text['a photo of a cat.']?.input_ids ?? []).map(BigInt));
       const out = await model.run({ pixel_values: pixels, input_ids: new ort.Tensor('int64', ids, [1, ids.length]) });
       const logits = out.logits_per_image?.data as Float32Array;

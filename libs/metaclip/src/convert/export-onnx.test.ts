@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readClipConfig } from '../config/clip-config.ts';
-import { TINY_CLIP } from '../model/golden.fixture.ts';
 import { exportClipOnnx } from './export-onnx.ts';
 import { SafetensorsReader } from './safetensors-reader.ts';
 import type { TensorChunks, TensorSource } from './tensor-source.ts';
+
+const TINY_CLIP = inject('sharedFixtures').tinyClip;
 
 const TOKEN_TABLE = 'text_model.embeddings.token_embedding.weight';
 

@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadModel } from '../model/load.ts';
 import type { MetaClipModel } from '../model/metaclip-model.ts';
 import { cosine, l2NormalizeRows } from '../similarity.ts';
@@ -13,9 +13,7 @@ import { buildLabelSet } from '../zero-shot.ts';
 import { classify } from '../zero-shot-scoring.ts';
 import { quantizeColumns } from './int8.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../../../shared');
-const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
-const IMAGES = path.join(SHARED, 'fixtures/images');
+const { tinyClip: TINY_CLIP, images: IMAGES } = inject('sharedFixtures');
 const LABELS = ['a person', 'an animal', 'a building', 'a vehicle', 'food', 'a plant', 'text', 'a pattern'];
 
 describe('quantizeColumns', () => {

@@ -1,12 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ModelLoadError } from '../errors.ts';
-import { TINY_CLIP } from '../model/golden.fixture.ts';
 import { parseSafetensorsHeader, writeSafetensors } from './safetensors.ts';
 import { SafetensorsReader } from './safetensors-reader.ts';
 import { joinedChunks } from './tensor-chunks.fixture.ts';
+
+const TINY_CLIP = inject('sharedFixtures').tinyClip;
 
 let dir: string;
 beforeAll(async () => {

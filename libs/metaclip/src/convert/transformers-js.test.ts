@@ -6,14 +6,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer, CLIPModel, env, pipeline, Tensor } from '@huggingface/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, SHARED, TINY_CLIP } from '../model/golden.fixture.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden } from '../model/golden.fixture.ts';
 import { cosine } from '../similarity.ts';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
 import { convertModel } from './convert.ts';
 import { writeRandomModel } from './random-model.ts';
 
-const golden = readGolden();
+const { tinyClip: TINY_CLIP, images: IMAGES, golden: GOLDEN_DIR } = inject('sharedFixtures');
+const golden = readGolden(GOLDEN_DIR);
 const vec = (values: number[] | undefined) => Float32Array.from(values ?? []);
 let cacheDir: string;
 let dir: string;
@@ -35,7 +36,7 @@ describe('transformers.js on our ONNX folder', () => {
     ]);
     const texts = Object.keys(golden.text);
     const inputs = tokenizer(texts, { padding: true, truncation: true });
-    const pixel_values = new Tensor('float32', goldenPixels(), [GOLDEN_PIXEL_IMAGES.length, 3, 224, 224]);
+    const pixel_values = new Tensor('float32', goldenPixels(GOLDEN_DIR), [GOLDEN_PIXEL_IMAGES.length, 3, 224, 224]);
     const output = await model({ ...inputs, pixel_values });
     expect(output.logits_per_image.dims).toEqual([GOLDEN_PIXEL_IMAGES.length, texts.length]);
     const logits = output.logits_per_image.data as Float32Array;
@@ -76,7 +77,7 @@ describe('transformers.js on our conversion of a checkpoint with vocab.json + me
     ]);
     // The golden strings exercise the normalizer and the split (whitespace, case, contractions, digits, unicode);
     // only those that fit the context, since encode() in transformers.js does not truncate.
-    const goldenFile = path.join(SHARED, 'fixtures/golden/tokenizer.json');
+    const goldenFile = path.join(GOLDEN_DIR, 'tokenizer.json');
     const goldenIds = JSON.parse(await readFile(goldenFile, 'utf8')) as { ids: Record<string, number[]> };
     const texts = Object.keys(goldenIds.ids).filter((t) => ours.encode(t).length < ours.contextLength);
     expect(texts.length).toBeGreaterThan(10);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import decodeBmp from 'decode-bmp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ImageInputError } from '../errors.ts';
 import { decodeBmpToRgb, readBmpHeader } from './bmp.ts';
 
@@ -78,7 +78,7 @@ describe('decodeBmpToRgb', () => {
 });
 
 describe('decodeBmpToRgb on true colour', () => {
-  const IMAGES = path.resolve(import.meta.dirname, '../../../../../shared/fixtures/images');
+  const IMAGES = inject('sharedFixtures').images;
 
   /** decode-bmp's reading of a bottom-up BMP, as packed RGB: the reference the fast path must equal. */
   const reference = (buf: Buffer): number[] => {

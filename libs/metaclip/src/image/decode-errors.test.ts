@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { ImageInputError } from '../errors.ts';
 import { decodeImage } from './decode.ts';
 import { DEFAULT_IMAGE_LIMITS } from './limits.ts';
@@ -16,7 +16,7 @@ vi.mock('./pil-resample.ts', () => ({
   },
 }));
 
-const IMAGES = path.resolve(import.meta.dirname, '../../../../../shared/fixtures/images');
+const IMAGES = inject('sharedFixtures').images;
 const opts = {
   limits: DEFAULT_IMAGE_LIMITS,
   kernel: 'cubic' as const,

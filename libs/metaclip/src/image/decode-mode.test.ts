@@ -5,15 +5,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadModel } from '../model/load.ts';
 import type { MetaClipModel } from '../model/metaclip-model.ts';
 import { cosine } from '../similarity.ts';
 import { ImageProcessor } from './processor.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../../../shared');
-const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
-const IMAGES = path.join(SHARED, 'fixtures/images');
+const { tinyClip: TINY_CLIP, images: IMAGES } = inject('sharedFixtures');
 
 /** Mean absolute difference of two normalised slots, in 0..255 levels of the source pixels. */
 function levelMae(a: Float32Array, b: Float32Array, std: readonly number[]): number {

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parsePreprocessorConfig } from './config.ts';
 import { axisCoefficients, pilResize } from './pil-resample.ts';
 import { cropRegion, normalisationTables, resizeTarget, writeChw } from './preprocess.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../..', '../shared');
+const { tinyClip, images, golden: goldenDir } = inject('sharedFixtures');
 
 /** A 1-row RGB image whose three channels all follow `levels`. */
 const greyRow = (levels: number[]) => Uint8Array.from(levels.flatMap((v) => [v, v, v]));
@@ -117,9 +117,9 @@ describe('pilResize', () => {
     async (name) => {
       // These are shrinks, which the processor leaves to libvips (within ~0.003); the resampler itself is exact.
       const spec = parsePreprocessorConfig(
-        JSON.parse(await readFile(path.join(SHARED, 'fixtures/tiny-clip/preprocessor_config.json'), 'utf8')),
+        JSON.parse(await readFile(path.join(tinyClip, 'preprocessor_config.json'), 'utf8')),
       );
-      const { data, info } = await sharp(path.join(SHARED, 'fixtures/images', name), { ignoreIcc: true })
+      const { data, info } = await sharp(path.join(images, name), { ignoreIcc: true })
         .toColourspace('srgb')
         .raw()
         .toBuffer({ resolveWithObject: true });
@@ -128,7 +128,7 @@ describe('pilResize', () => {
       const region = cropRegion(to, spec.size);
       const out = new Float32Array(3 * spec.size * spec.size);
       writeChw(pilResize(data, from, to, 'bicubic', region), to, spec.size, normalisationTables(spec), out, 0, region);
-      const npy = await readFile(path.join(SHARED, 'fixtures/golden/pixels', `${name}.npy`));
+      const npy = await readFile(path.join(goldenDir, 'pixels', `${name}.npy`));
       const golden = npy.subarray(10 + npy.readUInt16LE(8));
       expect(golden.length).toBe(out.byteLength);
       expect(Buffer.from(out.buffer).equals(golden)).toBe(true);

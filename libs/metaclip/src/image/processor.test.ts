@@ -4,18 +4,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImageInputError, ModelLoadError } from '../errors.ts';
 import type { ImageDecodeReason } from './image-input-error.ts';
 import { pilResize } from './pil-resample.ts';
 import { normalisationTables, resizeTarget, writeChw } from './preprocess.ts';
 import { ImageProcessor } from './processor.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
-const IMAGES = path.join(SHARED, 'fixtures/images');
-const GOLDEN = path.join(SHARED, 'fixtures/golden/pixels');
+const { tinyClip: TINY_CLIP, images: IMAGES, golden } = inject('sharedFixtures');
+const GOLDEN = path.join(golden, 'pixels');
 const S = 224;
 const PER = 3 * S * S;
 

@@ -1,6 +1,7 @@
 /**
- * Test support (not exported by the package): paths of the shared fixtures, the golden outputs of Hugging Face
- * transformers for `fixtures/tiny-clip`, and a minimal `.npy` reader for the golden pixel_values.
+ * Test support (not exported by the package): the golden outputs of Hugging Face transformers for
+ * `fixtures/tiny-clip`, and a minimal `.npy` reader for the golden pixel_values. Where the fixtures are is not known
+ * here: tests have it from `inject('sharedFixtures')` (tests/setup/shared-fixtures.ts), and pass the `golden` folder.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,12 +9,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is libs/metaclip/src/model/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-/** `shared/` beside the checkout. */
-export const SHARED = path.resolve(REPO_ROOT, '../shared');
-/** The tiny CLIP fixture in Hugging Face layout. */
-export const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
-/** Real photographs in many formats. */
-export const IMAGES = path.join(SHARED, 'fixtures/images');
 
 /** What `golden/tiny_clip.json` holds (the parts the model tests use). */
 export interface TinyClipGolden {
@@ -24,9 +19,9 @@ export interface TinyClipGolden {
   pipeline: Record<string, { score: number; label: string }[]>;
 }
 
-/** The golden outputs. */
-export function readGolden(): TinyClipGolden {
-  return JSON.parse(readFileSync(path.join(SHARED, 'fixtures/golden/tiny_clip.json'), 'utf8')) as TinyClipGolden;
+/** The golden outputs, from `goldenDir` (the shared fixtures' `golden/` folder). */
+export function readGolden(goldenDir: string): TinyClipGolden {
+  return JSON.parse(readFileSync(path.join(goldenDir, 'tiny_clip.json'), 'utf8')) as TinyClipGolden;
 }
 
 /** Images that have golden pixel_values (`golden/pixels/<name>.npy`). */
@@ -52,12 +47,12 @@ export function readNpy(file: string): { shape: number[]; data: Float32Array } {
   return { shape, data: new Float32Array(copy.buffer, 0, copy.byteLength / 4) };
 }
 
-/** The golden pixel_values of the {@link GOLDEN_PIXEL_IMAGES}, concatenated `[4, 3, 224, 224]`. */
-export function goldenPixels(): Float32Array {
+/** The golden pixel_values of the {@link GOLDEN_PIXEL_IMAGES} from `goldenDir`, concatenated `[4, 3, 224, 224]`. */
+export function goldenPixels(goldenDir: string): Float32Array {
   const per = 3 * 224 * 224;
   const out = new Float32Array(GOLDEN_PIXEL_IMAGES.length * per);
   GOLDEN_PIXEL_IMAGES.forEach((name, i) => {
-    out.set(readNpy(path.join(SHARED, 'fixtures/golden/pixels', `${name}.npy`)).data, i * per);
+    out.set(readNpy(path.join(goldenDir, 'pixels', `${name}.npy`)).data, i * per);
   });
   return out;
 }

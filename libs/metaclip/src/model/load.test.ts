@@ -5,14 +5,15 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImageInputError, ModelLoadError, ProviderUnavailableError } from '../errors.ts';
 import { cosine } from '../similarity.ts';
-import { GOLDEN_PIXEL_IMAGES, goldenPixels, IMAGES, readGolden, TINY_CLIP } from './golden.fixture.ts';
+import { GOLDEN_PIXEL_IMAGES, goldenPixels, readGolden } from './golden.fixture.ts';
 import { loadModel } from './load.ts';
 import type { MetaClipModel } from './metaclip-model.ts';
 
-const golden = readGolden();
+const { tinyClip: TINY_CLIP, images: IMAGES, golden: GOLDEN_DIR } = inject('sharedFixtures');
+const golden = readGolden(GOLDEN_DIR);
 const vec = (values: number[] | undefined) => Float32Array.from(values ?? []);
 let cacheDir: string;
 let model: MetaClipModel;
@@ -35,7 +36,7 @@ describe('loadModel from a Hugging Face folder', () => {
   });
 
   it('embedPixels reproduces transformers get_image_features, reading only the first n images of a buffer', async () => {
-    const pixels = goldenPixels();
+    const pixels = goldenPixels(GOLDEN_DIR);
     const all = await model.embedPixels(pixels, 4);
     expect(all.length).toBe(4 * 24);
     GOLDEN_PIXEL_IMAGES.forEach((name, i) => {
@@ -55,9 +56,9 @@ describe('loadModel from a Hugging Face folder', () => {
       const [text] = await textOnly.embedTexts(['a photo of a cat']);
       const [reference] = await model.embedTexts(['a photo of a cat']);
       expect(Array.from(text as Float32Array)).toEqual(Array.from(reference as Float32Array));
-      await expect(textOnly.embedPixels(goldenPixels(), 1)).rejects.toThrow(/without its vision tower/);
-      const image = await visionOnly.embedPixels(goldenPixels(), 1);
-      expect(Array.from(image)).toEqual(Array.from(await model.embedPixels(goldenPixels(), 1)));
+      await expect(textOnly.embedPixels(goldenPixels(GOLDEN_DIR), 1)).rejects.toThrow(/without its vision tower/);
+      const image = await visionOnly.embedPixels(goldenPixels(GOLDEN_DIR), 1);
+      expect(Array.from(image)).toEqual(Array.from(await model.embedPixels(goldenPixels(GOLDEN_DIR), 1)));
       await expect(visionOnly.embedTexts(['a cat'])).rejects.toThrow(/without its text tower/);
     } finally {
       await Promise.all([textOnly.dispose(), visionOnly.dispose()]);
@@ -98,7 +99,7 @@ describe('loadModel from ONNX folders', () => {
   it('loads our converted folder as is, with the same embeddings', async () => {
     const again = await loadModel(model.dir, { cacheDir });
     try {
-      const pixels = goldenPixels();
+      const pixels = goldenPixels(GOLDEN_DIR);
       expect(Array.from(await again.embedPixels(pixels, 4))).toEqual(Array.from(await model.embedPixels(pixels, 4)));
       expect(again.logitScale).toBe(model.logitScale);
     } finally {
@@ -115,7 +116,7 @@ describe('loadModel from ONNX folders', () => {
     const combined = await loadModel(dir, { cacheDir });
     try {
       expect(combined.logitScale).toBeCloseTo(golden.logit_scale, 3);
-      const pixels = goldenPixels();
+      const pixels = goldenPixels(GOLDEN_DIR);
       const [mine, theirs] = [await combined.embedPixels(pixels, 4), await model.embedPixels(pixels, 4)];
       expect(cosine(mine, theirs)).toBeGreaterThan(0.999999);
       const [text] = await combined.embedTexts(['a photo of a cat.']);

@@ -7,14 +7,15 @@ import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ONNX_FILES } from '../convert/export-onnx.ts';
 import { cosine } from '../similarity.ts';
-import { IMAGES, readGolden, TINY_CLIP } from './golden.fixture.ts';
+import { readGolden } from './golden.fixture.ts';
 import { loadModel } from './load.ts';
 import type { MetaClipModel } from './metaclip-model.ts';
 
-const golden = readGolden();
+const { tinyClip: TINY_CLIP, images: IMAGES, golden: GOLDEN_DIR } = inject('sharedFixtures');
+const golden = readGolden(GOLDEN_DIR);
 const names = Object.keys(golden.images);
 let cacheDir: string;
 let rgbModel: MetaClipModel;

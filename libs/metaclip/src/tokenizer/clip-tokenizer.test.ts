@@ -1,21 +1,19 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ModelLoadError } from '../errors.ts';
 import { ClipTokenizer, resolveContextLength } from './clip-tokenizer.ts';
 import { writeClipTokenizerFiles } from './vocab-files.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
+const { tinyClip: TINY_CLIP, golden: GOLDEN_DIR } = inject('sharedFixtures');
 
 interface GoldenTokens {
   ids: Record<string, number[]>;
   padded77: Record<string, number[]>;
 }
 
-const golden = JSON.parse(await readFile(path.join(SHARED, 'fixtures/golden/tokenizer.json'), 'utf8')) as GoldenTokens;
+const golden = JSON.parse(await readFile(path.join(GOLDEN_DIR, 'tokenizer.json'), 'utf8')) as GoldenTokens;
 const texts = Object.keys(golden.ids);
 
 const tmpDirs: string[] = [];

@@ -1,12 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bytesToUnicode, loadVendoredClipVocabulary, writeClipTokenizerFiles } from './vocab-files.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const TINY_CLIP = path.join(SHARED, 'fixtures/tiny-clip');
+const TINY_CLIP = inject('sharedFixtures').tinyClip;
 
 interface TokenizerJsonModel {
   model: { vocab: Record<string, number>; merges: [string, string][] };

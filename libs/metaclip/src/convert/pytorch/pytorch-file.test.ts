@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ModelLoadError } from '../../errors.ts';
-import { REPO_ROOT, SHARED, TINY_CLIP } from '../../model/golden.fixture.ts';
+import { REPO_ROOT } from '../../model/golden.fixture.ts';
 import { findCheckpoint } from '../checkpoint.ts';
 import { SafetensorsReader } from '../safetensors-reader.ts';
 import { joinedChunks } from '../tensor-chunks.fixture.ts';
 import { PyTorchFile } from './pytorch-file.ts';
 import { PickleRefusedError } from './unpickler.ts';
+
+const { fixtures: SHARED_FIXTURES, tinyClip: TINY_CLIP } = inject('sharedFixtures');
 
 /** Made by torch 2.13 (see tests/fixtures/pytorch/README.md). */
 const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/pytorch');
@@ -48,7 +50,7 @@ describe('PyTorchFile', () => {
   });
 
   it("reads tiny-clip-bin's pytorch_model.bin to exactly tiny-clip's safetensors tensors, whole and in chunks", () => {
-    const bin = PyTorchFile.open(path.join(SHARED, 'fixtures/tiny-clip-bin/pytorch_model.bin'));
+    const bin = PyTorchFile.open(path.join(SHARED_FIXTURES, 'tiny-clip-bin/pytorch_model.bin'));
     const safe = SafetensorsReader.open(path.join(TINY_CLIP, 'model.safetensors'));
     try {
       expect(bin.names().sort()).toEqual([...safe.entries.keys()].sort());
