@@ -35,7 +35,8 @@ export async function search(ctx: SuiteContext): Promise<RoundResult> {
   if (ctx.round > 0) return { samples: {}, detail: {} };
   const { searchVectors, searchQueries } = ctx.opts;
   const args = ['--vectors', searchVectors, '--queries', searchQueries];
-  // About 3 ms of CPU per inserted vector (docs/benchmarks.md, "search"): hours per million rows on a shared machine.
+  // 1 ms of CPU per inserted vector quiet, 3-4 ms under load (docs/benchmarks.md, "search"): an hour or more per
+  // million rows on a busy machine.
   const timeoutMs = Math.ceil(searchVectors / 1e6) * 180 * 60_000;
   const json = (await runScript(ctx, 'bench/search.ts', args, 'search', { timeoutMs })) as SearchFigures;
   return {
