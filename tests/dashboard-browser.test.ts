@@ -3,16 +3,11 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanupRedis,
-  enqueueSource,
-  killAll,
-  spawnWorker,
-  tinyModelDir,
-  type WorkerProcess,
-} from '../scripts/lib/local-run';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cleanupRedis, enqueueSource, killAll, spawnWorker, type WorkerProcess } from '../scripts/lib/local-run';
 import { DashboardFixture, imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 /**
  * A real headless Chromium on the runs page. Two runs advance step by step through the run store and a real BullMQ

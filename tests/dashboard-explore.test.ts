@@ -12,19 +12,20 @@ import path from 'node:path';
 import { clusterRun, dedupRun, indexRun } from '@metaclip-batch/search';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   cleanupRedis,
   enqueueSource,
   killAll,
   REDIS_URL,
   spawnWorker,
-  tinyModelDir,
   until,
   type WorkerProcess,
   waitForRun,
 } from '../scripts/lib/local-run';
 import { imagesDir, repoRoot, type SpawnedDashboard, spawnDashboard } from './dashboard-harness';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const CHROMIUM = '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'artifacts');

@@ -8,9 +8,11 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readParquet } from '@metaclip-batch/storage';
-import { describe, expect, it } from 'vitest';
-import { readRunOutput, repoRoot, spawnWorker, tinyModelDir, writtenUris } from '../scripts/lib/local-run';
+import { describe, expect, inject, it } from 'vitest';
+import { readRunOutput, repoRoot, spawnWorker, writtenUris } from '../scripts/lib/local-run';
 import { useLocalRun } from './helpers/local-run-fixture';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `e2e-captions-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

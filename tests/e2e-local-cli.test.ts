@@ -5,9 +5,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { readRunOutput, repoRoot, spawnWorker, tinyModelDir, writtenUris } from '../scripts/lib/local-run';
+import { describe, expect, inject, it } from 'vitest';
+import { readRunOutput, repoRoot, spawnWorker, writtenUris } from '../scripts/lib/local-run';
 import { useLocalRun } from './helpers/local-run-fixture';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `e2e-local-cli-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

@@ -10,26 +10,27 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   cleanupRedis,
   killAll,
   REDIS_URL,
   readRunOutput,
   repoRoot,
-  sharedDir,
   spawnWorker,
   type WorkerProcess,
 } from '../scripts/lib/local-run';
 
+const { fixtures, images, golden: goldenDir } = inject('sharedFixtures');
+
 const id = `e2e-mc2-zh-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
-const MODEL = path.join(sharedDir, 'fixtures/tiny-metaclip2');
+const MODEL = path.join(fixtures, 'tiny-metaclip2');
 const IMAGES = ['astronaut.jpg', 'coins.jpg', 'brick.png', 'camera.webp', 'moon.jpg', 'retina.webp'];
 const LABELS = ['猫', '狗', '汽车', '宇航员', '硬币'];
 const TEMPLATE = '这是一张{}的照片。';
 type Scored = { label: string; score: number }[];
-const golden = JSON.parse(readFileSync(path.join(sharedDir, 'fixtures/golden/tiny_metaclip2.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(goldenDir, 'tiny_metaclip2.json'), 'utf8')) as {
   pipeline: { zh_template: Record<string, Scored> };
 };
 
@@ -42,7 +43,7 @@ describe('MetaCLIP 2 labeling run with Chinese labels', () => {
     tmp = await mkdtemp(path.join(tmpdir(), `${id}-`));
     source = path.join(tmp, 'images');
     await mkdir(source);
-    for (const name of IMAGES) await copyFile(path.join(sharedDir, 'fixtures/images', name), path.join(source, name));
+    for (const name of IMAGES) await copyFile(path.join(images, name), path.join(source, name));
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   });
   afterAll(async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { cosine, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   cleanupRedis,
   enqueueSource,
@@ -18,13 +18,14 @@ import {
   REDIS_URL,
   readRunOutput,
   spawnWorker,
-  tinyModelDir,
   until,
   type WorkerProcess,
   waitForRun,
 } from '../scripts/lib/local-run';
 import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 import { type S3Server, startS3Server } from './helpers/s3-server';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `e2e-s3-${process.pid}-${Date.now()}`;
 const SOURCE = 's3://data/images/';

@@ -12,18 +12,19 @@ import { resolveConfig, startDashboard } from '@metaclip-batch/dashboard';
 import { connectRedis, createQueue, type RedisClient, RunStore, runKey } from '@metaclip-batch/jobs';
 import { createLogger } from '@metaclip-batch/telemetry';
 import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   killAll,
   readRunOutput,
   repoRoot,
   spawnWorker,
-  tinyModelDir,
   type WorkerProcess,
   writtenUris,
 } from '../scripts/lib/local-run';
 import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 import { CLUSTER_SOURCE, startTestCluster, type TestCluster } from './helpers/redis-cluster';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `cluster-${process.pid}-${Date.now()}`;
 const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');

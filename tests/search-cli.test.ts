@@ -10,19 +10,20 @@ import path from 'node:path';
 import { readParquet, storageFor } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   cleanupRedis,
   killAll,
   REDIS_URL,
   readRunOutput,
   spawnWorker,
-  tinyModelDir,
   type WorkerProcess,
 } from '../scripts/lib/local-run';
 import { METACLIP_BIN, PRODUCER_BIN, runBin } from './helpers/cli-process';
 import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 import { type S3Server, startS3Server } from './helpers/s3-server';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `search-cli-${process.pid}-${Date.now()}`;
 const LABELS = ['an astronaut', 'a coin', 'a clock'];

@@ -9,24 +9,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createQueue, DEFAULT_TEMPLATES, modelKey, RunStore, type ShardQueue } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   cleanupRedis,
   enqueueSource,
   killAll,
   REDIS_URL,
-  sharedDir,
   spawnWorker,
-  tinyModelDir,
   until,
   type WorkerProcess,
 } from '../scripts/lib/local-run';
+
+const { tinyClip: tinyModelDir, images } = inject('sharedFixtures');
 
 const id = `worker-jobs-${process.pid}-${Date.now()}`;
 const cancelledRun = `${id}-cancelled`;
 const stalledRun = `${id}-stalled`;
 const plannedRun = `${id}-planned`;
-const image = path.join(sharedDir, 'fixtures', 'images', 'astronaut.jpg');
+const image = path.join(images, 'astronaut.jpg');
 
 describe('worker job handling', () => {
   let tmp: string;
@@ -134,7 +134,7 @@ describe('worker job handling', () => {
 
   it("refuses a job outside its run's plan: never run, never counted, nothing written", async () => {
     const store = new RunStore(redis);
-    const source = path.join(sharedDir, 'fixtures', 'images');
+    const source = images;
     const output = path.join(tmp, 'out');
     await enqueueSource({ redis, runId: plannedRun, queue: id, source, output, labels: ['a', 'b'], shardSize: 100 });
     await until(async () => (await store.require(plannedRun)).status === 'completed', 'the planned run to complete');

@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { repoRoot, tinyModelDir } from '../scripts/lib/local-run';
+import { describe, expect, inject, it } from 'vitest';
+import { repoRoot } from '../scripts/lib/local-run';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const BIN = path.join(repoRoot, 'apps/worker/bin/metaclip-worker.cjs');
 

@@ -11,19 +11,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RunStore } from '@metaclip-batch/jobs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   enqueueSource,
   killAll,
   readRunOutput,
   spawnWorker,
-  tinyModelDir,
   until,
   type WorkerProcess,
   waitForRun,
   writtenUris,
 } from '../scripts/lib/local-run';
 import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `worker-redis-restart-${process.pid}-${Date.now()}`;
 

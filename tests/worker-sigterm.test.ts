@@ -5,10 +5,12 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createQueue, RunStore } from '@metaclip-batch/jobs';
 import { shardOutputUris } from '@metaclip-batch/pipeline';
-import { describe, expect, it } from 'vitest';
-import { enqueueSource, spawnWorker, tinyModelDir, until } from '../scripts/lib/local-run';
+import { describe, expect, inject, it } from 'vitest';
+import { enqueueSource, spawnWorker, until } from '../scripts/lib/local-run';
 import { useLocalRun } from './helpers/local-run-fixture';
 import { startSilentServer } from './helpers/silent-server';
+
+const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `worker-sigterm-${process.pid}-${Date.now()}`;
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { sharedDir } from '../../scripts/lib/local-run';
+import { inject } from 'vitest';
 
 /** Files written by {@link makeImageCorpus}, as absolute paths. */
 export interface ImageCorpus {
@@ -36,7 +36,7 @@ const VARIANTS: ((img: Sharp) => { img: Sharp; ext: string })[] = [
  * named like them: a truncated JPEG, a zero-byte file, a text file, random bytes.
  */
 export async function makeImageCorpus(dir: string, opts: { limit?: number } = {}): Promise<ImageCorpus> {
-  const fixtures = path.join(sharedDir, 'fixtures', 'images');
+  const fixtures = inject('sharedFixtures').images;
   // sharp reads every fixture format but BMP (which the model library decodes on its own).
   const names = (await readdir(fixtures)).filter((n) => !n.endsWith('.bmp')).sort();
   const out = path.join(dir, 'images');
