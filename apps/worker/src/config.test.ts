@@ -82,7 +82,7 @@ describe('resolveConfig', () => {
       visionThreads: 0,
       inflight: 1,
       fetchConcurrency: 16,
-      decodes: 16,
+      decodes: 32,
     });
     expect(auto('cuda:0')).toEqual({
       preprocessThreads: 8,
@@ -98,6 +98,7 @@ describe('resolveConfig', () => {
       visionThreads: 1,
       inflight: 2,
       fetchConcurrency: 40,
+      decodes: 6,
     });
     expect(() => resolveConfig({ model: 'm', visionThreads: 'many' }, {})).toThrow(
       /--vision-threads \(METACLIP_VISION_THREADS\): use a number of threads/,
