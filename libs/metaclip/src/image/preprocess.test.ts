@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cropOffset, cropRegion, normalisationTables, resizeTarget, writeChw, writeRgb } from './preprocess.ts';
+import {
+  cropOffset,
+  cropRegion,
+  cropWindow,
+  normalisationTables,
+  resizeTarget,
+  writeChw,
+  writeRgb,
+} from './preprocess.ts';
 
 describe('resizeTarget', () => {
   it('sets the short side and truncates the long side like transformers', () => {
@@ -34,6 +42,46 @@ describe('cropRegion', () => {
     expect(cropRegion({ width: 583, height: 224 }, 224)).toEqual({ left: 179, top: 0, width: 224, height: 224 });
     expect(cropRegion({ width: 224, height: 784 }, 224)).toEqual({ left: 0, top: 280, width: 224, height: 224 });
     expect(cropRegion({ width: 5, height: 12 }, 8)).toEqual({ left: 0, top: 2, width: 5, height: 8 });
+  });
+});
+
+describe('cropWindow', () => {
+  it('names the copied columns and rows, and where the first copied pixel is in what src holds', () => {
+    // Larger: columns 1..4 of a 7-wide image, no padding.
+    expect(cropWindow({ width: 7, height: 5 }, 4)).toEqual({ x0: 0, x1: 4, y0: 0, y1: 4, first: 1, stride: 7 });
+    // The same crop read from the region libvips cut out: contiguous.
+    const held = cropRegion({ width: 7, height: 5 }, 4);
+    expect(cropWindow({ width: 7, height: 5 }, 4, held)).toEqual({ x0: 0, x1: 4, y0: 0, y1: 4, first: 0, stride: 4 });
+    // Smaller both ways: one column and one row of padding before the image ((2 - 4) // 2 = -1, (3 - 4) // 2 = -1).
+    expect(cropWindow({ width: 2, height: 3 }, 4)).toEqual({ x0: 1, x1: 3, y0: 1, y1: 4, first: 0, stride: 2 });
+    // Wider and shorter: a centre column range, padding rows above and below.
+    expect(cropWindow({ width: 6, height: 2 }, 4)).toEqual({ x0: 0, x1: 4, y0: 1, y1: 3, first: 1, stride: 6 });
+  });
+
+  it("maps every copied crop pixel to the image pixel transformers' center_crop takes, from any held region", () => {
+    for (let width = 1; width <= 9; width++)
+      for (let height = 1; height <= 9; height++)
+        for (let size = 1; size <= 6; size++) {
+          const left = cropOffset(width, size);
+          const top = cropOffset(height, size);
+          for (const held of [{ left: 0, top: 0, width, height }, cropRegion({ width, height }, size)]) {
+            const w = cropWindow({ width, height }, size, held);
+            const at = `${width}x${height} -> ${size}, held ${JSON.stringify(held)}`;
+            expect([w.x0, w.x1, w.y0, w.y1], at).toEqual([
+              Math.max(0, -left),
+              Math.min(size, width - left),
+              Math.max(0, -top),
+              Math.min(size, height - top),
+            ]);
+            for (let y = w.y0; y < w.y1; y++)
+              for (let x = w.x0; x < w.x1; x++) {
+                const image = { x: x + left, y: y + top };
+                expect(w.first + (y - w.y0) * w.stride + (x - w.x0), at).toBe(
+                  (image.y - held.top) * held.width + image.x - held.left,
+                );
+              }
+          }
+        }
   });
 });
 

@@ -54,6 +54,40 @@ export function cropRegion(resized: Dimensions, size: number): Region {
 }
 
 /**
+ * Where a centre crop to `size`x`size` of a `resized` image reads its pixels: crop columns `[x0, x1)` of crop rows
+ * `[y0, y1)` come from the image, the rest is transformers' zero padding (the image is narrower or shorter than the
+ * crop there). In `src`, holding `held` of the image as packed RGB, crop pixel `(x0, y)` is pixel
+ * `first + (y - y0) * stride`. The one geometry {@link writeChw} and {@link writeRgb} both copy by.
+ */
+export interface CropWindow {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** Index (in pixels, not bytes) in `src` of crop pixel `(x0, y0)`. */
+  first: number;
+  /** Pixels from one source row to the next: the width of `held`. */
+  stride: number;
+}
+
+/** Pure: the {@link CropWindow} of a centre crop to `size` of `resized`, read from `held` (all of it by default). */
+export function cropWindow(resized: Dimensions, size: number, held?: Region): CropWindow {
+  const kept = cropRegion(resized, size);
+  // Crop coordinates of the kept part's top-left corner: past the padding, if any.
+  const x0 = kept.left - cropOffset(resized.width, size);
+  const y0 = kept.top - cropOffset(resized.height, size);
+  const from = held ?? { left: 0, top: 0, width: resized.width, height: resized.height };
+  return {
+    x0,
+    x1: x0 + kept.width,
+    y0,
+    y1: y0 + kept.height,
+    first: (kept.top - from.top) * from.width + kept.left - from.left,
+    stride: from.width,
+  };
+}
+
+/**
  * One lookup table per channel from a 0..255 value to the model's input, in float32 the way transformers' golden
  * pixels were computed: rescale folded into the normalisation, `(v - mean / rescale) / (std / rescale)` (the
  * unfused `(v * rescale - mean) / std` is off by an ulp in most entries).
@@ -87,63 +121,54 @@ export function normalisationConstants(spec: Pick<PreprocessSpec, 'rescaleFactor
  */
 export function writeRgb(
   src: Uint8Array,
-  { width, height }: Dimensions,
+  resized: Dimensions,
   size: number,
   out: Uint8Array,
   offset: number,
-  held: Region = { left: 0, top: 0, width, height },
+  held?: Region,
 ): void {
-  const top = cropOffset(height, size);
-  const left = cropOffset(width, size);
-  const x0 = Math.max(0, -left);
-  const x1 = Math.min(size, width - left);
+  const { x0, x1, y0, y1, first, stride } = cropWindow(resized, size, held);
   // The common case (an image at least as large as the crop, libvips having cut the crop out) is one copy.
-  if (x0 === 0 && x1 === size && top >= 0 && top + size <= height && held.width === size && held.height === size) {
-    out.set(src.subarray(0, 3 * size * size), offset);
+  if (x0 === 0 && x1 === size && y0 === 0 && y1 === size && stride === size) {
+    out.set(src.subarray(3 * first, 3 * (first + size * size)), offset);
     return;
   }
   for (let y = 0; y < size; y++) {
-    const sy = y + top;
     const row = offset + 3 * y * size;
-    if (sy < 0 || sy >= height) {
+    if (y < y0 || y >= y1) {
       out.fill(0, row, row + 3 * size);
       continue;
     }
     out.fill(0, row, row + 3 * x0);
     out.fill(0, row + 3 * x1, row + 3 * size);
-    const p = ((sy - held.top) * held.width - held.left + x0 + left) * 3;
+    const p = (first + (y - y0) * stride) * 3;
     out.set(src.subarray(p, p + 3 * (x1 - x0)), row + 3 * x0);
   }
 }
 
 /**
- * Centre-crops a `width`x`height` RGB image to `size`x`size`, normalises it with `tables` and writes it as CHW
- * float32 at `out[offset .. offset + 3*size*size)`. `src` holds `held` of the image as packed RGB (3 bytes per
+ * Centre-crops a `resized` RGB image to `size`x`size` ({@link cropWindow}), normalises it with `tables` and writes it
+ * as CHW float32 at `out[offset .. offset + 3*size*size)`. `src` holds `held` of the image as packed RGB (3 bytes per
  * pixel): all of it by default, at least {@link cropRegion} of it. Pixels outside the image are transformers' zero
  * padding (the value 0 before normalisation).
  */
 export function writeChw(
   src: Uint8Array,
-  { width, height }: Dimensions,
+  resized: Dimensions,
   size: number,
   tables: Float32Array[],
   out: Float32Array,
   offset: number,
-  held: Region = { left: 0, top: 0, width, height },
+  held?: Region,
 ): void {
-  const top = cropOffset(height, size);
-  const left = cropOffset(width, size);
+  const { x0, x1, y0, y1, first, stride } = cropWindow(resized, size, held);
   const plane = size * size;
   const [r, g, b] = tables as [Float32Array, Float32Array, Float32Array];
-  // Columns of the crop inside the image; the rest (when the image is narrower) is padding.
-  const x0 = Math.max(0, -left);
-  const x1 = Math.min(size, width - left);
   // One sequential read of each source row feeds all three planes: this loop runs for every pixel of every image
   // on the main thread, so it has no branch and no table lookup per channel beyond the one it needs.
   for (let y = 0; y < size; y++) {
-    const sy = y + top;
     const row = offset + y * size;
-    if (sy < 0 || sy >= height) {
+    if (y < y0 || y >= y1) {
       for (let c = 0; c < 3; c++) {
         const pad = (tables[c] as Float32Array)[0] as number;
         out.fill(pad, row + c * plane, row + c * plane + size);
@@ -157,7 +182,7 @@ export function writeChw(
         out.fill(pad, row + c * plane + x1, row + c * plane + size);
       }
     }
-    let p = ((sy - held.top) * held.width - held.left + x0 + left) * 3;
+    let p = (first + (y - y0) * stride) * 3;
     for (let x = x0, o = row + x0; x < x1; x++, o++, p += 3) {
       out[o] = r[src[p] as number] as number;
       out[o + plane] = g[src[p + 1] as number] as number;
