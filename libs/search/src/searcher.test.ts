@@ -70,4 +70,13 @@ describe('IndexSearcher over an HNSW index', () => {
     const hits = await searcher.search(data.subarray(17 * dim, 18 * dim), { k: 50, label: 'rare' });
     expect(hits.map((h) => h.image_path).sort()).toEqual(rare.map((k) => `/img/${k}.jpg`).sort());
   });
+
+  it('counts the images of each label when opened, for the labelled queries to compare against', async () => {
+    const rare = Array.from({ length: n }, (_, i) => i).filter((k) => labelOf(k) === 'rare').length;
+    expect(searcher.count()).toBe(n);
+    expect(searcher.count('rare')).toBe(rare);
+    expect(searcher.count('common')).toBe(n - rare);
+    expect(searcher.count('absent')).toBe(0);
+    expect(await searcher.search(data.subarray(0, dim), { k: 5, label: 'absent' })).toEqual([]);
+  });
 });

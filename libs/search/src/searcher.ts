@@ -40,6 +40,7 @@ export class IndexSearcher {
     readonly info: IndexInfo,
     private readonly entries: Map<number, Entry>,
     private readonly byPath: Map<string, number>,
+    private readonly perLabel: ReadonlyMap<string, number>,
     private readonly ann: AnnIndex | null,
     private exact: Promise<Float32Array> | null,
   ) {}
@@ -51,16 +52,20 @@ export class IndexSearcher {
     const rows = await readParquet(await readFile(path.join(dir, INDEX_FILES.keys)));
     const entries = new Map<number, Entry>();
     const byPath = new Map<string, number>();
+    // Counted here, once: a labelled query needs its label's count to know whether the graph returned enough.
+    const perLabel = new Map<string, number>();
     for (const r of rows) {
       const key = Number(r.key);
-      entries.set(key, { image_path: String(r.image_path), label: (r.label as string | null) ?? null });
+      const label = (r.label as string | null) ?? null;
+      entries.set(key, { image_path: String(r.image_path), label });
       byPath.set(String(r.image_path), key);
+      if (label !== null) perLabel.set(label, (perLabel.get(label) ?? 0) + 1);
     }
     const ann =
       info.kind === 'hnsw' ? AnnIndex.open(path.join(dir, INDEX_FILES.hnsw), info.embedDim, info.hnsw, true) : null;
     const exact = info.kind === 'exact' ? IndexSearcher.loadVectors(dir, info) : null;
     if (exact) await exact;
-    return new IndexSearcher(dir, info, entries, byPath, ann, exact);
+    return new IndexSearcher(dir, info, entries, byPath, perLabel, ann, exact);
   }
 
   private static async loadVectors(dir: string, info: IndexInfo): Promise<Float32Array> {
@@ -92,7 +97,7 @@ export class IndexSearcher {
       return e !== undefined && (opts.label === undefined || e.label === opts.label);
     };
     let hits = this.ann ? this.approximate(this.ann, q, k, opts.label === undefined ? k : k * 4, keep) : [];
-    if (hits.length < Math.min(k, this.passing(opts.label))) {
+    if (hits.length < Math.min(k, this.count(opts.label))) {
       this.exact ??= IndexSearcher.loadVectors(this.dir, this.info);
       hits = exactTopK(await this.exact, this.info.embedDim, q, k, keep).map((n) => ({ key: n.row, score: n.score }));
     }
@@ -118,12 +123,9 @@ export class IndexSearcher {
     }
   }
 
-  /** Images a query may return: all, or those whose top label is `label`. */
-  private passing(label: string | undefined): number {
-    if (label === undefined) return this.entries.size;
-    let n = 0;
-    for (const e of this.entries.values()) if (e.label === label) n++;
-    return n;
+  /** Images a query may return: all of them, or those whose top label is `label` (0 for a label none has). */
+  count(label?: string): number {
+    return label === undefined ? this.entries.size : (this.perLabel.get(label) ?? 0);
   }
 
   /**
