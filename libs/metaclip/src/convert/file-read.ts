@@ -21,17 +21,20 @@ export function openForReading(file: string): number {
 }
 
 /**
- * Fill `into` from byte `position` of `fd`.
- * @throws ModelLoadError when the file ends first (`source` names it).
+ * Fill `into` from byte `position` of `fd`. Every read of a checkpoint goes through here: a short read is a truncated
+ * file, and parsing the zeros it leaves would give garbage instead of this error.
+ * @throws ModelLoadError (not retryable) when the file ends first: `source`, the offset, bytes expected and got.
  */
 export function readFully(fd: number, into: Uint8Array, position: number, source: string): void {
   let done = 0;
   while (done < into.length) {
     const n = readSync(fd, into, done, Math.min(READ_STEP, into.length - done), position + done);
     if (n === 0) {
-      throw new ModelLoadError(`${source}: file ends at byte ${position + done}, ${into.length - done} bytes short`, {
-        path: source,
-      });
+      throw new ModelLoadError(
+        `${source}: expected ${into.length} bytes at offset ${position}, got ${done}: the file ends at byte ` +
+          `${position + done} (truncated? download it again)`,
+        { path: source },
+      );
     }
     done += n;
   }

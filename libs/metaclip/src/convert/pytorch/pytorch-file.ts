@@ -3,10 +3,10 @@
  * dict, pickled) and one `<root>/data/<key>` entry per storage. The pickle goes through the restricted
  * {@link unpickle}; tensors are read from their storage entries only when asked for, one at a time.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../../errors.ts';
-import { openForReading } from '../file-read.ts';
+import { openForReading, readFully } from '../file-read.ts';
 import type { TensorChunks, TensorSource } from '../tensor-source.ts';
 import { type TensorRef, unpickle } from './unpickler.ts';
 import { ZipIndex } from './zip-index.ts';
@@ -112,7 +112,7 @@ function checkMagic(file: string): void {
   const head = Buffer.alloc(LEGACY_MAGIC.length);
   const fd = openForReading(file);
   try {
-    readSync(fd, head, 0, head.length, 0);
+    readFully(fd, head, 0, file);
   } finally {
     closeSync(fd);
   }

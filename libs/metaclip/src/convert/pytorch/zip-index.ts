@@ -3,7 +3,7 @@
  * in place by offset. torch.save writes every entry stored (uncompressed) and 64-byte aligned; that is all we need,
  * and a compressed entry is refused rather than inflated.
  */
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { ModelLoadError } from '../../errors.ts';
 import { openForReading, readFully } from '../file-read.ts';
 
@@ -69,7 +69,7 @@ function readCentralDirectory(fd: number, file: string): Map<string, ZipEntry> {
   const size = fstatSync(fd).size;
   const at = (position: number, length: number) => {
     const b = Buffer.alloc(length);
-    readSync(fd, b, 0, length, position);
+    readFully(fd, b, position, file);
     return b;
   };
   const tailStart = Math.max(0, size - TAIL);
