@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  closeAfterInit,
   clusterModeProblem,
   clusterNodeOptions,
   connectRedis,
@@ -127,8 +128,9 @@ export async function openContext(env: Env, log: Logger): Promise<Context> {
       return q;
     },
     async close() {
-      // Bounded: a hung Redis never acknowledges, and an interrupted command must still exit.
-      const closing = Promise.all([...queues.values()].map((q) => q.close())).then(() => redis.quit());
+      // Bounded: a hung Redis never acknowledges, and an interrupted command must still exit. The queues share
+      // `redis`: one still initialising when it quits would crash the process (closeAfterInit says why).
+      const closing = Promise.all([...queues.values()].map(closeAfterInit)).then(() => redis.quit());
       await Promise.race([closing.catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
       redis.disconnect();
     },

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { bullPrefix, clusterModeProblem, connectRedis, RunStore } from '@metaclip-batch/jobs';
+import { bullPrefix, closeAfterInit, clusterModeProblem, connectRedis, RunStore } from '@metaclip-batch/jobs';
 import { buildLabelSet, ImageInputError, loadModel, type MetaClipModel } from '@metaclip-batch/metaclip';
 import { tuneSharpForThroughput } from '@metaclip-batch/metaclip/image';
 import { createEmbedBatcher, createPixelArena, Semaphore } from '@metaclip-batch/pipeline';
@@ -179,7 +179,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     metricsPort: server?.port,
     async close() {
       ready = false;
-      await worker.close();
+      await closeAfterInit(worker);
       await batcher.close();
       await compute.close();
       await model.dispose();

@@ -1,3 +1,4 @@
+export { type BullClosable, closeAfterInit } from './close.ts';
 export { formatDuration } from './duration.ts';
 export { type EnqueueProgress, type EnqueueResult, type EnqueueRunOptions, enqueueRun } from './enqueue.ts';
 export {

@@ -1,4 +1,4 @@
-import { bullPrefix, createQueue, duplicateRedis, shortHash } from '@metaclip-batch/jobs';
+import { bullPrefix, closeAfterInit, createQueue, duplicateRedis, shortHash } from '@metaclip-batch/jobs';
 import type { StorageOptions } from '@metaclip-batch/storage';
 import type { Metrics } from '@metaclip-batch/telemetry';
 import { type Job, type JobSchedulerJson, type Queue, Worker } from 'bullmq';
@@ -60,7 +60,7 @@ export async function schedule(
     ctx.log.info({ name: opts.name, cron: opts.cron, tz: opts.tz, next: registered.next }, 'schedule registered');
     return registered;
   } finally {
-    await queue.close();
+    await closeAfterInit(queue);
   }
 }
 
@@ -87,7 +87,7 @@ export async function unschedule(ctx: Context, name: string): Promise<boolean> {
   try {
     return await queue.removeJobScheduler(name);
   } finally {
-    await queue.close();
+    await closeAfterInit(queue);
   }
 }
 
@@ -97,7 +97,7 @@ export async function listSchedules(ctx: Context): Promise<JobSchedulerJson<Sche
   try {
     return await queue.getJobSchedulers(0, -1, true);
   } finally {
-    await queue.close();
+    await closeAfterInit(queue);
   }
 }
 
@@ -143,14 +143,11 @@ export async function startScheduler(
   );
   worker.on('failed', (job, err) => ctx.log.error({ err, jobId: job?.id }, 'scheduled enqueue failed'));
   worker.on('error', (err) => ctx.log.warn({ err }, 'scheduler worker error'));
-  // Ready before anyone can close it: BullMQ drops its listeners on close, so closing a worker whose connection is
-  // still initialising and then quitting that connection crashed the process with an unhandled 'error' (a SIGTERM
-  // 140 ms after start-up under load exited 1 instead of 143). The worker app waits the same way.
   await worker.waitUntilReady();
   return {
     worker,
     async close() {
-      await worker.close();
+      await closeAfterInit(worker);
       await connection.quit();
     },
   };
