@@ -1,5 +1,5 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { createQueue, type RedisClient } from '@metaclip-batch/jobs';
+import { closeAfterInit, createQueue, type RedisClient } from '@metaclip-batch/jobs';
 import { type Logger, pendingJobs, type QueueCounts } from '@metaclip-batch/telemetry';
 import type { Queue } from 'bullmq';
 
@@ -84,7 +84,7 @@ export class QueueRegistry {
       const queue = this.queues.get(name);
       this.queues.delete(name);
       for (const b of this.boards) b.controls.removeQueue(name);
-      await queue?.close();
+      if (queue) await closeAfterInit(queue);
     }
     if (add.length + remove.length > 0) this.logger.info({ added: add, removed: remove }, 'queues updated');
   }
@@ -113,10 +113,10 @@ export class QueueRegistry {
     );
   }
 
-  /** Close every queue (the shared connection stays open; its owner closes it). */
+  /** Close every queue, each once its start-up is over (the shared connection stays open; its owner closes it). */
   async close(): Promise<void> {
     const queues = [...this.queues.values()];
     this.queues.clear();
-    await Promise.all(queues.map((q) => q.close()));
+    await Promise.all(queues.map(closeAfterInit));
   }
 }
