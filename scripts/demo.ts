@@ -13,15 +13,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readParquet } from '@metaclip-batch/storage';
+import { repoRoot as root, sharedDir, tinyModelDir } from './lib/local-run';
 import { demoRedis } from './local-redis';
-
-const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '../shared');
 
 const { values } = parseArgs({
   options: {
-    source: { type: 'string', default: path.join(shared, 'fixtures/images') },
-    model: { type: 'string', default: path.join(shared, 'fixtures/tiny-clip') },
+    source: { type: 'string', default: path.join(sharedDir, 'fixtures/images') },
+    model: { type: 'string', default: tinyModelDir },
     labels: { type: 'string', default: 'an astronaut,a brick wall,a camera,a cat,a coin,the moon,a motorcycle,text' },
     output: { type: 'string', default: path.join(root, 'out/demo') },
     workers: { type: 'string', default: '2' },
