@@ -6,6 +6,7 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImageInputError, ModelLoadError } from '../errors.ts';
+import { readNpy } from '../model/golden.fixture.ts';
 import type { ImageDecodeReason } from './image-input-error.ts';
 import { pilResize } from './pil-resample.ts';
 import { normalisationTables, resizeTarget, writeChw } from './preprocess.ts';
@@ -15,20 +16,6 @@ const { tinyClip: TINY_CLIP, images: IMAGES, golden } = inject('sharedFixtures')
 const GOLDEN = path.join(golden, 'pixels');
 const S = 224;
 const PER = 3 * S * S;
-
-/** Reads a little-endian float32 .npy file (what numpy.save writes for pixel_values). */
-async function readNpyFloat32(file: string): Promise<{ shape: number[]; data: Float32Array }> {
-  const buf = await readFile(file);
-  expect(buf.toString('latin1', 1, 6)).toBe('NUMPY');
-  const headerLength = buf[6] === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = buf[6] === 1 ? 10 + headerLength : 12 + headerLength;
-  const header = buf.toString('latin1', start - headerLength, start);
-  expect(header).toMatch(/'descr': '<f4'/);
-  expect(header).toMatch(/'fortran_order': False/);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').filter(Boolean).map(Number);
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
-  return { shape, data };
-}
 
 /** Bitwise equality of two float arrays (vitest's deep equality is slow on 150k elements). */
 const sameFloats = (a: Float32Array, b: Float32Array): boolean =>
@@ -92,7 +79,7 @@ describe('ImageProcessor matches transformers CLIPImageProcessor', () => {
   it.each(['astronaut.jpg', 'brick.png', 'camera.webp', 'cell.jpg'])(
     '%s is within 0.02 of the golden pixels',
     async (name) => {
-      const golden = await readNpyFloat32(path.join(GOLDEN, `${name}.npy`));
+      const golden = readNpy(path.join(GOLDEN, `${name}.npy`));
       expect(golden.shape).toEqual([3, S, S]);
       const { out } = await pixelsOf(path.join(IMAGES, name));
       const mae = meanAbsDiff(out, golden.data);
@@ -205,7 +192,7 @@ describe('every format decodes', () => {
     expect(await sharp(tagged).metadata()).toMatchObject({ width: 660, height: 550, orientation: 6 });
     const { out, size } = await pixelsOf(tagged);
     expect(size).toEqual({ width: 550, height: 660 });
-    const golden = await readNpyFloat32(path.join(GOLDEN, 'cell.jpg.npy'));
+    const golden = readNpy(path.join(GOLDEN, 'cell.jpg.npy'));
     expect(meanAbsDiff(out, golden.data)).toBeLessThan(0.02);
   });
 
