@@ -61,6 +61,20 @@ const PARQUET_SCHEMA =
   'last_modified_date (TIMESTAMP_MILLIS); optional binary e_tag (UTF8);}';
 
 /**
+ * S3's `fileSchema` for an ORC inventory with these fields: the columns of the ORC fixtures in tests/fixtures/orc
+ * (see libs/storage/src/orc/orc.test.ts), which stand in for ORC data files since the project writes no ORC.
+ */
+const ORC_SCHEMA =
+  'struct<bucket:string,key:string,version_id:string,is_latest:boolean,is_delete_marker:boolean,size:bigint,' +
+  'last_modified_date:timestamp,e_tag:string,storage_class:string>';
+
+const FORMATS = {
+  CSV: { ext: 'csv.gz', schema: CSV_SCHEMA },
+  Parquet: { ext: 'parquet', schema: PARQUET_SCHEMA },
+  ORC: { ext: 'orc', schema: ORC_SCHEMA },
+};
+
+/**
  * Writes an S3 Inventory report under `destination` (an `s3://bucket/prefix/` or a local folder) in S3's layout:
  * `inventory/<sourceBucket>/<config>/<date>/manifest.json` and the data files under `.../<config>/data/`, their keys
  * in the manifest relative to the bucket as S3 writes them (to the folder for a local destination, a copy of the
@@ -78,6 +92,29 @@ export async function writeInventory(
     storage?: StorageOptions;
   },
 ): Promise<string> {
+  const count = opts.files ?? 1;
+  const per = Math.ceil(opts.entries.length / count);
+  const bodies = Array.from({ length: count }, (_, i) => {
+    const rows = opts.entries.slice(i * per, (i + 1) * per);
+    return opts.format === 'CSV' ? csvFile(opts.sourceBucket, rows) : parquetFile(opts.sourceBucket, rows);
+  });
+  return writeReport(destination, { ...opts, bodies });
+}
+
+/**
+ * Writes a report of ready-made data files `bodies` (in `format`, e.g. ORC fixtures) as {@link writeInventory}
+ * does. Returns the manifest's URI.
+ */
+export async function writeReport(
+  destination: string,
+  opts: {
+    sourceBucket: string;
+    format: keyof typeof FORMATS;
+    bodies: readonly Buffer[];
+    date?: string;
+    storage?: StorageOptions;
+  },
+): Promise<string> {
   const store = storageFor(destination, opts.storage);
   const parsed = parseUri(destination);
   // Keys are the bucket's: a prefix of the destination is part of them.
@@ -86,14 +123,10 @@ export async function writeInventory(
       ? [`s3://${parsed.bucket}/`, `${parsed.key}inventory/${opts.sourceBucket}/all`]
       : [destination, `inventory/${opts.sourceBucket}/all`];
   const date = opts.date ?? '2026-12-01T00-00Z';
-  const count = opts.files ?? 1;
-  const per = Math.ceil(opts.entries.length / count);
+  const { ext, schema } = FORMATS[opts.format];
   const files = [];
-  for (let i = 0; i < count; i++) {
-    const rows = opts.entries.slice(i * per, (i + 1) * per);
-    const ext = opts.format === 'CSV' ? 'csv.gz' : 'parquet';
+  for (const [i, body] of opts.bodies.entries()) {
     const key = `${base}/data/${date}-${String(i).padStart(4, '0')}.${ext}`;
-    const body = opts.format === 'CSV' ? csvFile(opts.sourceBucket, rows) : parquetFile(opts.sourceBucket, rows);
     await store.put(joinUri(root, key), body);
     files.push({ key, size: body.byteLength, MD5checksum: createHash('md5').update(body).digest('hex') });
   }
@@ -103,7 +136,7 @@ export async function writeInventory(
     version: '2016-11-30',
     creationTimestamp: '1764547200000',
     fileFormat: opts.format,
-    fileSchema: opts.format === 'CSV' ? CSV_SCHEMA : PARQUET_SCHEMA,
+    fileSchema: schema,
     files,
   };
   const uri = joinUri(root, `${base}/${date}/manifest.json`);

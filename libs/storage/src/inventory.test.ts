@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -120,6 +120,55 @@ describe('openInventory', () => {
       { uri: 's3://src/a b.jpg', size: 1, etag: 'e1' },
       { uri: 's3://src/c.png', size: 2, etag: 'e2' },
     ]);
+  });
+
+  it('reads ORC data files (ZLIB and uncompressed) as rows the Parquet path yields', async () => {
+    // The fixtures and their rows are described in orc/orc.test.ts.
+    const fixtures = new URL('../../../tests/fixtures/orc/', import.meta.url);
+    const dir = path.join(root, 'orc');
+    mkdirSync(dir, { recursive: true });
+    const files = ['inventory-zlib-dictionary.orc', 'inventory-none-direct.orc'].map((name) => {
+      const body = readFileSync(new URL(name, fixtures));
+      writeFileSync(path.join(dir, name), body);
+      return { key: name, size: body.byteLength, MD5checksum: md5(body) };
+    });
+    const at = path.join(dir, 'manifest.json');
+    const schema = 'struct<bucket:string,key:string,version_id:string,is_latest:boolean,is_delete_marker:boolean>';
+    writeFileSync(at, manifest(files, { fileFormat: 'ORC', fileSchema: schema }));
+    const rows: Record<string, string | boolean | null>[] = JSON.parse(
+      readFileSync(new URL('inventory.json', fixtures), 'utf8'),
+    );
+    // Current objects: not delete markers, not older versions (a null is_latest is no versioning), with a key.
+    const current = rows
+      .filter((r) => r.key !== null && r.is_delete_marker !== true && r.is_latest !== false)
+      .map((r) => ({
+        uri: `s3://src/${r.key}`,
+        size: Number(r.size ?? 0),
+        etag: String(r.e_tag).replaceAll('"', ''),
+        ...(r.last_modified_date === null ? {} : { mtime: new Date(String(r.last_modified_date)) }),
+      }));
+    const objects = [];
+    for await (const obj of (await openInventory(at)).objects) objects.push(obj);
+    expect(current.length).toBeGreaterThan(200);
+    expect(objects).toEqual([...current, ...current]);
+  });
+
+  it('names the ORC data file it cannot read', async () => {
+    const dir = path.join(root, 'bad-orc');
+    mkdirSync(dir, { recursive: true });
+    const body = Buffer.from('ORC but truncated');
+    writeFileSync(path.join(dir, 'data.orc'), body);
+    const at = path.join(dir, 'manifest.json');
+    writeFileSync(
+      at,
+      manifest([{ key: 'data.orc', size: body.byteLength, MD5checksum: md5(body) }], { fileFormat: 'ORC' }),
+    );
+    const inventory = await openInventory(at);
+    await expect(
+      (async () => {
+        for await (const _ of inventory.objects);
+      })(),
+    ).rejects.toThrow(`${path.join(dir, 'data.orc')}: not a readable ORC file`);
   });
 
   it('refuses a data file whose MD5 is not the manifest’s', async () => {

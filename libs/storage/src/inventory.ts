@@ -7,6 +7,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { FormatError } from './errors.ts';
 import { badInventory, type InventoryManifest, normalizeColumn, parseInventoryManifest } from './inventory-manifest.ts';
 import { csvRow, type InventoryRow, rowObject } from './inventory-rows.ts';
+import { readOrc } from './orc/index.ts';
 import type { S3Storage } from './s3.ts';
 import { type StorageOptions, storageFor } from './storage.ts';
 import type { ObjectInfo } from './types.ts';
@@ -29,21 +30,17 @@ export interface Inventory {
  * Data files are looked up beside the manifest, where S3 delivers them: in the manifest's bucket, or for a local
  * manifest (a copy of the destination, `aws s3 sync`) in the nearest folder above it that holds the first file's
  * key. One data file is in memory at a time (compressed, checked against its MD5) and its rows are decoded as they
- * are yielded (CSV line by line, Parquet one row group at a time), however many rows the report has.
+ * are yielded (CSV line by line, Parquet one row group at a time, ORC one stripe at a time), however many rows the
+ * report has.
  *
- * @throws FormatError (code `BAD_INVENTORY`) for a malformed manifest or data file, an ORC report (not supported:
- * no maintained pure-JS ORC reader; configure the inventory as CSV or Parquet), or a file whose MD5 differs.
+ * @throws FormatError (code `BAD_INVENTORY`) for a malformed manifest or data file (an ORC file compressed with
+ * SNAPPY, LZO, LZ4 or ZSTD among them: ZLIB and uncompressed ones are read), or a file whose MD5 differs.
  */
 export async function openInventory(manifestUri: string, opts: StorageOptions = {}): Promise<Inventory> {
   const manifest = parseInventoryManifest(
     (await storageFor(manifestUri, opts).get(manifestUri)).toString('utf8'),
     manifestUri,
   );
-  if (manifest.fileFormat === 'ORC') {
-    throw badInventory(manifestUri, [
-      'ORC data files are not supported yet: configure the inventory as CSV or Parquet',
-    ]);
-  }
   const first = manifest.files[0];
   const root = first === undefined ? '' : await dataRoot(manifestUri, first.key);
   return { manifest, objects: inventoryObjects(manifest, root, opts) };
@@ -65,11 +62,21 @@ async function* inventoryObjects(
         uri,
       });
     }
-    for await (const row of csv ? csvRows(bytes, manifest, uri) : parquetRows(bytes, uri)) {
+    for await (const row of dataRows(bytes, manifest, uri)) {
       const obj = rowObject(row, manifest.sourceBucket, csv);
       if (obj !== null) yield obj;
     }
   }
+}
+
+/** The rows of one data file, by the manifest's format. */
+function dataRows(
+  bytes: Buffer,
+  manifest: InventoryManifest,
+  uri: string,
+): AsyncIterable<InventoryRow> | Iterable<InventoryRow> {
+  if (manifest.fileFormat === 'CSV') return csvRows(bytes, manifest, uri);
+  return manifest.fileFormat === 'ORC' ? orcRows(bytes, uri) : parquetRows(bytes, uri);
 }
 
 /**
@@ -128,6 +135,9 @@ async function* csvRows(gz: Buffer, manifest: InventoryManifest, uri: string): A
   if (rest.trim() !== '') yield csvRow(rest, manifest.columns);
 }
 
+/** The columns `rowObject` reads (normalized names); the others are not decoded. */
+const WANTED = new Set(['bucket', 'key', 'size', 'etag', 'lastmodifieddate', 'islatest', 'isdeletemarker']);
+
 // hyparquet decodes SNAPPY itself; GZIP (which S3 Inventory may use) comes from zlib.
 const compressors = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
 
@@ -140,9 +150,8 @@ async function* parquetRows(bytes: Buffer, uri: string): AsyncGenerator<Inventor
   } catch (err) {
     throw new FormatError(`${uri}: not a Parquet file (${(err as Error).message})`, { code: 'BAD_INVENTORY', uri });
   }
-  const wanted = new Set(['bucket', 'key', 'size', 'etag', 'lastmodifieddate', 'islatest', 'isdeletemarker']);
   const names = new Map(metadata.schema.slice(1).map((el) => [el.name, normalizeColumn(el.name)] as const));
-  const columns = [...names].filter(([, norm]) => wanted.has(norm)).map(([name]) => name);
+  const columns = [...names].filter(([, norm]) => WANTED.has(norm)).map(([name]) => name);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
@@ -157,5 +166,19 @@ async function* parquetRows(bytes: Buffer, uri: string): AsyncGenerator<Inventor
       yield out;
     }
     rowStart = rowEnd;
+  }
+}
+
+/** The rows of one ORC data file, one stripe decoded at a time; field names normalized. */
+function* orcRows(bytes: Buffer, uri: string): Generator<InventoryRow> {
+  try {
+    for (const row of readOrc(bytes, (field) => WANTED.has(normalizeColumn(field)))) {
+      const out: InventoryRow = {};
+      for (const [name, cell] of Object.entries(row)) out[normalizeColumn(name)] = cell;
+      yield out;
+    }
+  } catch (err) {
+    if (!(err instanceof FormatError)) throw err;
+    throw new FormatError(`${uri}: ${err.message}`, { code: 'BAD_INVENTORY', uri, cause: err });
   }
 }
