@@ -4,11 +4,18 @@
  *
  * @example
  * ```ts
- * class QuotaError extends ProjectError { readonly code = 'QUOTA'; readonly retryable = true; }
- * isPermanent(new QuotaError('slow down'));        // => false
- * isPermanent(new Error('a bug'));                 // => false (retried within the caller's attempts)
+ * import { fromWire, isPermanent, ProjectError, registerWireErrors, toWire } from '@metaclip-batch/errors';
+ *
+ * class QuotaError extends ProjectError {
+ *   readonly code = 'QUOTA';
+ *   readonly retryable = true;
+ * }
  * registerWireErrors(QuotaError);
- * fromWire(toWire(new QuotaError('x'))) instanceof QuotaError; // => true
+ * // A plain Error is not permanent either: it is retried within the caller's attempts.
+ * console.log(isPermanent(new QuotaError('slow down')), isPermanent(new Error('a bug')));
+ * console.log(fromWire(toWire(new QuotaError('x'))) instanceof QuotaError);
+ * // false false
+ * // true
  * ```
  *
  * @module @metaclip-batch/errors

@@ -4,9 +4,13 @@
  *
  * @example
  * ```ts
- * float32ToFloat16(Float32Array.of(1, -2, 65520)); // => Uint16Array [0x3c00, 0xc000, 0x7c00]
- * float16ToFloat32(Uint16Array.of(0x3c00));        // => Float32Array [1]
- * bfloat16ToFloat32(Uint16Array.of(0x3f80));       // => Float32Array [1]
+ * import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from '@metaclip-batch/float16';
+ *
+ * const half = float32ToFloat16(Float32Array.of(1, -2, 65520)); // 65520 rounds up to +Inf
+ * console.log(Array.from(half, (bits) => bits.toString(16)));
+ * console.log(float16ToFloat32(Uint16Array.of(0x3c00)), bfloat16ToFloat32(Uint16Array.of(0x3f80)));
+ * // [ '3c00', 'c000', '7c00' ]
+ * // Float32Array(1) [ 1 ] Float32Array(1) [ 1 ]
  * ```
  *
  * @module @metaclip-batch/float16

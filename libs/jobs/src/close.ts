@@ -18,8 +18,16 @@ export interface BullClosable {
  *
  * @example
  * ```ts
- * await closeAfterInit(worker);
+ * import { closeAfterInit } from '@metaclip-batch/jobs';
+ * import { Worker } from 'bullmq';
+ * import { Redis } from 'ioredis';
+ *
+ * const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+ * const worker = new Worker('example', async () => undefined, { connection });
+ * await closeAfterInit(worker); // at once, while the worker's connection may still be initialising
  * await connection.quit();
+ * console.log('closed; running:', worker.isRunning());
+ * // closed; running: false
  * ```
  */
 export async function closeAfterInit(target: BullClosable): Promise<void> {

@@ -4,14 +4,30 @@
  *
  * @example
  * ```ts
+ * import { addSettingOptions, defineSettings, resolveSettings } from '@metaclip-batch/settings';
+ * import { Command } from 'commander';
+ * import { z } from 'zod';
+ *
  * const SETTINGS = defineSettings({
  *   maxBatch: { flag: '--max-batch <n>', env: 'METACLIP_MAX_BATCH', default: 32,
  *               schema: z.coerce.number().int().min(1), help: 'largest model batch' },
  * });
- * addSettingOptions(program, SETTINGS); // --max-batch <n>  largest model batch (default: 32; env: METACLIP_MAX_BATCH)
- * resolveSettings(SETTINGS, { flags: {}, env: { METACLIP_MAX_BATCH: '64' } }); // => { maxBatch: 64 }
- * resolveSettings(SETTINGS, { flags: { maxBatch: '0' }, env: {} });
- * // throws ConfigError: invalid configuration:
+ * const program = addSettingOptions(new Command('worker'), SETTINGS);
+ * console.log(program.helpInformation());
+ * console.log(resolveSettings(SETTINGS, { flags: {}, env: { METACLIP_MAX_BATCH: '64' } }));
+ * try {
+ *   resolveSettings(SETTINGS, { flags: { maxBatch: '0' }, env: {} });
+ * } catch (err) {
+ *   console.log(String(err));
+ * }
+ * // Usage: worker [options]
+ * //
+ * // Options:
+ * //   --max-batch <n>  largest model batch (default: 32; env: METACLIP_MAX_BATCH)
+ * //   -h, --help       display help for command
+ * //
+ * // { maxBatch: 64 }
+ * // ConfigError: invalid configuration:
  * //   --max-batch (METACLIP_MAX_BATCH): Too small: expected number to be >=1 (got "0")
  * ```
  *

@@ -16,7 +16,16 @@ export type StageObserver = (stage: Stage, seconds: number) => void;
  *
  * @example
  * ```ts
- * const bytes = await timeStage(observe, 'fetch', () => storage.get(uri));
+ * import { readFile } from 'node:fs/promises';
+ * import { createMetrics, observeStages, timeStage } from '@metaclip-batch/telemetry';
+ *
+ * const metrics = createMetrics({ app: 'worker', processMetrics: false });
+ * const observe = observeStages(metrics);
+ * const bytes = await timeStage(observe, 'fetch', () => readFile('../shared/fixtures/images/astronaut.jpg'));
+ * const { values } = await metrics.stageSeconds.get();
+ * const count = values.find((v) => v.metricName === 'metaclip_stage_seconds_count');
+ * console.log(bytes.length, count?.labels, count?.value);
+ * // 68052 { stage: 'fetch' } 1
  * ```
  */
 export async function timeStage<R>(
