@@ -3,10 +3,10 @@
  * dict, pickled) and one `<root>/data/<key>` entry per storage. The pickle goes through the restricted
  * {@link unpickle}; tensors are read from their storage entries only when asked for, one at a time.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { bfloat16ToFloat32, float16ToFloat32 } from '@metaclip-batch/float16';
 import { ModelLoadError } from '../../errors.ts';
-import { openForReading, readFully } from '../file-read.ts';
+import { openForReading } from '../file-read.ts';
 import type { TensorChunks, TensorSource } from '../tensor-source.ts';
 import { type TensorRef, unpickle } from './unpickler.ts';
 import { ZipIndex } from './zip-index.ts';
@@ -109,10 +109,12 @@ function count(t: TensorRef): number {
 }
 
 function checkMagic(file: string): void {
-  const head = Buffer.alloc(LEGACY_MAGIC.length);
   const fd = openForReading(file);
+  let head: Buffer;
   try {
-    readFully(fd, head, 0, file);
+    // A file shorter than the magic is simply not a checkpoint (an empty download, a stray file), not a truncated one.
+    const bytes = Buffer.alloc(LEGACY_MAGIC.length);
+    head = bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, 0));
   } finally {
     closeSync(fd);
   }
@@ -123,7 +125,7 @@ function checkMagic(file: string): void {
       { path: file },
     );
   }
-  if (!head.subarray(0, 4).equals(ZIP_MAGIC)) {
+  if (head.length < ZIP_MAGIC.length || !head.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC)) {
     throw new ModelLoadError(`${file} is not a PyTorch checkpoint (neither a torch.save zip nor the legacy format)`, {
       path: file,
     });
