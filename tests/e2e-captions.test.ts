@@ -3,19 +3,17 @@
  * images, listed and paired by `metaclip-producer enqueue`, read by a real `metaclip-worker`, and found in the
  * `caption` column of `metadata_*.parquet`.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readParquet } from '@metaclip-batch/storage';
 import { describe, expect, inject, it } from 'vitest';
-import { readRunOutput, repoRoot, spawnWorker, writtenUris } from '../scripts/lib/local-run';
+import { readRunOutput, spawnWorker, writtenUris } from '../scripts/lib/local-run';
+import { PRODUCER_BIN, runBin } from './helpers/cli-process';
 import { useLocalRun } from './helpers/local-run-fixture';
 
 const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `e2e-captions-${process.pid}-${Date.now()}`;
-const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
 
 const sidecarOf = (image: string, ext: string) => image.replace(/\.[^./]+$/, `.${ext}`);
 
@@ -49,23 +47,15 @@ describe('captions from sidecars, local folder', () => {
     workers.push(spawnWorker(`${id}-w0`, ['--model', tinyModelDir, '--queue', id], env));
     await workers[0]?.ready;
     const output = path.join(tmp, 'out');
-    const producer = spawn(
-      process.execPath,
+    const producer = await runBin(
+      PRODUCER_BIN,
       [
-        PRODUCER_BIN,
         ...['enqueue', '--source', source, '--output', output, '--model', tinyModelDir, '--labels', 'a,b'],
         ...['--queue', id, '--run-id', id, '--shard-size', '4', '--wait'],
       ],
-      { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      env,
     );
-    let said = '';
-    for (const stream of [producer.stdout, producer.stderr]) {
-      stream.on('data', (d: Buffer) => {
-        said += d.toString();
-      });
-    }
-    const [code] = await once(producer, 'exit');
-    expect(code, said).toBe(0);
+    expect(producer.code, producer.stdout + producer.stderr).toBe(0);
 
     const out = await readRunOutput(output, id);
     // Sidecars are not images: the same rows as without them.

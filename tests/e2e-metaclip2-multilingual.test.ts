@@ -3,8 +3,6 @@
  * --labels-file` (UTF-8) --template "这是一张{}的照片。" --wait` with a `metaclip-worker` on `tiny-metaclip2`; the
  * parquet keeps the labels as written and scores images as Hugging Face's pipeline does (golden/tiny_metaclip2.json).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,15 +14,14 @@ import {
   killAll,
   REDIS_URL,
   readRunOutput,
-  repoRoot,
   spawnWorker,
   type WorkerProcess,
 } from '../scripts/lib/local-run';
+import { PRODUCER_BIN, runBin } from './helpers/cli-process';
 
 const { fixtures, images, golden: goldenDir } = inject('sharedFixtures');
 
 const id = `e2e-mc2-zh-${process.pid}-${Date.now()}`;
-const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
 const MODEL = path.join(fixtures, 'tiny-metaclip2');
 const IMAGES = ['astronaut.jpg', 'coins.jpg', 'brick.png', 'camera.webp', 'moon.jpg', 'retina.webp'];
 const LABELS = ['猫', '狗', '汽车', '宇航员', '硬币'];
@@ -60,19 +57,15 @@ describe('MetaCLIP 2 labeling run with Chinese labels', () => {
     const labelsFile = path.join(tmp, 'labels.txt');
     await writeFile(labelsFile, `${LABELS.join('\n')}\n`, 'utf8');
     const output = path.join(tmp, 'out');
-    const producer = spawn(
-      process.execPath,
+    const producer = await runBin(
+      PRODUCER_BIN,
       [
-        PRODUCER_BIN,
         ...['enqueue', '--source', source, '--output', output, '--model', MODEL, '--labels-file', labelsFile],
         ...['--template', TEMPLATE, '--top-k', '5', '--queue', id, '--run-id', id, '--shard-size', '4', '--wait'],
       ],
-      { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      env,
     );
-    let said = '';
-    for (const stream of [producer.stdout, producer.stderr]) stream.on('data', (d: Buffer) => (said += d.toString()));
-    const [code] = await once(producer, 'exit');
-    expect(code, said).toBe(0);
+    expect(producer.code, producer.stdout + producer.stderr).toBe(0);
 
     const out = await readRunOutput(output, id);
     expect(out.manifest).toMatchObject({ status: 'completed', labels: LABELS, templates: [TEMPLATE] });

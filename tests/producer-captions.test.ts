@@ -6,12 +6,21 @@
 import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseShardJob, RunStore, type ShardJob, type ShardQueue } from '@metaclip-batch/jobs';
+import { RunStore, type ShardQueue } from '@metaclip-batch/jobs';
 import { storageFor } from '@metaclip-batch/storage';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, startS3Server } from './helpers/s3-server';
-import { cleanup, cli, enqueueArgs, imagesDir, isolation, queueFactory, redisUrl } from './producer-harness';
+import {
+  cleanup,
+  cli,
+  enqueueArgs,
+  imagesDir,
+  isolation,
+  queueFactory,
+  redisUrl,
+  waitingShards,
+} from './producer-harness';
 
 const iso = isolation();
 const redis = new Redis(redisUrl);
@@ -42,15 +51,6 @@ async function writeLayout(root: string): Promise<void> {
     if (/\.(jpg|png|webp)$/.test(name)) await copyFile(path.join(imagesDir, content), file);
     else await writeFile(file, content);
   }
-}
-
-/** The shard jobs of a run waiting in a queue, in shard order, validated as a worker would. */
-async function waitingShards(q: ShardQueue, runId: string): Promise<ShardJob[]> {
-  const jobs = await q.getJobs(['waiting'], 0, -1);
-  return jobs
-    .map((j) => parseShardJob(j.data))
-    .filter((j) => j.runId === runId)
-    .sort((a, b) => a.shard - b.shard);
 }
 
 /** Each waiting image of a run with the sidecar its job names. */

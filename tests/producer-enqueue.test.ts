@@ -1,6 +1,6 @@
 import { copyFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseShardJob, RunStore, runKey, type ShardJob, type ShardQueue, shardJobId } from '@metaclip-batch/jobs';
+import { RunStore, runKey, shardJobId } from '@metaclip-batch/jobs';
 import { loadEnqueueOptions, loadEnv, openContext, runEnqueue } from '@metaclip-batch/producer';
 import { createLogger } from '@metaclip-batch/telemetry';
 import { Worker } from 'bullmq';
@@ -15,6 +15,7 @@ import {
   makeImageFolder,
   queueFactory,
   redisUrl,
+  waitingShards,
 } from './producer-harness';
 
 const iso = isolation();
@@ -23,15 +24,6 @@ const store = new RunStore(redis, iso.prefix);
 const queues = queueFactory(redis);
 const queue = queues.open;
 let folder: Awaited<ReturnType<typeof makeImageFolder>>;
-
-/** The shard jobs of a run waiting in a queue, in shard order, validated as a worker would. */
-async function waitingShards(q: ShardQueue, runId: string): Promise<ShardJob[]> {
-  const jobs = await q.getJobs(['waiting'], 0, -1);
-  return jobs
-    .map((j) => parseShardJob(j.data))
-    .filter((j) => j.runId === runId)
-    .sort((a, b) => a.shard - b.shard);
-}
 
 /** Play the workers: mark every shard of a run done, so it completes (an incremental base must be completed). */
 async function completeRun(runId: string): Promise<void> {

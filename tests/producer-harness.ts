@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createQueue, DEFAULT_TEMPLATES, type RunSpec, type ShardQueue } from '@metaclip-batch/jobs';
+import {
+  createQueue,
+  DEFAULT_TEMPLATES,
+  parseShardJob,
+  type RunSpec,
+  type ShardJob,
+  type ShardQueue,
+} from '@metaclip-batch/jobs';
 import { type CliIo, runCli } from '@metaclip-batch/producer';
 import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
@@ -165,4 +172,13 @@ export function enqueueArgs(source: string, queue: string, more: string[] = []):
     queue,
     ...more,
   ];
+}
+
+/** The shard jobs of a run waiting in a queue, in shard order, validated as a worker would. */
+export async function waitingShards(q: ShardQueue, runId: string): Promise<ShardJob[]> {
+  const jobs = await q.getJobs(['waiting'], 0, -1);
+  return jobs
+    .map((j) => parseShardJob(j.data))
+    .filter((j) => j.runId === runId)
+    .sort((a, b) => a.shard - b.shard);
 }

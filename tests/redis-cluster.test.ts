@@ -3,8 +3,6 @@
  * `metaclip-worker --redis-cluster` processes writes every image exactly once; the run store's keys share the run's
  * slot, BullMQ's live under the hash-tagged `{bull}` prefix, and the dashboard reads the run over the cluster.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,21 +11,14 @@ import { connectRedis, createQueue, type RedisClient, RunStore, runKey } from '@
 import { createLogger } from '@metaclip-batch/telemetry';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  killAll,
-  readRunOutput,
-  repoRoot,
-  spawnWorker,
-  type WorkerProcess,
-  writtenUris,
-} from '../scripts/lib/local-run';
+import { killAll, readRunOutput, spawnWorker, type WorkerProcess, writtenUris } from '../scripts/lib/local-run';
+import { PRODUCER_BIN, runBin } from './helpers/cli-process';
 import { type ImageCorpus, makeImageCorpus } from './helpers/image-corpus';
 import { CLUSTER_SOURCE, startTestCluster, type TestCluster } from './helpers/redis-cluster';
 
 const tinyModelDir = inject('sharedFixtures').tinyClip;
 
 const id = `cluster-${process.pid}-${Date.now()}`;
-const PRODUCER_BIN = path.join(repoRoot, 'apps/producer/bin/metaclip-producer.js');
 
 console.info(`redis-cluster suite: ${CLUSTER_SOURCE.reason}`);
 
@@ -70,23 +61,15 @@ describe.skipIf(CLUSTER_SOURCE.kind === 'none')('labeling run over a Redis Clust
     await Promise.all(workers.map((w) => w.ready));
 
     const output = path.join(tmp, 'out');
-    const producer = spawn(
-      process.execPath,
+    const producer = await runBin(
+      PRODUCER_BIN,
       [
-        PRODUCER_BIN,
         ...['enqueue', '--redis-cluster', '--source', path.join(tmp, 'images'), '--output', output],
         ...['--model', tinyModelDir, '--labels', 'a,b', '--queue', id, '--run-id', id, '--shard-size', '4', '--wait'],
       ],
-      { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      env,
     );
-    let said = '';
-    for (const stream of [producer.stdout, producer.stderr]) {
-      stream.on('data', (d: Buffer) => {
-        said += d.toString();
-      });
-    }
-    const [code] = await once(producer, 'exit');
-    expect(code, said).toBe(0);
+    expect(producer.code, producer.stdout + producer.stderr).toBe(0);
 
     const out = await readRunOutput(output, id);
     const written = writtenUris(out);
