@@ -1,13 +1,7 @@
 import { type SidecarExt, sidecarUri } from '@metaclip-batch/jobs';
-import {
-  NotFoundError,
-  PermanentStorageError,
-  type RetryOptions,
-  type Storage,
-  withRetry,
-} from '@metaclip-batch/storage';
-import type { Semaphore } from './bounded.ts';
+import { NotFoundError, PermanentStorageError } from '@metaclip-batch/storage';
 import { PipelineError } from './errors.ts';
+import { type FetchDeps, fetchObject } from './fetch-object.ts';
 
 /**
  * Largest caption sidecar read: 1 MiB. A caption is a sentence, and img2dataset's `.json` a few KB with EXIF; a larger
@@ -63,13 +57,6 @@ export function parseCaption(ext: SidecarExt, bytes: Uint8Array, sidecar: string
   return caption.trim() || null;
 }
 
-/** What {@link readCaption} reads with: the shard runner's storage, fetch limiter and retries. */
-export interface CaptionReadDeps {
-  storageFor: (uri: string) => Storage;
-  fetchLimiter: Semaphore;
-  fetchRetry?: RetryOptions;
-}
-
 /**
  * Reads and parses the caption sidecar `ext` of `imageUri` (one GET of at most {@link MAX_SIDECAR_BYTES}, under the
  * shared fetch limiter, transient errors retried).
@@ -77,14 +64,12 @@ export interface CaptionReadDeps {
  * @throws {@link CaptionError} when the sidecar gives no caption for good; a retryable storage error when retries
  * ran out (the shard fails and is retried, as for an image).
  */
-export async function readCaption(imageUri: string, ext: SidecarExt, deps: CaptionReadDeps): Promise<string | null> {
+export async function readCaption(imageUri: string, ext: SidecarExt, deps: FetchDeps): Promise<string | null> {
   const uri = sidecarUri(imageUri, ext);
-  const bytes = await deps.fetchLimiter
-    .use(() => withRetry(() => deps.storageFor(uri).get(uri, { maxBytes: MAX_SIDECAR_BYTES }), deps.fetchRetry))
-    .catch((error: unknown) => {
-      if (!(error instanceof PermanentStorageError)) throw error;
-      throw new CaptionError(captionCode(error), uri, `${error.name}: ${error.message}`, { cause: error });
-    });
+  const bytes = await fetchObject(uri, MAX_SIDECAR_BYTES, deps).catch((error: unknown) => {
+    if (!(error instanceof PermanentStorageError)) throw error;
+    throw new CaptionError(captionCode(error), uri, `${error.name}: ${error.message}`, { cause: error });
+  });
   return parseCaption(ext, bytes, uri);
 }
 

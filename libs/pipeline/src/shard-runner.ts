@@ -1,10 +1,11 @@
 import type { SidecarExt } from '@metaclip-batch/jobs';
 import { classify, ImageInputError, type LabelScore, type LabelSet } from '@metaclip-batch/metaclip';
 import { DEFAULT_IMAGE_LIMITS } from '@metaclip-batch/metaclip/image';
-import { PermanentStorageError, type RetryOptions, type Storage, withRetry } from '@metaclip-batch/storage';
+import { PermanentStorageError } from '@metaclip-batch/storage';
 import { type StageObserver, timeStage } from '@metaclip-batch/telemetry';
 import { mapBounded, type Pool, type Semaphore } from './bounded.ts';
 import { CaptionError, readCaption } from './captions.ts';
+import { type FetchDeps, fetchObject } from './fetch-object.ts';
 
 /** The slice of `ImageProcessor` the runner needs: decode + preprocess straight into a pixel slot. */
 export interface ImagePreprocessor {
@@ -55,25 +56,23 @@ export interface ShardResult {
   ms: number;
 }
 
-/** Everything a shard runs on; all of it is shared by every shard of the worker. */
-export interface ShardRunnerDeps {
-  storageFor: (uri: string) => Storage;
+/**
+ * Everything a shard runs on; all of it is shared by every shard of the worker. Its storage, fetch limiter (bounding
+ * concurrent fetches across all shards) and GET retries are {@link FetchDeps}.
+ */
+export interface ShardRunnerDeps extends FetchDeps {
   processor: ImagePreprocessor;
   batcher: EmbedSubmitter;
   /** Pixel slots; an image holds one from before its fetch until its result is back. */
   pixels: Pool<Uint8Array>;
-  /** Bounds concurrent fetches across all shards of the worker. */
-  fetchLimiter: Semaphore;
   /**
-   * Bounds concurrent decodes across all shards (one per core): libvips runs on libuv's pool, and with every image
+   * Bounds concurrent decodes across all shards (the worker's plan: two per decoding thread): libvips runs on libuv's pool, and with every image
    * that has its bytes queued there, file reads and writes would wait behind all of them. Absent: no bound.
    */
   decodeLimiter?: Semaphore;
   /** The run's label embeddings. */
   labelSet: LabelSet;
   topK: number;
-  /** Retries of one GET (storage's `withRetry` options); exhausted, the shard fails retryably. */
-  fetchRetry?: RetryOptions;
   /** Larger objects become error rows without being read (default: the library's `DEFAULT_IMAGE_LIMITS.maxBytes`). */
   maxImageBytes?: number;
   /** Told about every image that became an error row (for logs and metrics). */
@@ -111,13 +110,11 @@ export async function runShard(job: ShardInput, deps: ShardRunnerDeps): Promise<
     const pixels = await deps.pixels.acquire();
     try {
       const bytes = await timeStage(deps.onStage, 'fetch', () =>
-        deps.fetchLimiter
-          .use(() => withRetry(() => deps.storageFor(uri).get(uri, { maxBytes }), deps.fetchRetry))
-          .catch((error: unknown) => {
-            // Too large is a property of the image, whoever noticed it: the same error as a decoder's size limit.
-            if (!(error instanceof PermanentStorageError && error.code === 'TOO_LARGE')) throw error;
-            throw new ImageInputError('TOO_MANY_BYTES', error.message, { source: uri, cause: error });
-          }),
+        fetchObject(uri, maxBytes, deps).catch((error: unknown) => {
+          // Too large is a property of the image, whoever noticed it: the same error as a decoder's size limit.
+          if (!(error instanceof PermanentStorageError && error.code === 'TOO_LARGE')) throw error;
+          throw new ImageInputError('TOO_MANY_BYTES', error.message, { source: uri, cause: error });
+        }),
       );
       const { width, height } = await timeStage(deps.onStage, 'decode', () =>
         deps.decodeLimiter ? deps.decodeLimiter.use(() => decode(bytes, pixels)) : decode(bytes, pixels),
