@@ -7,12 +7,15 @@ Three ways people run CLIP zero-shot labelling / embedding with PyTorch, each ti
 - ``hf_pipeline_batched``: the same pipeline given the whole list with ``batch_size`` = our batch;
 - ``torch_batched``: batch inference the way clip-retrieval does it: a ``DataLoader`` whose workers open and
   preprocess the images (the model's own image processor), ``get_image_features`` on each batch in the main process,
-  then normalisation and scores against label embeddings computed once.
+  then normalisation and scores against label embeddings computed once;
+- ``torch_raw``: the model alone, ``get_image_features`` on pixels preprocessed before the clock starts, at our batch:
+  PyTorch's side of ``raw_model_img_s``, so the report can tell the two runtimes' kernels apart from the pipelines
+  around them.
 
 Each is warmed up (model load, first call) before its clock starts. ``torch.set_num_threads`` = ``--threads``. Run by
 bench/run.ts (bench/lib/peer-suite.ts) with ``$BENCH_PYTHON``; never a dependency of the product, its tests or CI.
 Prints one JSON object as its last stdout line: ``{ hf_pipeline: [img/s], hf_pipeline_batched: [img/s],
-torch_batched: [img/s], images, batch, threads, workers, torch, transformers }``.
+torch_batched: [img/s], torch_raw: [img/s], images, batch, threads, workers, torch, transformers }``.
 
 Usage: python bench/peers.py --model <hf dir> --images-dir <dir> --images 32 --batch 8 --threads 2
          --labels '["a cat", ...]' [--template 'This is a photo of {}.'] [--repeats 1]
@@ -83,9 +86,7 @@ def features(out):
     return out if isinstance(out, torch.Tensor) else out.pooler_output
 
 
-def torch_batched(args, files, labels):
-    model = CLIPModel.from_pretrained(args.model, dtype=torch.float32).eval()
-    processor = AutoImageProcessor.from_pretrained(args.model)
+def torch_batched(args, model, processor, files, labels):
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     with torch.inference_mode():
         tokens = tokenizer([args.template.format(label) for label in labels], padding=True, return_tensors="pt")
@@ -104,6 +105,18 @@ def torch_batched(args, files, labels):
     return timed(f"torch DataLoader ({args.threads} workers) + get_image_features", len(files), lambda: run(files))
 
 
+def torch_raw(args, model, processor, files):
+    with torch.inference_mode():
+        dataset = ImageFiles(files, processor)
+        batches = torch.stack([dataset[i] for i in range(len(dataset))]).split(args.batch)
+        model.get_image_features(pixel_values=batches[0])
+        return timed(
+            f"torch get_image_features alone, batch {args.batch}",
+            len(files),
+            lambda: [features(model.get_image_features(pixel_values=b)) for b in batches],
+        )
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", required=True)
@@ -118,11 +131,14 @@ def main():
     torch.set_num_threads(args.threads)
     files = image_files(args.images_dir, args.images)
     labels = json.loads(args.labels)
-    result = {"hf_pipeline": [], "hf_pipeline_batched": [], "torch_batched": []}
+    result = {"hf_pipeline": [], "hf_pipeline_batched": [], "torch_batched": [], "torch_raw": []}
+    model = CLIPModel.from_pretrained(args.model, dtype=torch.float32).eval()
+    processor = AutoImageProcessor.from_pretrained(args.model)
     for _ in range(args.repeats):
         result["hf_pipeline"].append(hf_pipeline(args, files, labels, 1))
         result["hf_pipeline_batched"].append(hf_pipeline(args, files, labels, args.batch))
-        result["torch_batched"].append(torch_batched(args, files, labels))
+        result["torch_batched"].append(torch_batched(args, model, processor, files, labels))
+        result["torch_raw"].append(torch_raw(args, model, processor, files))
     result.update(
         images=len(files),
         batch=args.batch,

@@ -1,6 +1,6 @@
 /**
  * The Python peers (bench/peers.py): Hugging Face transformers' zero-shot pipeline, one image per call and batched,
- * and clip-retrieval-style PyTorch batch inference, on the same random-weight B/16 folder, images, labels and thread
+ * clip-retrieval-style PyTorch batch inference and PyTorch's model alone, on the same random-weight B/16 folder, images, labels and thread
  * count as our e2e run. They run with `$BENCH_PYTHON` (default `python3`) when it imports torch and transformers, and
  * are reported as skipped, with what to install, when it does not: never a dependency of the product or its tests.
  */
@@ -16,6 +16,7 @@ export const PEER_METRICS = [
   'hf_pipeline_img_s',
   'hf_pipeline_batched_img_s',
   'torch_batched_img_s',
+  'torch_raw_img_s',
 ] as const satisfies readonly MetricName[];
 
 /** The interpreter the peers run with. */
@@ -61,11 +62,13 @@ export async function peers(ctx: SuiteContext): Promise<RoundResult> {
       hf_pipeline_img_s: samplesOf(json, 'hf_pipeline', script),
       hf_pipeline_batched_img_s: samplesOf(json, 'hf_pipeline_batched', script),
       torch_batched_img_s: samplesOf(json, 'torch_batched', script),
+      torch_raw_img_s: samplesOf(json, 'torch_raw', script),
     },
     detail: {
       hf_pipeline_img_s: { ...detail, batch: 1, ...versions },
       hf_pipeline_batched_img_s: { ...detail, batch: tuning.batch },
       torch_batched_img_s: { ...detail, batch: tuning.batch, decode_workers: json.workers },
+      torch_raw_img_s: { ...detail, batch: tuning.batch, of: 'get_image_features on ready pixels' },
     },
   };
 }

@@ -30,6 +30,7 @@ describe('renderings', () => {
       [
         'metaclip-batch end to end',
         'ORT session alone (batch 8)',
+        'PyTorch model alone',
         'transformers.js pipeline',
         'PyTorch DataLoader, batched',
         'HF pipeline, batched',

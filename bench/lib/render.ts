@@ -91,6 +91,7 @@ function ratioLine(r: BenchReport): string {
     `e2e/HF pipeline = ${v(x.e2e_vs_hf_pipeline)}`,
     `e2e/HF pipeline batched = ${v(x.e2e_vs_hf_pipeline_batched)}`,
     `e2e/torch batched = ${v(x.e2e_vs_torch_batched)}`,
+    `raw/torch raw = ${v(x.raw_vs_torch_raw)}`,
     `raw int8/fp32 = ${v(x.raw_int8_vs_fp32)}`,
   ];
   const corpora = Object.entries(x.by_corpus).map(
@@ -209,6 +210,7 @@ export function chartSpec(r: BenchReport): ChartSpec {
       bars: [
         ...bar('e2e_img_s', 'metaclip-batch end to end', true),
         ...bar('raw_model_img_s', `ORT session alone${raw ? ` (batch ${raw})` : ''}`),
+        ...bar('torch_raw_img_s', 'PyTorch model alone'),
         ...bar('transformersjs_img_s', 'transformers.js pipeline'),
         ...bar('torch_batched_img_s', 'PyTorch DataLoader, batched'),
         ...bar('hf_pipeline_batched_img_s', 'HF pipeline, batched'),

@@ -11,6 +11,7 @@ export function sampleReport(over: Partial<BenchReport> = {}): BenchReport {
     hf_pipeline_img_s: summarize([3, 4, 5]),
     hf_pipeline_batched_img_s: summarize([5]),
     torch_batched_img_s: summarize([6, 6.25, 7]),
+    torch_raw_img_s: summarize([8]),
     enqueue_uris_s: { ...summarize([60_000, 70_000, 80_000]), detail: { uris: 1_000_000 } },
     // 2 cores / 10 ms per image allow 200 img/s; 190 img/s is 0.95 of it.
     'floor_cpu_ms_per_img.web': summarize([9, 10, 11]),

@@ -15,6 +15,7 @@ export const METRICS = {
   hf_pipeline_img_s: { title: 'HF transformers pipeline, one image per call', unit: 'img/s' },
   hf_pipeline_batched_img_s: { title: 'HF transformers pipeline, batch_size = ours', unit: 'img/s' },
   torch_batched_img_s: { title: 'PyTorch DataLoader + get_image_features', unit: 'img/s' },
+  torch_raw_img_s: { title: 'PyTorch get_image_features alone (ready tensors)', unit: 'img/s' },
   raw_int8_img_s: { title: 'raw model, --dtype int8 (CPU), batch as raw', unit: 'img/s' },
   fast_pixel_mae: { title: '--decode fast vs exact, mean abs pixel difference (fixtures)', unit: 'levels' },
   fast_cosine_min: { title: '--decode fast vs exact, worst embedding cosine (fixtures)', unit: 'cosine' },
@@ -138,6 +139,12 @@ export interface Ratios extends CorpusRatios {
   e2e_vs_hf_pipeline_batched: number | null;
   /** Over PyTorch batch inference as clip-retrieval does it (DataLoader decode workers + get_image_features). */
   e2e_vs_torch_batched: number | null;
+  /**
+   * Our bare ONNX session over PyTorch's bare model, same batch and threads: the runtimes' kernels alone. The pipeline
+   * ratios above are bounded by it (e2e cannot beat our session), so it says whether a peer target is a question of
+   * the pipeline or of the CPU's kernels (MKL and oneDNN run much faster on some CPUs than on others).
+   */
+  raw_vs_torch_raw: number | null;
   /** Raw model img/s with `--dtype int8` over fp32's. */
   raw_int8_vs_fp32: number | null;
   /** The corpus `pipeline_efficiency` and `preprocess_vs_floor` are of: the run's first. */
@@ -210,6 +217,7 @@ export function computeRatios(metrics: BenchReport['metrics'], cores: number, co
     e2e_vs_hf_pipeline: ratio(e2e, metrics.hf_pipeline_img_s),
     e2e_vs_hf_pipeline_batched: ratio(e2e, metrics.hf_pipeline_batched_img_s),
     e2e_vs_torch_batched: ratio(e2e, metrics.torch_batched_img_s),
+    raw_vs_torch_raw: ratio(metrics.raw_model_img_s, metrics.torch_raw_img_s),
     raw_int8_vs_fp32: ratio(metrics.raw_int8_img_s, metrics.raw_model_img_s),
     fast_vs_floor: first ? (by_corpus[first]?.fast_vs_floor ?? null) : null,
     pipeline_fast_vs_exact: first ? (by_corpus[first]?.pipeline_fast_vs_exact ?? null) : null,
