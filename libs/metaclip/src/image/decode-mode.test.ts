@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadModel } from '../model/load.ts';
 import type { MetaClipModel } from '../model/metaclip-model.ts';
@@ -62,5 +63,16 @@ describe('decode modes', () => {
     // It is a different decoder where it pays: WebP shrink-on-load and libvips enlargements.
     expect(maes['retina.webp']).toBeGreaterThan(0);
     expect(maes['page.jpg']).toBeGreaterThan(0);
+  });
+  it('fast turns an EXIF-oriented photo after resizing it, still upright and within the same bound', async () => {
+    const cell = await readFile(path.join(IMAGES, 'cell.jpg'));
+    const tagged = await sharp(cell).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 100 }).toBuffer();
+    const exactSlot = new Float32Array(model.processor.floatsPerImage);
+    const fastSlot = new Float32Array(model.processor.floatsPerImage);
+    await model.processor.preprocess(tagged, exactSlot, 0);
+    const size = await fast.preprocess(tagged, fastSlot, 0);
+    expect(size).toEqual({ width: 550, height: 660 });
+    // Turned the wrong way it would be tens of levels off.
+    expect(levelMae(exactSlot, fastSlot, model.processor.spec.std)).toBeLessThan(3);
   });
 });

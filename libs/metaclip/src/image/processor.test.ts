@@ -196,6 +196,20 @@ describe('every format decodes', () => {
     expect(meanAbsDiff(out, golden.data)).toBeLessThan(0.02);
   });
 
+  it('orients before resizing, as transformers does, also when there is no crop to cut out', async () => {
+    // Square, so it resizes straight to 224x224 and libvips cuts nothing out: sharp would then turn it after
+    // resizing, a level off here and 3-4 levels on average on a camera photo.
+    const cell = await readFile(path.join(IMAGES, 'cell.jpg'));
+    const square = await sharp(cell)
+      .extract({ left: 0, top: 0, width: 550, height: 550 })
+      .rotate(-90)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    const upright = await sharp(square, { autoOrient: true }).png().toBuffer();
+    expect(sameFloats((await pixelsOf(square)).out, (await pixelsOf(upright)).out)).toBe(true);
+  });
+
   it('palette PNG and the first frame of an animated GIF', async () => {
     const jpg = await readFile(path.join(IMAGES, 'astronaut.jpg'));
     const palette = await sharp(jpg).png({ palette: true }).toBuffer();
