@@ -16,6 +16,10 @@
  *
  * Usage: tsx bench/decode.ts [--model <dir with preprocessor_config.json>] [--images-dir <dir>] [--images 256]
  *          [--batch 64] [--repeats 3] [--concurrency <UV_THREADPOOL_SIZE or 4>]
+ *        tsx bench/decode.ts --per-file [--images-dir <dir>] [--repeats 3]
+ * `--per-file` measures nothing else: a table of each distinct file's CPU per image, ours, fast and the floor, with
+ * what about the file makes it cost (format, size, EXIF orientation, progressive), to find what a corpus's
+ * `preprocess_vs_floor` is made of.
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     repeats: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: process.env.UV_THREADPOOL_SIZE ?? '4' },
+    'per-file': { type: 'boolean', default: false },
   },
 });
 const images = Number(values.images);
@@ -45,6 +50,10 @@ const concurrency = Number(values.concurrency);
 tuneSharpForThroughput();
 const processor = await ImageProcessor.fromDir(values.model);
 const fastProcessor = await ImageProcessor.fromDir(values.model, { decode: 'fast' });
+if (values['per-file']) {
+  await perFile(fixtureImages(values['images-dir']));
+  process.exit(0);
+}
 const buffers = await Promise.all(cycle(fixtureImages(values['images-dir']), images).map((f) => readFile(f)));
 const slots = new Float32Array(batch * processor.floatsPerImage);
 const rgbSlot = new Uint8Array(processor.floatsPerImage);
@@ -130,3 +139,52 @@ process.stdout.write(
     floorCeilingImgS: Math.round((cores * 1000) / floorCpuMsPerImage),
   })}\n`,
 );
+
+/** CPU milliseconds of one call of `work`, the median of `repeats` after one untimed call. */
+async function cpuOf(work: () => Promise<unknown>): Promise<number> {
+  await work();
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const cpu0 = process.cpuUsage();
+    await work();
+    const cpu = process.cpuUsage(cpu0);
+    samples.push((cpu.user + cpu.system) / 1000);
+  }
+  return summarize(samples).median;
+}
+
+/** `--per-file`: each file's cost, ours (exact and fast) beside the floor, and the totals' ratios. */
+async function perFile(files: string[]): Promise<void> {
+  const slot = new Uint8Array(processor.floatsPerImage);
+  const sum = { ours: 0, fast: 0, floor: 0 };
+  const rows: string[][] = [['file', 'format', 'size', 'orientation', 'progressive', 'ours ms', 'fast ms', 'floor ms']];
+  for (const file of files) {
+    const buf = await readFile(file);
+    // BMP is ours alone (libvips has no BMP loader): it has no floor, and is left out.
+    const meta = await sharp(buf)
+      .metadata()
+      .catch(() => null);
+    if (!meta) continue;
+    const ms = {
+      ours: await cpuOf(() => processor.preprocessRgb(buf, slot, 0)),
+      fast: await cpuOf(() => fastProcessor.preprocessRgb(buf, slot, 0)),
+      floor: await cpuOf(() => sharp(buf).resize(processor.size, processor.size).raw().toBuffer()),
+    };
+    for (const k of ['ours', 'fast', 'floor'] as const) sum[k] += ms[k];
+    const fixed = (v: number) => v.toFixed(1);
+    rows.push([
+      path.basename(file),
+      meta.format ?? '?',
+      `${meta.width}x${meta.height}`,
+      String(meta.orientation ?? 1),
+      meta.isProgressive ? 'yes' : 'no',
+      fixed(ms.ours),
+      fixed(ms.fast),
+      fixed(ms.floor),
+    ]);
+  }
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  const ratio = (v: number) => (v / sum.floor).toFixed(3);
+  console.log(`ours / floor = ${ratio(sum.ours)}, fast / floor = ${ratio(sum.fast)} (${rows.length - 1} files)`);
+}
