@@ -27,11 +27,11 @@ export interface DecodedImage {
 
 /**
  * How close to Hugging Face's pixels decoding stays:
- * - `exact` (the default): transformers' `CLIPImageProcessor` pixels — the full image decoded, shrunk by libvips,
- *   enlarged with PIL's own filter, alpha dropped before resizing;
- * - `fast`: JPEG and WebP shrink-on-load (the decoder skips detail the resize would throw away), libvips for
- *   enlargements and for alpha in one pass. Cheaper, most of all on large photos, and a few levels off per pixel
- *   (the bound is in decode-mode.test.ts).
+ * - `exact` (the default): transformers' `CLIPImageProcessor` pixels — the full image decoded and EXIF-oriented,
+ *   shrunk by libvips, enlarged with PIL's own filter, alpha dropped before resizing;
+ * - `fast`: JPEG and WebP shrink-on-load (the decoder skips detail the resize would throw away), EXIF orientation
+ *   applied to the resized image, libvips for enlargements and for alpha in one pass. Cheaper, most of all on large
+ *   photos, and a few levels off per pixel (the bound is in decode-mode.test.ts).
  */
 export type DecodeMode = 'exact' | 'fast';
 
