@@ -81,8 +81,8 @@ Measures, in one run, on a MetaCLIP B/16-shaped model with random weights (cache
 raw ONNX session img/s, end-to-end pipeline img/s, transformers.js and (with $BENCH_PYTHON, default python3, that
 imports torch and transformers) Hugging Face pipeline, PyTorch batch and PyTorch model-alone img/s, enqueue URIs/s and
 worker RSS; and per image corpus (built once under .cache/bench/corpus/): CPU per image of our preprocessing and of a
-plain sharp resize (the floor), and the whole system's img/s with the tiny fixture model. Prints a table, then (with --json) one JSON
-object as the last line.
+plain sharp resize (the floor), and the whole system's img/s with the tiny fixture model. Prints a table, then (with
+--json) one JSON object as the last line.
 
 Options:
   --quick               fewer images, URIs and repeats, web corpus only (a few minutes on 2 cores)

@@ -1,8 +1,9 @@
 /**
  * The Python peers (bench/peers.py): Hugging Face transformers' zero-shot pipeline, one image per call and batched,
- * clip-retrieval-style PyTorch batch inference and PyTorch's model alone, on the same random-weight B/16 folder, images, labels and thread
- * count as our e2e run. They run with `$BENCH_PYTHON` (default `python3`) when it imports torch and transformers, and
- * are reported as skipped, with what to install, when it does not: never a dependency of the product or its tests.
+ * clip-retrieval-style PyTorch batch inference and PyTorch's model alone, on the same random-weight B/16 folder,
+ * images, labels and thread count as our e2e run. They run with `$BENCH_PYTHON` (default `python3`) when it imports
+ * torch and transformers, and are reported as skipped, with what to install, when it does not: never a dependency of
+ * the product or its tests.
  */
 import { spawnSync } from 'node:child_process';
 import type { MetricName } from './report';

@@ -64,6 +64,7 @@ describe('decode modes', () => {
     expect(maes['retina.webp']).toBeGreaterThan(0);
     expect(maes['page.jpg']).toBeGreaterThan(0);
   });
+
   it('fast turns an EXIF-oriented photo after resizing it, still upright and within the same bound', async () => {
     const cell = await readFile(path.join(IMAGES, 'cell.jpg'));
     const tagged = await sharp(cell).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 100 }).toBuffer();
