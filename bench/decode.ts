@@ -184,7 +184,8 @@ async function perFile(files: string[]): Promise<void> {
     ]);
   }
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  for (const r of rows) console.log(line(r).trimEnd());
   const ratio = (v: number) => (v / sum.floor).toFixed(3);
   console.log(`ours / floor = ${ratio(sum.ours)}, fast / floor = ${ratio(sum.fast)} (${rows.length - 1} files)`);
 }
