@@ -50,14 +50,15 @@ const concurrency = Number(values.concurrency);
 tuneSharpForThroughput();
 const processor = await ImageProcessor.fromDir(values.model);
 const fastProcessor = await ImageProcessor.fromDir(values.model, { decode: 'fast' });
+const rgbSlot = new Uint8Array(processor.floatsPerImage);
+/** The floor: a plain sharp resize to the model's input size. */
+const floorResize = (buf: Buffer) => sharp(buf).resize(processor.size, processor.size).raw().toBuffer();
 if (values['per-file']) {
   await perFile(fixtureImages(values['images-dir']));
   process.exit(0);
 }
 const buffers = await Promise.all(cycle(fixtureImages(values['images-dir']), images).map((f) => readFile(f)));
 const slots = new Float32Array(batch * processor.floatsPerImage);
-const rgbSlot = new Uint8Array(processor.floatsPerImage);
-const size = processor.size;
 
 /** Process CPU milliseconds per image of one pass (user + system, every thread). */
 async function cpuPass(pass: () => Promise<void>): Promise<number> {
@@ -77,7 +78,7 @@ const fast = async () => {
   for (const buf of buffers) await fastProcessor.preprocessRgb(buf, rgbSlot, 0);
 };
 const floor = async () => {
-  for (const buf of buffers) await sharp(buf).resize(size, size).raw().toBuffer();
+  for (const buf of buffers) await floorResize(buf);
 };
 
 // Untimed first passes (page cache, JIT), then alternate passes of ours and the floor.
@@ -155,7 +156,6 @@ async function cpuOf(work: () => Promise<unknown>): Promise<number> {
 
 /** `--per-file`: each file's cost, ours (exact and fast) beside the floor, and the totals' ratios. */
 async function perFile(files: string[]): Promise<void> {
-  const slot = new Uint8Array(processor.floatsPerImage);
   const sum = { ours: 0, fast: 0, floor: 0 };
   const rows: string[][] = [['file', 'format', 'size', 'orientation', 'progressive', 'ours ms', 'fast ms', 'floor ms']];
   for (const file of files) {
@@ -166,9 +166,9 @@ async function perFile(files: string[]): Promise<void> {
       .catch(() => null);
     if (!meta) continue;
     const ms = {
-      ours: await cpuOf(() => processor.preprocessRgb(buf, slot, 0)),
-      fast: await cpuOf(() => fastProcessor.preprocessRgb(buf, slot, 0)),
-      floor: await cpuOf(() => sharp(buf).resize(processor.size, processor.size).raw().toBuffer()),
+      ours: await cpuOf(() => processor.preprocessRgb(buf, rgbSlot, 0)),
+      fast: await cpuOf(() => fastProcessor.preprocessRgb(buf, rgbSlot, 0)),
+      floor: await cpuOf(() => floorResize(buf)),
     };
     for (const k of ['ours', 'fast', 'floor'] as const) sum[k] += ms[k];
     const fixed = (v: number) => v.toFixed(1);
